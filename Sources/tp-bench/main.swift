@@ -1,0 +1,2 @@
+import TensorPrograms
+print("tp-bench: no benchmarks yet")

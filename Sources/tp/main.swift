@@ -1,0 +1,3 @@
+import TPCommands
+
+TPCommands.main()
