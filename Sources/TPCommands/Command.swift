@@ -1,0 +1,53 @@
+import Foundation
+import TensorPrograms
+
+/// One `tp` subcommand: its help text lives next to its options.
+protocol Command: Sendable {
+  static var name: String { get }
+  static var summary: String { get }
+  static var usage: String { get }
+  static var options: OptionSpec { get }
+  static func run(_ args: ParsedArguments, _ io: any OutputSink) throws -> ExitCode
+}
+
+/// A type-erased command for the dispatch table.
+struct CommandEntry: Sendable {
+  let name: String
+  let summary: String
+  let usage: String
+  let run: @Sendable ([String], any OutputSink) throws -> ExitCode
+
+  init<C: Command>(_ c: C.Type) {
+    name = C.name
+    summary = C.summary
+    usage = C.usage
+    run = { args, io in
+      let parsed = try C.options.parse(args, command: C.name)
+      return try C.run(parsed, io)
+    }
+  }
+}
+
+/// Reads and checks a `.tp` file, mapping failures to exit codes (1: unreadable, 2: diagnostics).
+func loadProgram(_ path: String, overrides: [String: Double], io: any OutputSink) throws(CommandError) -> TensorProgram {
+  guard let data = FileManager.default.contents(atPath: path) else {
+    var isDir: ObjCBool = false
+    if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
+      throw .usage("'\(path)' is a directory, not a .tp file")
+    }
+    throw .usage("cannot read '\(path)': no such file")
+  }
+  guard data.count <= 64 << 20 else { throw CommandError("'\(path)' is larger than 64 MiB", code: .program) }
+  let file = SourceFile(name: path, bytes: [UInt8](data))
+  let program: TensorProgram
+  do {
+    program = try TensorProgram(file: file, overrides: overrides)
+  } catch {
+    throw CommandError(error.render(), code: .program)
+  }
+  for name in overrides.keys where !program.checked.parameterNames.contains(name) {
+    let hint = program.checked.parameterNames.min { editDistance(name, $0) < editDistance(name, $1) }
+    throw .usage("--set \(name): the program has no 'param \(name)'" + (hint.map { "; did you mean '\($0)'?" } ?? ""))
+  }
+  return program
+}

@@ -1,0 +1,51 @@
+import TensorPrograms
+
+/// `tp explain FILE`: the typed, unrolled core program in readable form.
+struct ExplainCommand: Command {
+  static let name = "explain"
+  static let summary = "Print the typed, unrolled core program of FILE."
+  static let usage = """
+    USAGE: tp explain FILE [--set NAME=VALUE]...
+
+    Prints every declaration and instruction of the core Tensor Program after loops are
+    unrolled and expressions are split into MatMul, Nonlin and Moment instructions.
+
+    OPTIONS:
+      --set NAME=VALUE   Override a 'param' (repeatable).
+    """
+  static let options = OptionSpec(valued: ["set"])
+
+  static func run(_ args: ParsedArguments, _ io: any OutputSink) throws -> ExitCode {
+    let path = try args.file(command: name)
+    let program = try loadProgram(path, overrides: try args.overrides(command: name), io: io)
+    if let net = program.network, program.core.instructions.isEmpty {
+      io.out(NetworkSummary.describe(net) + "\n")
+    } else {
+      io.out(program.core.listing() + "\n")
+    }
+    return .success
+  }
+}
+
+/// A readable summary of network declarations (until lowering exists).
+enum NetworkSummary {
+  static func describe(_ net: NetworkSpec) -> String {
+    var lines = ["width \(net.widthName)"]
+    for l in net.layers {
+      lines.append("layer \(l.name) : \(l.input) -> \(l.output)  (\(l.role.rawValue), var \(Program.format(l.variance)))")
+    }
+    for b in net.biases { lines.append("bias \(b.name) : \(net.widthName)  (var \(Program.format(b.variance)))") }
+    if let m = net.model { lines.append("model \(m.name): R^\(m.inputDimension) -> R^\(m.outputDimension)") }
+    switch net.parametrization {
+    case .preset(let p): lines.append("parametrization \(p)")
+    case .abc(let layers, let c):
+      let entries = layers.keys.sorted().map { "\($0): a = \(Program.format(layers[$0]!.a)), b = \(Program.format(layers[$0]!.b))" }
+      lines.append("parametrization abc { \(entries.joined(separator: "; ")); c = \(Program.format(c)) }")
+    }
+    if let t = net.training {
+      lines.append(
+        "train \(t.model) on \(t.data): sgd lr \(Program.format(t.learningRate)), steps \(t.steps.map(String.init) ?? "inf"), batch \(t.batch.map(String.init) ?? "full"), loss \(t.loss.rawValue)")
+    }
+    return lines.joined(separator: "\n")
+  }
+}

@@ -1,0 +1,386 @@
+import TPSyntax
+
+/// The shape of a value in a model body.
+enum ModelShape: Equatable {
+  case scalar
+  case finite(Int)
+  case width
+  /// The model input `ξ` of dimension `d`.
+  case input(Int?)
+}
+
+extension CheckerState {
+  mutating func checkNetworkStatement(_ s: Stmt) throws(Failure) {
+    switch s.kind {
+    case .layer(let name, let input, let output, let options):
+      let width = try requireWidth(s.range)
+      try checkFreshName(name, s.range)
+      let i = try layerDimension(input, width)
+      let o = try layerDimension(output, width)
+      if case .finite = i, case .finite = o {
+        throw error("layer '\(name)' connects two fixed dimensions; one side must be the width '\(width)'", s.range)
+      }
+      let options = try optionValues(options, allowed: ["var"])
+      let variance = options["var"] ?? 1
+      guard variance > 0 else { throw error("a layer's var must be positive", s.range) }
+      network.layers.append(LayerSpec(name: name, input: i, output: o, variance: variance, range: s.range))
+      bindings[name] = .network("layer")
+    case .bias(let name, let dim, let options):
+      let width = try requireWidth(s.range)
+      try checkFreshName(name, s.range)
+      guard try layerDimension(dim, width) == .width else {
+        throw error("a bias must have the width '\(width)' as its size", dim.range)
+      }
+      let options = try optionValues(options, allowed: ["var"])
+      let variance = options["var"] ?? 1
+      guard variance >= 0 else { throw error("a bias var must be non-negative", s.range) }
+      network.biases.append(BiasSpec(name: name, variance: variance, range: s.range))
+      bindings[name] = .network("bias")
+    case .model(let name, let params, let body):
+      _ = try requireWidth(s.range)
+      try checkFreshName(name, s.range)
+      if network.model != nil { throw error("only one model can be declared", s.range) }
+      guard params.count == 1 else { throw error("a model takes exactly one input, found \(params.count)", s.range) }
+      let (d, k) = try checkModelBody(params[0], body, s.range)
+      network.model = ModelSpec(name: name, parameter: params[0], body: body, inputDimension: d, outputDimension: k, range: s.range)
+      bindings[name] = .network("model")
+    case .parametrization(let preset):
+      guard ["mup", "ntk", "sp", "mf"].contains(preset) else {
+        let hint = closestMatch(to: preset, among: ["mup", "ntk", "sp", "mf", "abc"])
+        throw error(
+          "unknown parametrization '\(preset)'" + (hint.map { "; did you mean '\($0)'?" } ?? "; use mup, ntk, sp, mf or abc { … }"), s.range)
+      }
+      try setParametrization(.preset(preset), s.range)
+    case .abcParametrization(let entries):
+      var layers: [String: ABCExponents] = [:]
+      var c: Double?
+      for entry in entries {
+        guard let layer = entry.layer else {
+          if c != nil { throw error("'c' is given twice", entry.layerRange) }
+          c = try constant(entry.assignments[0].value, "the exponent c")
+          continue
+        }
+        guard network.layer(named: layer) != nil else {
+          throw error(
+            "unknown layer '\(layer)' in the abc block"
+              + (closestMatch(to: layer, among: network.layers.map(\.name)).map { "; did you mean '\($0)'?" } ?? ""),
+            entry.layerRange)
+        }
+        if layers[layer] != nil { throw error("layer '\(layer)' appears twice in the abc block", entry.layerRange) }
+        var a: Double?
+        var b: Double?
+        for asg in entry.assignments {
+          switch asg.key {
+          case "a": a = try constant(asg.value, "the exponent a")
+          case "b": b = try constant(asg.value, "the exponent b")
+          default: throw error("unknown exponent '\(asg.key)'; a layer takes 'a' and 'b'", asg.range)
+          }
+        }
+        guard let a, let b else { throw error("layer '\(layer)' needs both 'a' and 'b'", entry.layerRange) }
+        layers[layer] = ABCExponents(a: a, b: b)
+      }
+      for l in network.layers where layers[l.name] == nil {
+        throw error("the abc block gives no exponents for layer '\(l.name)'", s.range)
+      }
+      try setParametrization(.abc(layers: layers, c: c ?? 0), s.range)
+    case .data(let name, let examples):
+      try checkFreshName(name, s.range)
+      var out: [Example] = []
+      for ex in examples {
+        let input = try pointValue(ex.input, "an input")
+        let label = try pointValue(ex.label, "a label")
+        if let first = out.first {
+          if first.input.count != input.count {
+            throw error("this input has \(input.count) entries but the first has \(first.input.count)", ex.input.range)
+          }
+          if first.label.count != label.count {
+            throw error("this label has \(label.count) entries but the first has \(first.label.count)", ex.label.range)
+          }
+        }
+        out.append(Example(input: input, label: label))
+      }
+      if out.isEmpty { throw error("a data set needs at least one example", s.range) }
+      network.datasets[name] = out
+      bindings[name] = .network("data set")
+    case .train(let model, let data, let optimizer, let options):
+      try requireModel(model, s.range)
+      try requireData(data, s.range)
+      guard optimizer == "sgd" else { throw error("unknown optimizer '\(optimizer)'; only 'sgd' is supported", s.range) }
+      if network.training != nil { throw error("only one 'train' statement is allowed", s.range) }
+      var spec = TrainingSpec(model: model, data: data, learningRate: 0, steps: 1, batch: 1, loss: .mse, range: s.range)
+      var sawLR = false
+      for o in options {
+        switch o.key {
+        case "lr":
+          spec.learningRate = try constant(o.value, "the learning rate")
+          sawLR = true
+        case "steps":
+          if case .name("inf") = o.value.kind { spec.steps = nil } else {
+            let n = try integer(o.value, "steps")
+            guard n >= 0, n <= 10_000 else { throw error("steps must be between 0 and 10000 (or inf)", o.value.range) }
+            spec.steps = n
+          }
+        case "batch":
+          if case .name("full") = o.value.kind { spec.batch = nil } else {
+            let n = try integer(o.value, "batch")
+            guard n >= 1 else { throw error("batch must be at least 1 (or full)", o.value.range) }
+            spec.batch = n
+          }
+        case "loss":
+          guard case .name(let l) = o.value.kind, let loss = LossKind(rawValue: l) else {
+            throw error("loss must be 'mse' or 'logistic'", o.value.range)
+          }
+          spec.loss = loss
+        default:
+          throw error(unknownOption(o.key, ["lr", "steps", "batch", "loss"]), o.keyRange)
+        }
+      }
+      if !sawLR { throw error("sgd needs a learning rate, as in 'sgd(lr: 0.1, …)'", s.range) }
+      network.training = spec
+    case .observe(let kind, let target, let points, let options):
+      let opts = try optionValues(options, allowed: ["every"])
+      let every = Int(opts["every"] ?? 1)
+      guard every >= 1 else { throw error("every must be at least 1", s.range) }
+      let observable: ObservableKind
+      switch kind {
+      case "loss": observable = .loss
+      case "movement": observable = .movement(target ?? "")
+      case "kernel": observable = .kernel(target ?? "")
+      default:
+        try requireModel(kind, s.range)
+        observable = .function
+      }
+      var pts: [[Double]] = []
+      for p in points { pts.append(try pointValue(p, "a point")) }
+      if case .loss = observable, !pts.isEmpty { throw error("'observe loss' takes no points", s.range) }
+      if case .function = observable, pts.isEmpty { throw error("'observe \(kind)' needs points, as in 'at [1, 0]'", s.range) }
+      if case .movement = observable, pts.count != 1 { throw error("'observe movement' takes exactly one point", s.range) }
+      if case .kernel = observable, pts.isEmpty { throw error("'observe kernel' needs points", s.range) }
+      network.observations.append(ObservationSpec(kind: observable, points: pts, every: every, range: s.range))
+    case .kernel(let model, let points):
+      try requireModel(model, s.range)
+      var pts: [[Double]] = []
+      for p in points { pts.append(try pointValue(p, "a point")) }
+      network.kernels.append(KernelRequest(model: model, points: pts, posteriorData: nil, noise: 0, range: s.range))
+    case .posterior(let model, let data, let points, let options):
+      try requireModel(model, s.range)
+      try requireData(data, s.range)
+      let opts = try optionValues(options, allowed: ["noise"])
+      let noise = opts["noise"] ?? 0
+      guard noise >= 0 else { throw error("noise must be non-negative", s.range) }
+      var pts: [[Double]] = []
+      for p in points { pts.append(try pointValue(p, "a point")) }
+      network.kernels.append(KernelRequest(model: model, points: pts, posteriorData: data, noise: noise, range: s.range))
+    default:
+      throw error("unexpected statement", s.range)
+    }
+  }
+
+  func unknownOption(_ key: String, _ allowed: [String]) -> String {
+    "unknown option '\(key)'"
+      + (closestMatch(to: key, among: allowed).map { "; did you mean '\($0)'?" }
+        ?? "; expected one of \(allowed.joined(separator: ", "))")
+  }
+
+  mutating func optionValues(_ options: [Option], allowed: [String]) throws(Failure) -> [String: Double] {
+    var out: [String: Double] = [:]
+    for o in options {
+      guard allowed.contains(o.key) else { throw error(unknownOption(o.key, allowed), o.keyRange) }
+      if out[o.key] != nil { throw error("option '\(o.key)' is given twice", o.keyRange) }
+      out[o.key] = try constant(o.value, "option '\(o.key)'")
+    }
+    return out
+  }
+
+  mutating func setParametrization(_ p: ParametrizationSpec, _ range: SourceRange) throws(Failure) {
+    if network.parametrizationRange != nil { throw error("the parametrization is already given", range) }
+    network.parametrization = p
+    network.parametrizationRange = range
+  }
+
+  mutating func layerDimension(_ d: Dimension, _ width: String) throws(Failure) -> LayerDimension {
+    switch d.kind {
+    case .integer(let k): return .finite(k)
+    case .width(let n):
+      guard n == width else {
+        throw error("a dimension must be an integer or the width '\(width)', found '\(n)'", d.range)
+      }
+      return .width
+    }
+  }
+
+  mutating func pointValue(_ e: Expr, _ context: String) throws(Failure) -> [Double] {
+    if let list = try constantList(e, "\(context) entry") {
+      if list.isEmpty { throw error("\(context) cannot be empty", e.range) }
+      return list
+    }
+    return [try constant(e, context)]
+  }
+
+  mutating func requireModel(_ name: String, _ range: SourceRange) throws(Failure) {
+    guard let m = network.model else { throw error("no model is declared before this statement", range) }
+    if m.name != name {
+      throw error("unknown model '\(name)'; did you mean '\(m.name)'?", range)
+    }
+  }
+
+  mutating func requireData(_ name: String, _ range: SourceRange) throws(Failure) {
+    guard network.datasets[name] != nil else {
+      throw error(
+        "unknown data set '\(name)'"
+          + (closestMatch(to: name, among: network.datasets.keys).map { "; did you mean '\($0)'?" } ?? ""), range)
+    }
+  }
+
+  /// Checks a model body's shapes; returns its input and output dimensions.
+  mutating func checkModelBody(_ input: String, _ body: [Stmt], _ range: SourceRange) throws(Failure) -> (Int, Int) {
+    var env: [String: ModelShape] = [input: .input(nil)]
+    var inputDim: Int?
+    var output: Int?
+    for (k, s) in body.enumerated() {
+      switch s.kind {
+      case .assign(let t, let e):
+        guard t.indices.isEmpty else { throw error("model values cannot be indexed", t.range) }
+        if env[t.name] != nil || bindings[t.name] != nil {
+          throw error(Message.redefinition(t.name), t.range)
+        }
+        env[t.name] = try modelShape(e, &env, &inputDim)
+      case .returnValue(let e):
+        guard k == body.count - 1 else { throw error("'return' must be the last statement of the model", s.range) }
+        let shape = try modelShape(e, &env, &inputDim)
+        guard case .finite(let kout) = shape else {
+          throw error("the model must return the readout's output (a layer 'n -> k' applied last)", e.range)
+        }
+        output = kout
+      default:
+        throw error("a model body holds only assignments and a final 'return'", s.range)
+      }
+    }
+    guard let output else { throw error("the model has no 'return'", range) }
+    guard let inputDim else { throw error("the model never multiplies its input by an input layer", range) }
+    return (inputDim, output)
+  }
+
+  mutating func modelShape(_ e: Expr, _ env: inout [String: ModelShape], _ inputDim: inout Int?) throws(Failure) -> ModelShape {
+    switch e.kind {
+    case .number: return .scalar
+    case .name(let n):
+      if let s = env[n] {
+        if case .input = s { throw error("the model input '\(n)' can only be multiplied by an input layer", e.range) }
+        return s
+      }
+      if network.biases.contains(where: { $0.name == n }) { return .width }
+      if network.layer(named: n) != nil { throw error("layer '\(n)' can only be used on the left of '@'", e.range) }
+      if case .scalar(let id)? = bindings[n], program.scalars[id.raw].constantValue != nil { return .scalar }
+      let candidates = Array(env.keys) + network.biases.map(\.name) + network.layers.map(\.name)
+      throw error(Message.unknownName(n, suggestion: closestMatch(to: n, among: candidates)), e.range)
+    case .binary(.matmul, let l, let r):
+      guard case .name(let ln) = l.kind, let layer = network.layer(named: ln) else {
+        if case .name(let ln) = l.kind, network.layer(named: ln) == nil {
+          let hint = closestMatch(to: ln, among: network.layers.map(\.name))
+          throw error("unknown layer '\(ln)'" + (hint.map { "; did you mean '\($0)'?" } ?? ""), l.range)
+        }
+        throw error("the left operand of '@' in a model must be a layer name", l.range)
+      }
+      if case .name(let rn) = r.kind, case .input = env[rn] {
+        guard case .finite(let d) = layer.input else {
+          throw error("the input must be multiplied by an input layer ('d -> n'), but '\(ln)' is \(layer.input) -> \(layer.output)", l.range)
+        }
+        if let known = inputDim, known != d {
+          throw error("layer '\(ln)' takes \(d) inputs but the model input has \(known)", l.range)
+        }
+        inputDim = d
+        return layer.output == .width ? .width : layer.output.finiteShape
+      }
+      let rs = try modelShape(r, &env, &inputDim)
+      let expected: ModelShape = layer.input == .width ? .width : layer.input.finiteShape
+      guard rs == expected else {
+        throw error("layer '\(ln)' expects a \(describe(expected)) input, found a \(describe(rs))", r.range)
+      }
+      return layer.output == .width ? .width : layer.output.finiteShape
+    case .negate(let a): return try modelShape(a, &env, &inputDim)
+    case .binary(_, let l, let r):
+      let a = try modelShape(l, &env, &inputDim)
+      let b = try modelShape(r, &env, &inputDim)
+      if a == .scalar { return b }
+      if b == .scalar { return a }
+      guard a == b else { throw error("shapes do not match: \(describe(a)) and \(describe(b))", e.range) }
+      return a
+    case .call(let name, _, let args):
+      if name == "mean" { throw error("'mean' cannot be used in a model body", e.range) }
+      if Function(rawValue: name) == nil && functions[name] == nil {
+        let candidates = Function.allCases.map(\.rawValue) + Array(functions.keys)
+        throw error(
+          Message.unknownFunction(name, suggestion: closestMatch(to: name, among: candidates)),
+          SourceRange(e.range.start, e.range.start + name.utf8.count))
+      }
+      let arity = functions[name]?.arity ?? 1
+      guard args.count == arity else { throw error(Message.arity(name, expected: arity, found: args.count), e.range) }
+      var shape = ModelShape.scalar
+      for a in args {
+        let s = try modelShape(a, &env, &inputDim)
+        if s != .scalar {
+          if shape != .scalar && shape != s { throw error("shapes do not match in '\(name)(…)'", e.range) }
+          shape = s
+        }
+      }
+      return shape
+    default:
+      throw error("this expression is not allowed in a model body", e.range)
+    }
+  }
+
+  func describe(_ s: ModelShape) -> String {
+    switch s {
+    case .scalar: return "scalar"
+    case .finite(let k): return "\(k)-dimensional"
+    case .width: return "width-\(widthName ?? "n")"
+    case .input: return "model input"
+    }
+  }
+
+  /// Cross-statement checks: data dimensions against the model, training needs a model.
+  mutating func finishNetwork() {
+    guard let model = network.model else {
+      if !network.layers.isEmpty || network.training != nil {
+        diagnostics.append(Diagnostic(.error, "the network has no 'model'", at: SourceRange(0, 0)))
+      }
+      return
+    }
+    for (name, examples) in network.datasets {
+      guard let first = examples.first else { continue }
+      let range = bindingRange(name)
+      if first.input.count != model.inputDimension {
+        diagnostics.append(
+          Diagnostic(.error, "data set '\(name)' has \(first.input.count)-dimensional inputs but model '\(model.name)' takes \(model.inputDimension)", at: range))
+      }
+      if first.label.count != model.outputDimension {
+        diagnostics.append(
+          Diagnostic(.error, "data set '\(name)' has \(first.label.count)-dimensional labels but model '\(model.name)' returns \(model.outputDimension)", at: range))
+      }
+    }
+    for o in network.observations {
+      for p in o.points where p.count != model.inputDimension {
+        diagnostics.append(Diagnostic(.error, "a point has \(p.count) entries but the model takes \(model.inputDimension)", at: o.range))
+        break
+      }
+    }
+    for k in network.kernels {
+      for p in k.points where p.count != model.inputDimension {
+        diagnostics.append(Diagnostic(.error, "a point has \(p.count) entries but the model takes \(model.inputDimension)", at: k.range))
+        break
+      }
+    }
+  }
+
+  func bindingRange(_ name: String) -> SourceRange {
+    network.training?.range ?? network.model?.range ?? SourceRange(0, 0)
+  }
+}
+
+extension LayerDimension {
+  var finiteShape: ModelShape {
+    if case .finite(let k) = self { return .finite(k) }
+    return .width
+  }
+}

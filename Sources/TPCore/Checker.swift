@@ -1,0 +1,399 @@
+import TPSyntax
+
+/// The result of checking a file: its core program and, for network files, the network.
+public struct CheckedUnit: Sendable {
+  /// The typed, unrolled core program (empty for a pure network file).
+  public var program: Program
+  /// The network declarations, when the file has any.
+  public var network: NetworkSpec?
+  /// Names declared with `param`, which `--set NAME=VALUE` may override.
+  public var parameterNames: [String]
+  /// User functions, kept for lowering model bodies.
+  public var functions: [String: UserFunction]
+}
+
+/// A `def`: its body with `.argument(k)` leaves for the parameters.
+public struct UserFunction: Sendable {
+  public var name: String
+  public var arity: Int
+  public var body: CoordExpr
+  public var range: SourceRange
+}
+
+/// Semantic analysis: name resolution, types, loop unrolling and lowering of expressions to
+/// instructions. Every error is collected; the result is thrown as one ``Diagnostics``.
+public enum Checker {
+  /// Checks `unit`; `overrides` replace the values of `param`s (from `--set`).
+  public static func check(_ unit: SourceUnit, overrides: [String: Double] = [:]) throws(Diagnostics) -> CheckedUnit {
+    try check(unit, overrides: overrides, priorDiagnostics: [])
+  }
+
+  /// Checks `unit` after parsing recovered from `priorDiagnostics`; all are thrown together.
+  public static func check(_ unit: SourceUnit, overrides: [String: Double], priorDiagnostics: [Diagnostic])
+    throws(Diagnostics) -> CheckedUnit
+  {
+    var state = CheckerState(file: unit.file, overrides: overrides)
+    state.diagnostics = priorDiagnostics
+    for name in unit.recoveredNames { state.bindings[name] = .poisoned }
+    state.checkStatements(unit.statements)
+    state.finish()
+    var seen = Set<String>()
+    let unique = state.diagnostics.filter { d in
+      seen.insert("\(d.range.start):\(d.range.end):\(d.message)").inserted
+    }
+    if unique.contains(where: { $0.severity == .error }) {
+      throw Diagnostics(file: unit.file, items: unique)
+    }
+    state.program.file = unit.file
+    return CheckedUnit(
+      program: state.program, network: state.hasNetwork ? state.network : nil,
+      parameterNames: state.parameterNames, functions: state.functions)
+  }
+
+  /// Parses and checks source text in one call.
+  public static func check(source: String, fileName: String = "<input>", overrides: [String: Double] = [:])
+    throws(Diagnostics) -> CheckedUnit
+  {
+    let file = SourceFile(name: fileName, text: source)
+    let (unit, parseDiagnostics) = Parser.parseRecovering(file)
+    return try check(unit, overrides: overrides, priorDiagnostics: parseDiagnostics)
+  }
+}
+
+/// What a name refers to.
+enum Binding {
+  case vector(VectorID)
+  case scalar(ScalarID)
+  case matrix(MatrixID)
+  /// A name whose definition failed; uses are silently skipped to avoid cascades.
+  case poisoned
+  /// A network declaration (layer, bias, model, data set).
+  case network(String)
+}
+
+/// A name that is used with indices, `x[t]`.
+struct Family {
+  var members: [[Int]: Binding] = [:]
+  var arity: Int
+}
+
+/// Marker error: a diagnostic has been recorded, abandon the current statement.
+struct Failure: Error {}
+
+/// A typed value during checking.
+enum Value {
+  case scalar(CoordExpr)
+  case vector(CoordExpr)
+  case matrix(MatrixID, transposed: Bool)
+  case list([Value])
+}
+
+struct CheckerState {
+  let file: SourceFile
+  let overrides: [String: Double]
+  var program = Program()
+  var diagnostics: [Diagnostic] = []
+  var bindings: [String: Binding] = [:]
+  var families: [String: Family] = [:]
+  var loopVariables: [String: Int] = [:]
+  var functions: [String: UserFunction] = [:]
+  var widthName: String?
+  var parameterNames: [String] = []
+  var network = NetworkSpec()
+  var hasNetwork = false
+  /// Budget of unrolled statements, so huge loops fail fast instead of hanging.
+  var statementBudget = 200_000
+  /// Vectors/scalars created before the current statement (to recognise fresh temporaries).
+  var vectorMark = 0
+  var scalarMark = 0
+  /// Set while checking a `def` body: which names are its parameters.
+  var functionParameters: [String: Int]?
+  var loopIteration = 0
+  var temporaryCounter = 0
+
+  init(file: SourceFile, overrides: [String: Double]) {
+    self.file = file
+    self.overrides = overrides
+  }
+
+  mutating func error(_ message: String, _ range: SourceRange) -> Failure {
+    diagnostics.append(Diagnostic(.error, message, at: range))
+    return Failure()
+  }
+
+  func text(_ e: Expr) -> String {
+    let t = file.text(e.range)
+    return t.count > 40 ? String(t.prefix(37)) + "…" : t
+  }
+
+  // MARK: Statements
+
+  mutating func checkStatements(_ statements: [Stmt]) {
+    for s in statements {
+      statementBudget -= 1
+      if statementBudget < 0 {
+        if statementBudget == -1 {
+          diagnostics.append(
+            Diagnostic(.error, "the program unrolls to more than 200000 statements; reduce the loop bounds", at: s.range))
+        }
+        return
+      }
+      vectorMark = program.vectors.count
+      scalarMark = program.scalars.count
+      do throws(Failure) {
+        try checkStatement(s)
+      } catch {
+        poisonTargets(of: s)
+      }
+    }
+  }
+
+  /// After a failed statement, mark what it would have defined so later uses stay quiet.
+  mutating func poisonTargets(of s: Stmt) {
+    var targets: [Target] = []
+    switch s.kind {
+    case .assign(let t, _): targets = [t]
+    case .matrix(let ts, _, _), .vector(let ts, _, _): targets = ts
+    case .param(let n, _): bindings[n] = bindings[n] ?? .poisoned
+    default: break
+    }
+    for t in targets {
+      if t.indices.isEmpty {
+        if bindings[t.name] == nil { bindings[t.name] = .poisoned }
+      } else if let idx = try? evalIndicesQuietly(t.indices) {
+        var fam = families[t.name] ?? Family(arity: idx.count)
+        if fam.members[idx] == nil { fam.members[idx] = .poisoned }
+        families[t.name] = fam
+      }
+    }
+  }
+
+  mutating func checkStatement(_ s: Stmt) throws(Failure) {
+    switch s.kind {
+    case .width(let name):
+      if widthName != nil { throw error("the width is already declared", s.range) }
+      try checkFreshName(name, s.range)
+      widthName = name
+      program.widthName = name
+      network.widthName = name
+    case .param(let name, let e):
+      try checkFreshName(name, s.range)
+      var v = try constant(e, "a param value")
+      if let o = overrides[name] { v = o }
+      parameterNames.append(name)
+      defineScalarConstant(name, v, s.range)
+    case .assign(let target, let e):
+      try checkAssign(target, e, s.range)
+    case .matrix(let targets, let mean, let variance):
+      try checkMatrix(targets, mean, variance, s.range)
+    case .vector(let targets, let mean, let covariance):
+      try checkVector(targets, mean, covariance, s.range)
+    case .def(let name, let params, let body):
+      try checkDef(name, params, body, s.range)
+    case .forLoop(let v, let lower, let upper, let inclusive, let body):
+      try checkLoop(v, lower, upper, inclusive, body, s.range)
+    case .out(let items):
+      for item in items { try? checkOutput(item, isShow: false) }
+    case .show(let items):
+      for item in items { try? checkOutput(item, isShow: true) }
+    case .returnValue:
+      throw error("'return' can only appear inside a model body", s.range)
+    default:
+      hasNetwork = true
+      try checkNetworkStatement(s)
+    }
+  }
+
+  mutating func requireWidth(_ range: SourceRange) throws(Failure) -> String {
+    guard let w = widthName else { throw error(Message.widthMissing, range) }
+    return w
+  }
+
+  /// Fails when `name` is already bound (plain names only).
+  mutating func checkFreshName(_ name: String, _ range: SourceRange) throws(Failure) {
+    if loopVariables[name] != nil { throw error("'\(name)' is a loop variable and cannot be redefined", range) }
+    if bindings[name] != nil || families[name] != nil || name == widthName || functions[name] != nil {
+      throw error(loopIteration > 0 ? Message.redefinitionInLoop(name) : Message.redefinition(name), range)
+    }
+    if Function(rawValue: name) != nil || name == "mean" {
+      throw error("'\(name)' is a built-in function and cannot be redefined", range)
+    }
+  }
+
+  /// Binds `target` (plain or indexed) to `binding`, rejecting redefinitions.
+  mutating func bind(_ target: Target, _ binding: Binding) throws(Failure) {
+    if target.indices.isEmpty {
+      try checkFreshName(target.name, target.range)
+      bindings[target.name] = binding
+      return
+    }
+    let idx = try evalIndices(target.indices)
+    if bindings[target.name] != nil {
+      throw error("'\(target.name)' is already defined without an index", target.range)
+    }
+    if loopVariables[target.name] != nil || target.name == widthName || functions[target.name] != nil {
+      throw error(Message.redefinition(target.name), target.range)
+    }
+    var fam = families[target.name] ?? Family(arity: idx.count)
+    if fam.arity != idx.count {
+      throw error("'\(target.name)' takes \(fam.arity) index\(fam.arity == 1 ? "" : "es"), found \(idx.count)", target.range)
+    }
+    if fam.members[idx] != nil {
+      throw error(Message.redefinition(displayName(target.name, idx)), target.range)
+    }
+    fam.members[idx] = binding
+    families[target.name] = fam
+  }
+
+  func displayName(_ name: String, _ idx: [Int]) -> String {
+    idx.isEmpty ? name : "\(name)[\(idx.map(String.init).joined(separator: ", "))]"
+  }
+
+  mutating func targetName(_ t: Target) throws(Failure) -> String {
+    t.indices.isEmpty ? t.name : displayName(t.name, try evalIndices(t.indices))
+  }
+
+  mutating func defineScalarConstant(_ name: String, _ v: Double, _ range: SourceRange) {
+    let id = ScalarID(program.scalars.count)
+    program.scalars.append(ScalarInfo(name: name, isTemporary: false, range: range, constantValue: v))
+    bindings[name] = .scalar(id)
+  }
+
+  mutating func checkAssign(_ target: Target, _ e: Expr, _ range: SourceRange) throws(Failure) {
+    let name = try targetName(target)
+    let value = try eval(e)
+    switch value {
+    case .scalar(let expr):
+      let id: ScalarID
+      if case .scalar(let s) = expr, s.raw >= scalarMark, program.scalars[s.raw].isTemporary {
+        id = s
+        program.scalars[s.raw].name = name
+        program.scalars[s.raw].isTemporary = false
+        program.scalars[s.raw].range = range
+      } else {
+        id = ScalarID(program.scalars.count)
+        program.scalars.append(
+          ScalarInfo(name: name, isTemporary: false, range: range, constantValue: expr.constantValue))
+        if expr.constantValue == nil { emit(.scalar(dest: id, expr), range) }
+      }
+      try bind(target, .scalar(id))
+    case .vector(let expr):
+      let id: VectorID
+      if case .vector(let v) = expr, v.raw >= vectorMark, program.vectors[v.raw].isTemporary {
+        id = v
+        program.vectors[v.raw].name = name
+        program.vectors[v.raw].isTemporary = false
+        program.vectors[v.raw].range = range
+      } else {
+        id = newVector(name, range, temporary: false)
+        emit(.nonlin(dest: id, expr), range)
+      }
+      try bind(target, .vector(id))
+    case .matrix:
+      throw error("a matrix cannot be assigned; declare matrices with 'matrix W ~ N(0, 1/n)'", range)
+    case .list:
+      throw error("a list cannot be assigned to '\(name)'; lists only appear in 'N(…)', data and points", e.range)
+    }
+  }
+
+  mutating func newVector(_ name: String?, _ range: SourceRange, temporary: Bool) -> VectorID {
+    let id = VectorID(program.vectors.count)
+    if let name {
+      program.vectors.append(VectorInfo(name: name, isTemporary: temporary, range: range))
+    } else {
+      temporaryCounter += 1
+      program.vectors.append(VectorInfo(name: "%\(temporaryCounter)", isTemporary: true, range: range))
+    }
+    return id
+  }
+
+  mutating func newTemporaryScalar(_ range: SourceRange) -> ScalarID {
+    temporaryCounter += 1
+    let id = ScalarID(program.scalars.count)
+    program.scalars.append(ScalarInfo(name: "%\(temporaryCounter)", isTemporary: true, range: range, constantValue: nil))
+    return id
+  }
+
+  mutating func emit(_ inst: Instruction, _ range: SourceRange) {
+    program.instructions.append(inst)
+    program.instructionRanges.append(range)
+  }
+
+  mutating func checkLoop(
+    _ v: String, _ lower: Expr, _ upper: Expr, _ inclusive: Bool, _ body: [Stmt], _ range: SourceRange
+  ) throws(Failure) {
+    if loopVariables[v] != nil || bindings[v] != nil || families[v] != nil {
+      throw error("loop variable '\(v)' shadows an existing name", range)
+    }
+    let lo = try integer(lower, "a loop bound")
+    var hi = try integer(upper, "a loop bound")
+    if inclusive { hi += 1 }
+    if hi - lo > 100_000 {
+      throw error("the loop runs \(hi - lo) times; at most 100000 iterations are allowed", upper.range)
+    }
+    if lo < 0 || hi < 0 { throw error("loop bounds must be non-negative", lower.range.union(upper.range)) }
+    for i in lo..<max(lo, hi) {
+      loopVariables[v] = i
+      let before = diagnostics.count
+      loopIteration += 1
+      checkStatements(body)
+      loopIteration -= 1
+      if diagnostics.count > before { break }  // one iteration's errors are enough
+    }
+    loopVariables[v] = nil
+  }
+
+  mutating func checkOutput(_ item: Expr, isShow: Bool) throws(Failure) {
+    if case .name(let n) = item.kind, let fam = families[n], bindings[n] == nil {
+      for idx in fam.members.keys.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
+        try addOutput(displayName(n, idx), fam.members[idx]!, isShow: isShow, item.range)
+      }
+      return
+    }
+    vectorMark = program.vectors.count
+    scalarMark = program.scalars.count
+    let name: String
+    switch item.kind {
+    case .name(let n): name = n
+    case .indexed(let n, let idx): name = displayName(n, try evalIndices(idx))
+    default: name = file.text(item.range)
+    }
+    switch try eval(item) {
+    case .scalar(let e):
+      if case .scalar(let s) = e {
+        try addOutput(name, .scalar(s), isShow: isShow, item.range)
+      } else {
+        let id = ScalarID(program.scalars.count)
+        program.scalars.append(ScalarInfo(name: name, isTemporary: false, range: item.range, constantValue: e.constantValue))
+        if e.constantValue == nil { emit(.scalar(dest: id, e), item.range) }
+        try addOutput(name, .scalar(id), isShow: isShow, item.range)
+      }
+    case .vector(let e):
+      if case .vector(let v) = e {
+        try addOutput(name, .vector(v), isShow: isShow, item.range)
+      } else {
+        let id = newVector(name, item.range, temporary: false)
+        emit(.nonlin(dest: id, e), item.range)
+        try addOutput(name, .vector(id), isShow: isShow, item.range)
+      }
+    case .matrix:
+      throw error("a matrix cannot be an output; output vectors or scalars computed from it", item.range)
+    case .list:
+      throw error("a list cannot be an output", item.range)
+    }
+  }
+
+  mutating func addOutput(_ name: String, _ b: Binding, isShow: Bool, _ range: SourceRange) throws(Failure) {
+    switch b {
+    case .scalar(let s): program.outputs.append(OutputItem(name: name, value: .scalar(s), isShow: isShow))
+    case .vector(let v): program.outputs.append(OutputItem(name: name, value: .vector(v), isShow: isShow))
+    case .matrix: throw error("a matrix cannot be an output; output vectors or scalars computed from it", range)
+    case .poisoned: throw Failure()
+    case .network(let kind): throw error("'\(name)' is a \(kind); use 'observe' for network quantities", range)
+    }
+  }
+
+  mutating func finish() {
+    if hasNetwork { finishNetwork() }
+  }
+}

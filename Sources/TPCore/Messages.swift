@@ -1,0 +1,39 @@
+/// The catalogue of semantic-analysis messages, one member per message, so tests can name them.
+public enum Message {
+  public static func unknownName(_ n: String, suggestion: String?) -> String {
+    "unknown name '\(n)'" + (suggestion.map { "; did you mean '\($0)'?" } ?? "")
+  }
+  public static func unknownFunction(_ n: String, suggestion: String?) -> String {
+    "unknown function '\(n)'" + (suggestion.map { "; did you mean '\($0)'?" } ?? "")
+  }
+  public static func redefinition(_ n: String) -> String { "'\(n)' is already defined" }
+  public static func redefinitionInLoop(_ n: String) -> String {
+    "'\(n)' is defined again on a later loop iteration; index it, as in '\(n)[t]'"
+  }
+  public static func usedBeforeDefinition(_ n: String) -> String { "'\(n)' is used before it is defined" }
+  public static let widthMissing = "the program must declare its width first, as in 'width n'"
+  public static func varianceForm(_ width: String) -> String {
+    "a matrix variance must be written 'c/\(width)' with a positive constant c, as in '2/\(width)'"
+  }
+  public static func vectorWhereScalar(_ text: String, _ context: String) -> String {
+    "\(context) needs a scalar, but '\(text)' is a vector"
+  }
+  public static func scalarWhereVector(_ text: String, _ context: String) -> String {
+    "\(context) needs a vector, but '\(text)' is a scalar"
+  }
+  public static let matmulLeft = "the left operand of '@' must be a matrix (a declared matrix or 'W.T')"
+  public static func matrixMisuse(_ n: String) -> String {
+    "matrix '\(n)' can only be used on the left of '@'"
+  }
+  public static func notConstant(_ context: String) -> String { "\(context) must be a constant" }
+  public static func notInteger(_ context: String, _ v: Double) -> String {
+    "\(context) must be an integer, found \(Program.format(v))"
+  }
+  public static func covarianceNotSymmetric(_ i: Int, _ j: Int, _ a: Double, _ b: Double) -> String {
+    "covariance is not symmetric: entry [\(i)][\(j)] is \(Program.format(a)) but [\(j)][\(i)] is \(Program.format(b))"
+  }
+  public static let covarianceNotPSD = "covariance is not positive semi-definite"
+  public static func arity(_ f: String, expected: Int, found: Int) -> String {
+    "'\(f)' takes \(expected) argument\(expected == 1 ? "" : "s"), found \(found)"
+  }
+}

@@ -1,0 +1,145 @@
+import TPSyntax
+
+/// A layer dimension after checking: a fixed size or the width `n`.
+public enum LayerDimension: Sendable, Hashable, CustomStringConvertible {
+  case finite(Int)
+  case width
+
+  public var description: String {
+    switch self {
+    case .finite(let k): return String(k)
+    case .width: return "n"
+    }
+  }
+}
+
+/// The role a layer plays, fixed by its shape: `d → n` input, `n → n` hidden, `n → k` readout.
+public enum LayerRole: String, Sendable, Hashable {
+  case input, hidden, readout
+}
+
+/// `layer NAME : in -> out (var: σ²)`; effective entries `N(0, σ²/fan_in)`.
+public struct LayerSpec: Sendable, Hashable {
+  public var name: String
+  public var input: LayerDimension
+  public var output: LayerDimension
+  public var variance: Double
+  public var range: SourceRange
+
+  public var role: LayerRole {
+    switch (input, output) {
+    case (.finite, _): return .input
+    case (.width, .width): return .hidden
+    case (.width, .finite): return .readout
+    }
+  }
+}
+
+/// `bias NAME : n (var: σ²)`: an initial vector with coordinates `N(0, σ²)`.
+public struct BiasSpec: Sendable, Hashable {
+  public var name: String
+  public var variance: Double
+  public var range: SourceRange
+}
+
+/// The straight-line forward pass `model f(xi) { … return e }`, kept as checked syntax.
+public struct ModelSpec: Sendable {
+  public var name: String
+  public var parameter: String
+  public var body: [Stmt]
+  /// The input dimension `d` (fan-in of the input layer).
+  public var inputDimension: Int
+  /// The output dimension `k` (fan-out of the readout).
+  public var outputDimension: Int
+  public var range: SourceRange
+}
+
+/// Width exponents of one layer in an abc-parametrization (THEORY §5).
+public struct ABCExponents: Sendable, Hashable {
+  public var a: Double
+  public var b: Double
+  public init(a: Double, b: Double) {
+    self.a = a
+    self.b = b
+  }
+}
+
+/// The `parametrization` statement.
+public enum ParametrizationSpec: Sendable, Hashable {
+  /// `mup`, `ntk`, `sp` or `mf`.
+  case preset(String)
+  /// Explicit exponents per layer name and the learning-rate exponent `c`.
+  case abc(layers: [String: ABCExponents], c: Double)
+}
+
+/// One training or evaluation example.
+public struct Example: Sendable, Hashable {
+  public var input: [Double]
+  public var label: [Double]
+}
+
+/// The loss of `sgd(loss:)`: `mse` is `½(f − y)²`, `logistic` is `log(1 + e^{−y f})`.
+public enum LossKind: String, Sendable, Hashable {
+  case mse, logistic
+}
+
+/// `train f on data with sgd(lr:, steps:, batch:, loss:)`.
+public struct TrainingSpec: Sendable, Hashable {
+  public var model: String
+  public var data: String
+  public var learningRate: Double
+  /// nil for `steps: inf` (the fully trained kernel-regime limit).
+  public var steps: Int?
+  /// nil for `batch: full`.
+  public var batch: Int?
+  public var loss: LossKind
+  public var range: SourceRange
+}
+
+/// What an `observe` statement asks for.
+public enum ObservableKind: Sendable, Hashable {
+  /// `observe f at …`: the model output.
+  case function
+  /// `observe loss`: the mean training loss.
+  case loss
+  /// `observe movement h at ξ`: `mean((h_t − h_0)²)`.
+  case movement(String)
+  /// `observe kernel x at ξ, ξ′`: `mean(x(ξ) x(ξ′))` for all pairs.
+  case kernel(String)
+}
+
+/// `observe …` with its points and `every: k` thinning.
+public struct ObservationSpec: Sendable, Hashable {
+  public var kind: ObservableKind
+  public var points: [[Double]]
+  public var every: Int
+  public var range: SourceRange
+}
+
+/// `kernel f at …` or `posterior f on data at … (noise: σ²)`.
+public struct KernelRequest: Sendable, Hashable {
+  public var model: String
+  public var points: [[Double]]
+  /// For posteriors: the training set name and the observation noise variance.
+  public var posteriorData: String?
+  public var noise: Double
+  public var range: SourceRange
+}
+
+/// Everything a network program declares, checked for well-formedness; lowered by TPNetwork.
+public struct NetworkSpec: Sendable {
+  public var widthName: String = "n"
+  public var layers: [LayerSpec] = []
+  public var biases: [BiasSpec] = []
+  public var model: ModelSpec?
+  public var parametrization: ParametrizationSpec = .preset("ntk")
+  public var parametrizationRange: SourceRange?
+  public var datasets: [String: [Example]] = [:]
+  public var training: TrainingSpec?
+  public var observations: [ObservationSpec] = []
+  public var kernels: [KernelRequest] = []
+
+  public init() {}
+
+  public func layer(named name: String) -> LayerSpec? { layers.first { $0.name == name } }
+}

@@ -1,0 +1,557 @@
+/// A recursive-descent parser for `.tp` files.
+///
+/// Errors are collected, not thrown one at a time: after a bad statement the parser skips to
+/// the next statement boundary and goes on, so one run reports every independent error.
+public struct Parser {
+  var tokens: [Token]
+  var index = 0
+  var diagnostics: [Diagnostic]
+  let file: SourceFile
+
+  /// Maximum nesting of expressions and blocks; deeper input is rejected, so no later stage
+  /// (type checking, differentiation, deallocation) can overflow the stack.
+  public static let maximumDepth = 200
+  var depth = 0
+  var recoveredNames: Set<String> = []
+
+  /// Records the names a failed statement starting at token `start` was going to define.
+  mutating func noteRecoveredNames(from start: Int) {
+    var k = start
+    if case .identifier(let w) = tokens[k].kind, Parser.statementKeywords.contains(w) { k += 1 }
+    while k < tokens.count, case .identifier(let name) = tokens[k].kind {
+      recoveredNames.insert(name)
+      k += 1
+      if k < tokens.count, tokens[k].isSymbol("[") {
+        while k < tokens.count, !tokens[k].isSymbol("]"), tokens[k].kind != .newline { k += 1 }
+        k += 1
+      }
+      guard k < tokens.count, tokens[k].isSymbol(",") else { break }
+      k += 1
+    }
+  }
+
+  struct Failure: Error {}
+
+  /// Words that start a statement when followed by something other than `=` or `[`.
+  static let statementKeywords: Set<String> = [
+    "width", "param", "matrix", "vector", "def", "for", "out", "show", "layer", "bias", "model", "return",
+    "parametrization", "data", "train", "observe", "kernel", "posterior",
+  ]
+
+  init(file: SourceFile) {
+    self.file = file
+    let (t, d) = Lexer.tokenize(file)
+    self.tokens = t
+    self.diagnostics = d
+  }
+
+  /// Parses `file`; returns the unit, or throws ``Diagnostics`` holding every error found.
+  public static func parse(_ file: SourceFile) throws(Diagnostics) -> SourceUnit {
+    let (unit, diagnostics) = parseRecovering(file)
+    if diagnostics.contains(where: { $0.severity == .error }) {
+      throw Diagnostics(file: file, items: diagnostics)
+    }
+    return unit
+  }
+
+  /// Parses `file`, dropping statements with errors; returns what parsed and the diagnostics.
+  /// The unit's ``SourceUnit/recoveredNames`` lists names that dropped statements would have
+  /// defined, so later stages can stay quiet about them instead of cascading.
+  public static func parseRecovering(_ file: SourceFile) -> (SourceUnit, [Diagnostic]) {
+    var p = Parser(file: file)
+    let statements = p.parseStatements(untilBrace: false)
+    var unit = SourceUnit(file: file, statements: statements)
+    unit.recoveredNames = p.recoveredNames
+    return (unit, p.diagnostics)
+  }
+
+  // MARK: - Token helpers
+
+  var current: Token { tokens[index] }
+  var previousEnd: Int { index > 0 ? tokens[index - 1].range.end : 0 }
+
+  mutating func advance() -> Token {
+    let t = tokens[index]
+    if index < tokens.count - 1 { index += 1 }
+    return t
+  }
+
+  func peek(_ k: Int = 1) -> Token { tokens[min(index + k, tokens.count - 1)] }
+
+  mutating func consume(_ symbol: String) -> Bool {
+    if current.isSymbol(symbol) {
+      _ = advance()
+      return true
+    }
+    return false
+  }
+
+  mutating func fail(_ message: String, at range: SourceRange) -> Failure {
+    var range = range
+    // At end of input, point just after the last real token rather than at an empty line.
+    if current.kind == .endOfFile, range == current.range, index > 0 {
+      let last = tokens[..<index].last { $0.kind != .newline }
+      if let last { range = SourceRange(last.range.end, last.range.end) }
+    }
+    // An invalid token was already reported by the lexer; one message per problem is enough.
+    if current.kind != .invalid || current.range != range {
+      diagnostics.append(Diagnostic(.error, message, at: range))
+    }
+    return Failure()
+  }
+
+  mutating func expect(_ symbol: String, _ context: String) throws(Failure) -> Token {
+    if current.isSymbol(symbol) { return advance() }
+    throw fail("expected '\(symbol)' \(context), found \(current.display)", at: current.range)
+  }
+
+  mutating func expectIdentifier(_ what: String) throws(Failure) -> (String, SourceRange) {
+    if case .identifier(let s) = current.kind {
+      let r = advance().range
+      return (s, r)
+    }
+    throw fail("expected \(what), found \(current.display)", at: current.range)
+  }
+
+  mutating func expectKeyword(_ word: String, _ context: String) throws(Failure) {
+    if current.isIdentifier(word) {
+      _ = advance()
+      return
+    }
+    throw fail("expected '\(word)' \(context), found \(current.display)", at: current.range)
+  }
+
+  mutating func expectEndOfStatement() throws(Failure) {
+    switch current.kind {
+    case .newline: _ = advance()
+    case .endOfFile: break
+    case .symbol("}"): break
+    default: throw fail("expected end of statement, found \(current.display)", at: current.range)
+    }
+  }
+
+  /// Skips to just past the next statement boundary at the current brace level.
+  mutating func synchronize() {
+    var braces = 0
+    while true {
+      switch current.kind {
+      case .endOfFile: return
+      case .newline where braces == 0:
+        _ = advance()
+        return
+      case .symbol("{"): braces += 1
+      case .symbol("}"):
+        if braces == 0 { return }
+        braces -= 1
+      default: break
+      }
+      _ = advance()
+    }
+  }
+
+  mutating func enter(_ range: SourceRange) throws(Failure) {
+    depth += 1
+    if depth > Parser.maximumDepth {
+      throw fail("nesting is too deep (more than \(Parser.maximumDepth) levels)", at: range)
+    }
+  }
+
+  // MARK: - Statements
+
+  mutating func parseStatements(untilBrace: Bool) -> [Stmt] {
+    var out: [Stmt] = []
+    while true {
+      switch current.kind {
+      case .newline:
+        _ = advance()
+        continue
+      case .endOfFile:
+        return out
+      case .symbol("}"):
+        if untilBrace { return out }
+        diagnostics.append(Diagnostic(.error, "unmatched '}'", at: current.range))
+        _ = advance()
+        continue
+      default: break
+      }
+      let before = index
+      do throws(Failure) {
+        out.append(try parseStatement())
+      } catch {
+        noteRecoveredNames(from: before)
+        synchronize()
+        if index == before { _ = advance() }
+      }
+    }
+  }
+
+  mutating func parseStatement() throws(Failure) -> Stmt {
+    let start = current.range.start
+    if case .identifier(let word) = current.kind, Parser.statementKeywords.contains(word),
+      !peek().isSymbol("="), !peek().isSymbol("[") || word == "out" || word == "show" || word == "return"
+    {
+      _ = advance()
+      let kind = try parseKeywordStatement(word, start: start)
+      let range = SourceRange(start, previousEnd)
+      try expectEndOfStatement()
+      return Stmt(kind, range)
+    }
+    guard case .identifier = current.kind else {
+      throw fail("expected a statement, found \(current.display)", at: current.range)
+    }
+    let target = try parseTarget()
+    _ = try expect("=", "after '\(target.name)' (an assignment)")
+    let value = try parseExpression()
+    let stmt = Stmt(.assign(target, value), SourceRange(start, previousEnd))
+    try expectEndOfStatement()
+    return stmt
+  }
+
+  mutating func parseTarget() throws(Failure) -> Target {
+    let (name, r) = try expectIdentifier("a name")
+    var indices: [Expr] = []
+    if consume("[") {
+      indices = try parseList(closing: "]")
+      _ = try expect("]", "to close the index")
+    }
+    return Target(name: name, indices: indices, range: SourceRange(r.start, previousEnd))
+  }
+
+  mutating func parseTargets() throws(Failure) -> [Target] {
+    var targets = [try parseTarget()]
+    while consume(",") { targets.append(try parseTarget()) }
+    return targets
+  }
+
+  /// Parses `N(mean, variance)` after `~`.
+  mutating func parseNormal(_ what: String) throws(Failure) -> (Expr, Expr) {
+    _ = try expect("~", "after the \(what) names")
+    let (n, r) = try expectIdentifier("'N(mean, variance)'")
+    guard n == "N" else { throw fail("expected 'N(mean, variance)', found '\(n)'", at: r) }
+    _ = try expect("(", "after 'N'")
+    let mean = try parseExpression()
+    _ = try expect(",", "between the mean and the variance of 'N'")
+    let variance = try parseExpression()
+    _ = try expect(")", "to close 'N('")
+    return (mean, variance)
+  }
+
+  mutating func parseKeywordStatement(_ word: String, start: Int) throws(Failure) -> Stmt.Kind {
+    switch word {
+    case "width":
+      return .width(try expectIdentifier("the width's name").0)
+    case "param":
+      let (name, _) = try expectIdentifier("a parameter name")
+      _ = try expect("=", "after the parameter name")
+      return .param(name, try parseExpression())
+    case "matrix":
+      let targets = try parseTargets()
+      let (mean, variance) = try parseNormal("matrix")
+      return .matrix(targets, mean: mean, variance: variance)
+    case "vector":
+      let targets = try parseTargets()
+      let (mean, cov) = try parseNormal("vector")
+      return .vector(targets, mean: mean, covariance: cov)
+    case "def":
+      let (name, _) = try expectIdentifier("a function name")
+      let params = try parseParameterList()
+      _ = try expect("=", "before the function body")
+      return .def(name, params: params, body: try parseExpression())
+    case "for":
+      let (v, _) = try expectIdentifier("a loop variable")
+      try expectKeyword("in", "after the loop variable")
+      let lower = try parseExpression()
+      let inclusive: Bool
+      if consume("..<") { inclusive = false } else if consume("...") { inclusive = true } else {
+        throw fail("expected '..<' or '...' in the loop range, found \(current.display)", at: current.range)
+      }
+      let upper = try parseExpression()
+      let body = try parseBlock("loop")
+      return .forLoop(variable: v, lower: lower, upper: upper, inclusive: inclusive, body: body)
+    case "out", "show":
+      var items = [try parseExpression()]
+      while consume(",") { items.append(try parseExpression()) }
+      return word == "out" ? .out(items) : .show(items)
+    case "layer":
+      let (name, _) = try expectIdentifier("a layer name")
+      _ = try expect(":", "after the layer name (as in 'layer W : n -> n')")
+      let input = try parseDimension()
+      _ = try expect("->", "between the layer's input and output dimensions")
+      let output = try parseDimension()
+      return .layer(name, input: input, output: output, options: try parseOptionalOptions())
+    case "bias":
+      let (name, _) = try expectIdentifier("a bias name")
+      _ = try expect(":", "after the bias name (as in 'bias b : n')")
+      let dim = try parseDimension()
+      return .bias(name, dim, options: try parseOptionalOptions())
+    case "model":
+      let (name, _) = try expectIdentifier("a model name")
+      let params = try parseParameterList()
+      return .model(name, params: params, body: try parseBlock("model"))
+    case "return":
+      return .returnValue(try parseExpression())
+    case "parametrization":
+      let (name, _) = try expectIdentifier("a parametrization (mup, ntk, sp, mf or abc)")
+      if name == "abc" { return .abcParametrization(try parseABC()) }
+      return .parametrization(name)
+    case "data":
+      let (name, _) = try expectIdentifier("a data set name")
+      _ = try expect("=", "after the data set name")
+      _ = try expect("[", "to open the list of examples")
+      var examples: [DataExample] = []
+      if !current.isSymbol("]") {
+        repeat {
+          let input = try parseExpression()
+          _ = try expect("->", "between an input and its label")
+          examples.append(DataExample(input: input, label: try parseExpression()))
+        } while consume(",") && !current.isSymbol("]")
+      }
+      _ = try expect("]", "to close the list of examples")
+      return .data(name, examples)
+    case "train":
+      let (model, _) = try expectIdentifier("a model name")
+      try expectKeyword("on", "after the model name")
+      let (data, _) = try expectIdentifier("a data set name")
+      try expectKeyword("with", "after the data set name")
+      let (opt, _) = try expectIdentifier("an optimizer (sgd)")
+      _ = try expect("(", "after the optimizer name")
+      let options = try parseOptions()
+      return .train(model: model, data: data, optimizer: opt, options: options)
+    case "observe":
+      let (kind, _) = try expectIdentifier("what to observe (a model, loss, movement or kernel)")
+      var target: String?
+      if kind == "movement" || kind == "kernel" { target = try expectIdentifier("a vector name").0 }
+      var points: [Expr] = []
+      if current.isIdentifier("at") {
+        _ = advance()
+        points = try parsePoints()
+      }
+      return .observe(kind: kind, target: target, points: points, options: try parseOptionalOptions())
+    case "kernel":
+      let (model, _) = try expectIdentifier("a model name")
+      try expectKeyword("at", "after the model name")
+      return .kernel(model: model, points: try parsePoints())
+    case "posterior":
+      let (model, _) = try expectIdentifier("a model name")
+      try expectKeyword("on", "after the model name")
+      let (data, _) = try expectIdentifier("a data set name")
+      try expectKeyword("at", "after the data set name")
+      let points = try parsePoints()
+      return .posterior(model: model, data: data, points: points, options: try parseOptionalOptions())
+    default:
+      throw fail("unknown statement '\(word)'", at: SourceRange(start, previousEnd))
+    }
+  }
+
+  mutating func parseBlock(_ what: String) throws(Failure) -> [Stmt] {
+    let open = try expect("{", "to open the \(what) body")
+    try enter(open.range)
+    defer { depth -= 1 }
+    let body = parseStatements(untilBrace: true)
+    if !current.isSymbol("}") {
+      throw fail("expected '}' to close the \(what) body opened here", at: open.range)
+    }
+    _ = advance()
+    return body
+  }
+
+  mutating func parseParameterList() throws(Failure) -> [String] {
+    _ = try expect("(", "before the parameter list")
+    var params: [String] = []
+    if !current.isSymbol(")") {
+      repeat { params.append(try expectIdentifier("a parameter name").0) } while consume(",")
+    }
+    _ = try expect(")", "to close the parameter list")
+    return params
+  }
+
+  mutating func parseDimension() throws(Failure) -> Dimension {
+    let t = current
+    switch t.kind {
+    case .number(let v):
+      _ = advance()
+      guard v >= 1, v <= 1_000_000, v == v.rounded() else {
+        throw fail("a dimension must be a positive integer or the width, found \(v)", at: t.range)
+      }
+      return Dimension(.integer(Int(v)), t.range)
+    case .identifier(let s):
+      _ = advance()
+      return Dimension(.width(s), t.range)
+    default:
+      throw fail("expected a dimension (an integer or the width), found \(t.display)", at: t.range)
+    }
+  }
+
+  mutating func parseOptionalOptions() throws(Failure) -> [Option] {
+    guard consume("(") else { return [] }
+    return try parseOptions()
+  }
+
+  /// Parses `key: value, …)` after an opening parenthesis.
+  mutating func parseOptions() throws(Failure) -> [Option] {
+    var options: [Option] = []
+    if !current.isSymbol(")") {
+      repeat {
+        let (key, r) = try expectIdentifier("an option name")
+        _ = try expect(":", "after the option name '\(key)'")
+        options.append(Option(key: key, keyRange: r, value: try parseExpression()))
+      } while consume(",")
+    }
+    _ = try expect(")", "to close the options")
+    return options
+  }
+
+  mutating func parsePoints() throws(Failure) -> [Expr] {
+    var points = [try parseExpression()]
+    while consume(",") { points.append(try parseExpression()) }
+    return points
+  }
+
+  mutating func parseABC() throws(Failure) -> [ABCEntry] {
+    let open = try expect("{", "to open the abc block")
+    var entries: [ABCEntry] = []
+    while true {
+      while case .newline = current.kind { _ = advance() }
+      if consume("}") { break }
+      if case .endOfFile = current.kind { throw fail("expected '}' to close the abc block opened here", at: open.range) }
+      let (name, r) = try expectIdentifier("a layer name or 'c'")
+      if name == "c" && current.isSymbol("=") {
+        _ = advance()
+        let v = try parseExpression()
+        entries.append(
+          ABCEntry(layer: nil, layerRange: r, assignments: [ABCAssignment(key: "c", value: v, range: SourceRange(r.start, previousEnd))]))
+      } else {
+        _ = try expect(":", "after the layer name in the abc block")
+        var assignments: [ABCAssignment] = []
+        repeat {
+          let (key, kr) = try expectIdentifier("'a' or 'b'")
+          _ = try expect("=", "after '\(key)'")
+          let v = try parseExpression()
+          assignments.append(ABCAssignment(key: key, value: v, range: SourceRange(kr.start, previousEnd)))
+        } while consume(",")
+        entries.append(ABCEntry(layer: name, layerRange: r, assignments: assignments))
+      }
+      if !consume(";"), case .newline = current.kind { _ = advance() } else if !current.isSymbol("}") {
+        throw fail("expected ';', a new line or '}' after an abc entry, found \(current.display)", at: current.range)
+      }
+    }
+    return entries
+  }
+
+  // MARK: - Expressions
+
+  /// Parses a comma-separated list up to (not including) `closing`.
+  mutating func parseList(closing: String) throws(Failure) -> [Expr] {
+    var items: [Expr] = []
+    if current.isSymbol(closing) { return items }
+    repeat {
+      if current.isSymbol(closing) { break }  // trailing comma
+      items.append(try parseExpression())
+    } while consume(",")
+    return items
+  }
+
+  mutating func parseExpression() throws(Failure) -> Expr {
+    try parseBinary(minPrecedence: 1)
+  }
+
+  mutating func binaryOperator() -> BinaryOperator? {
+    if case .symbol(let s) = current.kind { return BinaryOperator(rawValue: s) }
+    return nil
+  }
+
+  mutating func parseBinary(minPrecedence: Int) throws(Failure) -> Expr {
+    var lhs = try parseUnary()
+    var chain = 0
+    while let op = binaryOperator(), op.precedence >= minPrecedence, op != .power {
+      _ = advance()
+      chain += 1
+      if chain > 10_000 { throw fail("expression is too long (more than 10000 operators)", at: current.range) }
+      let rhs = try parseBinary(minPrecedence: op.precedence + 1)
+      lhs = Expr(.binary(op, lhs, rhs), lhs.range.union(rhs.range))
+    }
+    return lhs
+  }
+
+  mutating func parseUnary() throws(Failure) -> Expr {
+    try enter(current.range)
+    defer { depth -= 1 }
+    if current.isSymbol("-") {
+      let start = advance().range.start
+      let operand = try parseUnary()
+      // Fold '-' into a literal so '-0.5' is a number, as users write it.
+      if case .number(let v) = operand.kind { return Expr(.number(-v), SourceRange(start, operand.range.end)) }
+      return Expr(.negate(operand), SourceRange(start, operand.range.end))
+    }
+    if current.isSymbol("+") {
+      _ = advance()
+      return try parseUnary()
+    }
+    let base = try parsePostfix()
+    if current.isSymbol("**") {
+      _ = advance()
+      let exponent = try parseUnary()  // right-associative; allows 2 ** -1
+      return Expr(.binary(.power, base, exponent), base.range.union(exponent.range))
+    }
+    return base
+  }
+
+  mutating func parsePostfix() throws(Failure) -> Expr {
+    var e = try parsePrimary()
+    while current.isSymbol(".") {
+      _ = advance()
+      let (name, r) = try expectIdentifier("'T' (transpose)")
+      guard name == "T" else { throw fail("unknown member '.\(name)'; only '.T' (transpose) exists", at: r) }
+      e = Expr(.transpose(e), SourceRange(e.range.start, r.end))
+    }
+    return e
+  }
+
+  mutating func parsePrimary() throws(Failure) -> Expr {
+    let t = current
+    switch t.kind {
+    case .number(let v):
+      _ = advance()
+      return Expr(.number(v), t.range)
+    case .identifier(let name):
+      _ = advance()
+      var primes = 0
+      while current.isSymbol("'") {
+        _ = advance()
+        primes += 1
+      }
+      if current.isSymbol("(") {
+        _ = advance()
+        let args = try parseList(closing: ")")
+        _ = try expect(")", "to close the call to '\(name)'")
+        return Expr(.call(name, primes: primes, args), SourceRange(t.range.start, previousEnd))
+      }
+      if primes > 0 {
+        throw fail("expected '(' after '\(name)\(String(repeating: "'", count: primes))'", at: current.range)
+      }
+      if current.isSymbol("[") {
+        _ = advance()
+        let indices = try parseList(closing: "]")
+        _ = try expect("]", "to close the index of '\(name)'")
+        if indices.isEmpty { throw fail("empty index on '\(name)'", at: SourceRange(t.range.start, previousEnd)) }
+        return Expr(.indexed(name, indices), SourceRange(t.range.start, previousEnd))
+      }
+      return Expr(.name(name), t.range)
+    case .symbol("("):
+      _ = advance()
+      let inner = try parseExpression()
+      _ = try expect(")", "to close '('")
+      return Expr(inner.kind, SourceRange(t.range.start, previousEnd))
+    case .symbol("["):
+      _ = advance()
+      let items = try parseList(closing: "]")
+      _ = try expect("]", "to close '['")
+      return Expr(.list(items), SourceRange(t.range.start, previousEnd))
+    case .invalid:
+      _ = advance()
+      throw Failure()  // already diagnosed by the lexer
+    default:
+      throw fail("expected an expression, found \(t.display)", at: t.range)
+    }
+  }
+}
