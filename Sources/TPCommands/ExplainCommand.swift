@@ -20,6 +20,15 @@ struct ExplainCommand: Command {
     let program = try loadProgram(path, overrides: try args.overrides(command: name), io: io)
     if let net = program.network, program.core.instructions.isEmpty {
       io.out(NetworkSummary.describe(net) + "\n")
+      do {
+        let lowered = try program.lowered(.limit)
+        io.out("\n# lowered for the limit:\n" + lowered.program.listing() + "\n")
+        if !lowered.dropped.isEmpty {
+          io.out("\n# terms dropped in the limit:\n" + lowered.dropped.map { "#   " + $0 }.joined(separator: "\n") + "\n")
+        }
+      } catch {
+        io.out("\n# not lowered: \(error)\n")
+      }
     } else {
       io.out(program.core.listing() + "\n")
     }

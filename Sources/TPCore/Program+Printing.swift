@@ -8,22 +8,14 @@ extension Program {
   }
 
   /// Renders `e` with the program's names, parenthesizing by precedence.
-  public func render(_ e: CoordExpr) -> String { render(e, parent: 0) }
-
-  func render(_ e: CoordExpr, parent: Int) -> String {
-    func wrap(_ s: String, _ p: Int) -> String { p < parent ? "(\(s))" : s }
-    switch e {
-    case .constant(let v): return v < 0 && parent > 0 ? "(\(Program.format(v)))" : Program.format(v)
-    case .vector(let v): return name(v)
-    case .scalar(let s): return name(s)
-    case .argument(let k): return "$\(k)"
-    case .negate(let a): return wrap("-" + render(a, parent: 3), 3)
-    case .add(let a, let b): return wrap(render(a, parent: 1) + " + " + render(b, parent: 1), 1)
-    case .subtract(let a, let b): return wrap(render(a, parent: 1) + " - " + render(b, parent: 2), 1)
-    case .multiply(let a, let b): return wrap(render(a, parent: 2) + " * " + render(b, parent: 2), 2)
-    case .divide(let a, let b): return wrap(render(a, parent: 2) + " / " + render(b, parent: 3), 2)
-    case .power(let a, let b): return wrap(render(a, parent: 5) + " ** " + render(b, parent: 4), 4)
-    case .apply(let f, let a): return "\(f.rawValue)(\(render(a, parent: 0)))"
+  public func render(_ e: CoordExpr) -> String {
+    e.rendered { leaf in
+      switch leaf {
+      case .vector(let v): return name(v)
+      case .scalar(let s): return name(s)
+      case .argument(let k): return "$\(k)"
+      default: return ""
+      }
     }
   }
 
@@ -58,5 +50,30 @@ extension Program {
     }
     for o in outputs { lines.append("\(o.isShow ? "show" : "out") \(o.name)") }
     return lines.joined(separator: "\n")
+  }
+}
+
+extension CoordExpr {
+  /// Renders the expression as infix text, naming leaves with `leafName` and parenthesizing by
+  /// precedence (`+ −` < `* /` < unary `−` < `**`).
+  public func rendered(leafName: (CoordExpr) -> String) -> String { rendered(parent: 0, leafName) }
+
+  func rendered(parent: Int, _ leafName: (CoordExpr) -> String) -> String {
+    func wrap(_ s: String, _ p: Int) -> String { p < parent ? "(\(s))" : s }
+    switch self {
+    case .constant(let v): return v < 0 && parent > 0 ? "(\(Program.format(v)))" : Program.format(v)
+    case .vector, .scalar, .argument: return leafName(self)
+    case .negate(let a): return wrap("-" + a.rendered(parent: 3, leafName), 3)
+    case .add(let a, let b): return wrap(a.rendered(parent: 1, leafName) + " + " + b.rendered(parent: 1, leafName), 1)
+    case .subtract(let a, let b):
+      return wrap(a.rendered(parent: 1, leafName) + " - " + b.rendered(parent: 2, leafName), 1)
+    case .multiply(let a, let b):
+      return wrap(a.rendered(parent: 2, leafName) + " * " + b.rendered(parent: 2, leafName), 2)
+    case .divide(let a, let b):
+      return wrap(a.rendered(parent: 2, leafName) + " / " + b.rendered(parent: 3, leafName), 2)
+    case .power(let a, let b):
+      return wrap(a.rendered(parent: 5, leafName) + " ** " + b.rendered(parent: 4, leafName), 4)
+    case .apply(let f, let a): return "\(f.rawValue)(\(a.rendered(parent: 0, leafName)))"
+    }
   }
 }

@@ -2,6 +2,12 @@ import TPSyntax
 
 /// An initial `n × n` matrix with iid entries `N(0, σ²/n)`.
 public struct MatrixInfo: Sendable, Hashable {
+  public init(name: String, variance: Double, range: SourceRange) {
+    self.name = name
+    self.variance = variance
+    self.range = range
+  }
+
   public var name: String
   /// `σ²` in `N(0, σ²/n)`.
   public var variance: Double
@@ -10,6 +16,12 @@ public struct MatrixInfo: Sendable, Hashable {
 
 /// A vector of the program (coordinates indexed by `1…n`).
 public struct VectorInfo: Sendable, Hashable {
+  public init(name: String, isTemporary: Bool, range: SourceRange) {
+    self.name = name
+    self.isTemporary = isTemporary
+    self.range = range
+  }
+
   /// The user's name (`x[3]` for family members), or `%k` for a compiler temporary.
   public var name: String
   public var isTemporary: Bool
@@ -18,6 +30,13 @@ public struct VectorInfo: Sendable, Hashable {
 
 /// A scalar of the program.
 public struct ScalarInfo: Sendable, Hashable {
+  public init(name: String, isTemporary: Bool, range: SourceRange, constantValue: Double?) {
+    self.name = name
+    self.isTemporary = isTemporary
+    self.range = range
+    self.constantValue = constantValue
+  }
+
   public var name: String
   public var isTemporary: Bool
   public var range: SourceRange
@@ -28,6 +47,12 @@ public struct ScalarInfo: Sendable, Hashable {
 /// Initial vectors declared together: coordinates iid over `i`, jointly `N(mean, covariance)` across the group.
 /// Different groups are independent.
 public struct InitialGroup: Sendable, Hashable {
+  public init(vectors: [VectorID], mean: [Double], covariance: [Double]) {
+    self.vectors = vectors
+    self.mean = mean
+    self.covariance = covariance
+  }
+
   public var vectors: [VectorID]
   public var mean: [Double]
   /// Row-major `k × k` covariance, symmetric positive semi-definite.
@@ -51,6 +76,12 @@ public enum Instruction: Sendable, Hashable {
 
 /// A requested output: `out name` or `show name`.
 public struct OutputItem: Sendable, Hashable {
+  public init(name: String, value: Value, isShow: Bool) {
+    self.name = name
+    self.value = value
+    self.isShow = isShow
+  }
+
   public enum Value: Sendable, Hashable {
     case scalar(ScalarID)
     case vector(VectorID)

@@ -32,3 +32,12 @@ public struct TensorProgram: Sendable {
   /// The network declarations, when the file declares a network.
   public var network: NetworkSpec? { checked.network }
 }
+
+@_exported import TPNetwork
+
+extension TensorProgram {
+  /// The network lowered to a core program, for the limit or a finite width.
+  public func lowered(_ mode: LoweringMode) throws(LoweringFailure) -> LoweredNetwork {
+    try NetworkLowering.lower(checked, mode: mode)
+  }
+}

@@ -1,0 +1,1 @@
+// TPLimit lands with TPNumerics.
