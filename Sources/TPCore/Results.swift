@@ -86,3 +86,103 @@ extension Program {
     }
   }
 }
+
+/// One reported value of a training trajectory.
+public struct TrajectoryValue: Sendable, Hashable {
+  /// `f` (the model's name), `loss`, `movement` or `kernel`.
+  public var observable: String
+  public var target: String?
+  public var points: [[Double]]
+  public var output: Int
+  /// nil for the fully trained limit (`steps: inf`).
+  public var step: Int?
+  public var value: Double
+  /// Variance of a Gaussian limit (kernel regime); 0 when the limit is deterministic.
+  public var variance: Double
+  public var standardError: Double
+  public var method: Method
+
+  public init(
+    observable: String, target: String? = nil, points: [[Double]], output: Int = 0, step: Int?, value: Double,
+    variance: Double = 0, standardError: Double = 0, method: Method
+  ) {
+    self.observable = observable
+    self.target = target
+    self.points = points
+    self.output = output
+    self.step = step
+    self.value = value
+    self.variance = variance
+    self.standardError = standardError
+    self.method = method
+  }
+}
+
+/// A Gram matrix (`nngp` or `ntk`) on a list of points.
+public struct KernelMatrix: Sendable, Hashable {
+  public var name: String
+  public var points: [[Double]]
+  public var matrix: [[Double]]
+
+  public init(name: String, points: [[Double]], matrix: [[Double]]) {
+    self.name = name
+    self.points = points
+    self.matrix = matrix
+  }
+}
+
+/// The NNGP posterior of the latent function at one point.
+public struct PosteriorValue: Sendable, Hashable {
+  public var point: [Double]
+  public var mean: Double
+  public var variance: Double
+
+  public init(point: [Double], mean: Double, variance: Double) {
+    self.point = point
+    self.mean = mean
+    self.variance = variance
+  }
+}
+
+/// The regime of a network's parametrization, for reports.
+public struct RegimeSummary: Sendable, Hashable {
+  /// `feature-learning`, `kernel`, `trivial` or `unstable`.
+  public var name: String
+  public var r: Double
+  public var rText: String
+
+  public init(name: String, r: Double, rText: String) {
+    self.name = name
+    self.r = r
+    self.rText = rText
+  }
+}
+
+/// Everything `tp run` reports for one program.
+public struct RunReport: Sendable {
+  public var program: String
+  public var regime: RegimeSummary?
+  /// The width for a finite-width run; nil for the limit.
+  public var width: Int?
+  public var outputs: [OutputResult]
+  public var trajectory: [TrajectoryValue]
+  public var kernels: [KernelMatrix]
+  public var posterior: [PosteriorValue]
+  /// Remarks for stderr (methods used, dropped terms, …).
+  public var notes: [String]
+
+  public init(
+    program: String, regime: RegimeSummary? = nil, width: Int? = nil, outputs: [OutputResult] = [],
+    trajectory: [TrajectoryValue] = [], kernels: [KernelMatrix] = [], posterior: [PosteriorValue] = [],
+    notes: [String] = []
+  ) {
+    self.program = program
+    self.regime = regime
+    self.width = width
+    self.outputs = outputs
+    self.trajectory = trajectory
+    self.kernels = kernels
+    self.posterior = posterior
+    self.notes = notes
+  }
+}

@@ -1,0 +1,156 @@
+import TPCore
+import TPSyntax
+
+/// The core program whose moments give the NNGP kernel `K` and the NTK `Θ` of a model under the
+/// `ntk` parametrization (THEORY §6), with the moment scalars that assemble each entry.
+public struct KernelProgram: Sendable {
+  public var program: Program
+  public var points: [[Double]]
+  /// `K(p, q) = Σ_terms coefficient · moment`, for `p ≤ q` (index pairs into ``points``).
+  public var nngp: [PairKey: [KernelTerm]]
+  /// `Θ(p, q)` likewise: readout, hidden, input and bias contributions.
+  public var ntk: [PairKey: [KernelTerm]]
+  /// `E[x(p) x(q)]` for each model vector, for `observe kernel` (value = the moment).
+  public var features: [String: [PairKey: ScalarID]]
+
+  public struct PairKey: Sendable, Hashable {
+    public var p: Int
+    public var q: Int
+    public init(_ p: Int, _ q: Int) {
+      self.p = min(p, q)
+      self.q = max(p, q)
+    }
+  }
+
+  /// `coefficient · ∏ moments` (a product of one or two moments).
+  public struct KernelTerm: Sendable, Hashable {
+    public var coefficient: Double
+    public var moments: [ScalarID]
+  }
+}
+
+extension NetworkLowering {
+  /// Builds the NNGP/NTK program at `points` for the model of `checked`.
+  public static func kernelProgram(_ checked: CheckedUnit, points: [[Double]]) throws(LoweringFailure) -> KernelProgram {
+    guard let net = checked.network, let model = net.model else { throw .program(LoweringError("the file declares no model")) }
+    var constants: [String: Double] = [:]
+    for s in checked.program.scalars { if let v = s.constantValue { constants[s.name] = v } }
+    let graph: ModelGraph
+    do { graph = try ModelGraph(model: model, network: net, functions: checked.functions, constants: constants) } catch {
+      throw .program(error)
+    }
+    var core = CoreBuilder(widthName: net.widthName, range: model.range)
+    var columns: [String: [VectorID]] = [:]
+    var matrices: [String: MatrixID] = [:]
+    var readout: VectorID?
+    for l in net.layers {
+      switch l.role {
+      case .input:
+        guard case .finite(let d) = l.input else { continue }
+        columns[l.name] = (0..<d).map { core.initial("\(l.name)[:, \($0)]", variance: l.variance / Double(d)) }
+      case .hidden: matrices[l.name] = core.matrix(l.name, variance: l.variance)
+      case .readout: readout = core.initial("ṽ", variance: l.variance)
+      }
+    }
+    var biases: [String: VectorID] = [:]
+    for b in net.biases { biases[b.name] = core.initial(b.name, variance: b.variance) }
+    guard let v = readout else { throw .program(LoweringError("the model has no readout")) }
+
+    // Forward and backward passes at every point.
+    struct Pass {
+      var values: [VectorID]
+      var gradients: [Int: VectorID]
+    }
+    var passes: [Pass] = []
+    for (pi, p) in points.enumerated() {
+      var values: [VectorID] = []
+      let tag = "p\(pi)"
+      for (i, op) in graph.ops.enumerated() {
+        switch op {
+        case .inputLayer(let u):
+          var e: CoordExpr = 0
+          for (k, col) in (columns[u] ?? []).enumerated() where k < p.count { e = e + .constant(p[k]) * .vector(col) }
+          values.append(core.vector("\(graph.names[i])[\(tag)]", e))
+        case .hidden(let w, let k):
+          values.append(core.matmul("\(graph.names[i])[\(tag)]", matrices[w]!, transposed: false, values[k]))  // safe
+        case .bias(let b): values.append(biases[b]!)  // safe: declared
+        case .pointwise(let e):
+          values.append(
+            core.vector(
+              "\(graph.names[i])[\(tag)]",
+              e.substituting { leaf in
+                if case .vector(let k) = leaf { return .vector(values[k.raw]) }
+                return nil
+              }))
+        }
+      }
+      // Backward from dx^L = ṽ (scaled by n^{1/2}).
+      var adjoint = [CoordExpr?](repeating: nil, count: graph.ops.count)
+      adjoint[graph.readoutOperand] = .vector(v)
+      var gradients: [Int: VectorID] = [:]
+      for i in graph.ops.indices.reversed() {
+        guard let a = adjoint[i] else { continue }
+        switch graph.ops[i] {
+        case .pointwise(let e):
+          for leaf in e.vectors {
+            let d = e.derivative(withRespectTo: .vector(leaf)).substituting { l in
+              if case .vector(let k) = l { return .vector(values[k.raw]) }
+              return nil
+            }
+            adjoint[leaf.raw] = (adjoint[leaf.raw] ?? 0) + d * a
+          }
+        case .hidden(let w, let k):
+          let dh = core.vector("d\(graph.names[i])[\(tag)]", a)
+          gradients[i] = dh
+          let back = core.matmul("\(w)ᵀ d\(graph.names[i])[\(tag)]", matrices[w]!, transposed: true, dh)  // safe
+          adjoint[k] = (adjoint[k] ?? 0) + .vector(back)
+        case .inputLayer, .bias:
+          gradients[i] = core.vector("d\(graph.names[i])[\(tag)]", a)
+        }
+      }
+      passes.append(Pass(values: values, gradients: gradients))
+    }
+
+    var nngp: [KernelProgram.PairKey: [KernelProgram.KernelTerm]] = [:]
+    var ntk: [KernelProgram.PairKey: [KernelProgram.KernelTerm]] = [:]
+    var features: [String: [KernelProgram.PairKey: ScalarID]] = [:]
+    let readoutVar = net.layers.first { $0.role == .readout }?.variance ?? 1
+    func moment(_ name: String, _ a: VectorID, _ b: VectorID) -> ScalarID {
+      guard case .scalar(let s) = core.moment(name, .vector(a) * .vector(b)) else { return ScalarID(0) }
+      return s
+    }
+    for p in points.indices {
+      for q in p..<points.count {
+        let key = KernelProgram.PairKey(p, q)
+        let xx = moment("E[x^L(p\(p)) x^L(p\(q))]", passes[p].values[graph.readoutOperand], passes[q].values[graph.readoutOperand])
+        // ṽ has variance σ_V²: Cov(f(p), f(q)) = σ_V² E[x^L x^L′].
+        nngp[key] = [KernelProgram.KernelTerm(coefficient: readoutVar, moments: [xx])]
+        var terms = [KernelProgram.KernelTerm(coefficient: readoutVar, moments: [xx])]
+        for (i, op) in graph.ops.enumerated() {
+          guard let gp = passes[p].gradients[i], let gq = passes[q].gradients[i] else { continue }
+          let dd = moment("E[d\(graph.names[i])(p\(p)) d\(graph.names[i])(p\(q))]", gp, gq)
+          switch op {
+          case .hidden(let w, let k):
+            let variance = net.layer(named: w)?.variance ?? 1
+            let xin = moment("E[\(graph.names[k])(p\(p)) \(graph.names[k])(p\(q))]", passes[p].values[k], passes[q].values[k])
+            terms.append(KernelProgram.KernelTerm(coefficient: variance, moments: [dd, xin]))
+          case .inputLayer(let u):
+            let layer = net.layer(named: u)
+            let d = Double(points[p].count)
+            let dot = zip(points[p], points[q]).reduce(0) { $0 + $1.0 * $1.1 }
+            terms.append(KernelProgram.KernelTerm(coefficient: (layer?.variance ?? 1) / d * dot, moments: [dd]))
+          case .bias(let b):
+            let variance = net.biases.first { $0.name == b }?.variance ?? 0
+            terms.append(KernelProgram.KernelTerm(coefficient: variance, moments: [dd]))
+          case .pointwise: break
+          }
+        }
+        ntk[key] = terms
+        for (name, k) in graph.locals {
+          features[name, default: [:]][key] = moment("E[\(name)(p\(p)) \(name)(p\(q))]", passes[p].values[k], passes[q].values[k])
+        }
+      }
+    }
+    return KernelProgram(program: core.program, points: points, nngp: nngp, ntk: ntk, features: features)
+  }
+}
