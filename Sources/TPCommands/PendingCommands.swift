@@ -51,19 +51,3 @@ struct CheckCommand: Command {
     throw CommandError("tp check: the finite-width executor and limit interpreter are not built yet", code: .usage)
   }
 }
-
-/// `tp classify FILE`: the regime of the parametrization.
-struct ClassifyCommand: Command {
-  static let name = "classify"
-  static let summary = "Classify FILE's parametrization: feature learning, kernel, trivial or unstable."
-  static let usage = """
-    USAGE: tp classify FILE [--json]
-    """
-  static let options = OptionSpec(valued: ["set"], flags: ["json"])
-
-  static func run(_ args: ParsedArguments, _ io: any OutputSink) throws -> ExitCode {
-    let path = try args.file(command: name)
-    _ = try loadProgram(path, overrides: try args.overrides(command: name), io: io)
-    throw CommandError("tp classify: regime classification is not built yet", code: .usage)
-  }
-}

@@ -83,12 +83,20 @@ public struct Classification: Sendable, Hashable {
       regime = .unstable
       if !initStable {
         instability = "the initial forward pass grows with n (init conditions fail)"
-      } else if !s1 {
-        instability = "hidden features grow like n^\(-r) after one step"
-      } else if !s2 {
-        instability = "the readout update grows like n^\(Rational.one - (2 * aL + c))"
       } else {
-        instability = "the output grows like n^\(Rational.one - (abL + r)) after one step"
+        // First-step exponents of THEORY §5: how each update moves a later forward pass.
+        var worst: (String, Rational)?
+        func consider(_ what: String, _ e: Rational) {
+          if e > .zero, worst == nil || e > worst!.1 { worst = (what, e) }
+        }
+        for l in hidden { consider("the output of hidden layer \(l.name)", .one - c - 2 * exps(l).a - abL) }
+        for l in input { consider("the output of input layer \(l.name)", -c - 2 * exps(l).a - abL) }
+        consider("the network output", .one - c - 2 * aL)
+        if let (what, e) = worst {
+          instability = "\(what) grows like n^\(e) after one SGD step"
+        } else {
+          instability = "updates grow with n over several steps (r = \(r))"
+        }
       }
     } else if !nontrivial {
       regime = .trivial

@@ -71,7 +71,8 @@ extension Unroller {
     _ pass: Pass, chi: [CoordExpr], xi: [Double], tag: String, invB: Double,
     hidden: inout [String: [HiddenUpdate]], input: inout [String: [InputUpdate]], bias: inout [String: [BiasUpdate]]
   ) throws(LoweringFailure) {
-    let step = tag.split(separator: ",").first.map(String.init) ?? tag
+    let t = Int(tag.dropFirst(2).prefix { $0.isNumber }) ?? 0
+    let step = "step \(t + 1)"
     var adjoint = [CoordExpr?](repeating: nil, count: graph.ops.count)
     var g: CoordExpr = 0
     for (j, row) in readoutRows.enumerated() { g = g + chi[j] * .vector(row) }
