@@ -32,7 +32,7 @@ let package = Package(
       resources: [.copy("Fixtures")]),
     .testTarget(name: "TPFiniteTests", dependencies: ["TensorPrograms", "TPTestSupport"]),
     .testTarget(name: "TPLimitTests", dependencies: ["TensorPrograms", "TPTestSupport"]),
-    .testTarget(name: "TPCommandsTests", dependencies: ["TPCommands", "TPTestSupport"]),
+    .testTarget(name: "TPCommandsTests", dependencies: ["TPCommands", "TensorPrograms", "TPTestSupport"]),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -29,7 +29,9 @@ struct CommandEntry: Sendable {
 }
 
 /// Reads and checks a `.tp` file, mapping failures to exit codes (1: unreadable, 2: diagnostics).
-func loadProgram(_ path: String, overrides: [String: Double], io: any OutputSink) throws(CommandError) -> TensorProgram {
+func loadProgram(_ path: String, overrides: [String: Double], io: any OutputSink) throws(CommandError)
+  -> TensorProgram
+{
   guard let data = FileManager.default.contents(atPath: path) else {
     var isDir: ObjCBool = false
     if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
@@ -45,9 +47,13 @@ func loadProgram(_ path: String, overrides: [String: Double], io: any OutputSink
   } catch {
     throw CommandError(error.render(), code: .program)
   }
-  for name in overrides.keys where !program.checked.parameterNames.contains(name) {
+  if !program.checked.warnings.isEmpty {
+    io.err(Diagnostics(file: file, items: program.checked.warnings).render() + "\n")
+  }
+  for name in overrides.keys.sorted() where !program.checked.parameterNames.contains(name) {
     let hint = program.checked.parameterNames.min { editDistance(name, $0) < editDistance(name, $1) }
-    throw .usage("--set \(name): the program has no 'param \(name)'" + (hint.map { "; did you mean '\($0)'?" } ?? ""))
+    throw .usage(
+      "--set \(name): the program has no 'param \(name)'" + (hint.map { "; did you mean '\($0)'?" } ?? ""))
   }
   return program
 }

@@ -10,6 +10,8 @@ public struct CheckedUnit: Sendable {
   public var parameterNames: [String]
   /// User functions, kept for lowering model bodies.
   public var functions: [String: UserFunction]
+  /// Warnings about a program that checks but probably does not say what was meant.
+  public var warnings: [Diagnostic] = []
 }
 
 /// A `def`: its body with `.argument(k)` leaves for the parameters.
@@ -24,30 +26,58 @@ public struct UserFunction: Sendable {
 /// instructions. Every error is collected; the result is thrown as one ``Diagnostics``.
 public enum Checker {
   /// Checks `unit`; `overrides` replace the values of `param`s (from `--set`).
-  public static func check(_ unit: SourceUnit, overrides: [String: Double] = [:]) throws(Diagnostics) -> CheckedUnit {
+  public static func check(_ unit: SourceUnit, overrides: [String: Double] = [:]) throws(Diagnostics)
+    -> CheckedUnit
+  {
     try check(unit, overrides: overrides, priorDiagnostics: [])
   }
 
-  /// Checks `unit` after parsing recovered from `priorDiagnostics`; all are thrown together.
+  /// At most this many diagnostics are reported for one file; a note says how many more there were.
+  public static let maximumDiagnostics = 100
+
+  /// Checks `unit` after parsing recovered from `priorDiagnostics`; all are thrown together,
+  /// sorted by position. Runs on the front-end thread (see ``LargeStack``).
   public static func check(_ unit: SourceUnit, overrides: [String: Double], priorDiagnostics: [Diagnostic])
     throws(Diagnostics) -> CheckedUnit
   {
+    try LargeStack.run { checkOnCurrentThread(unit, overrides, priorDiagnostics) }.get()
+  }
+
+  static func checkOnCurrentThread(_ unit: SourceUnit, _ overrides: [String: Double], _ prior: [Diagnostic])
+    -> Result<CheckedUnit, Diagnostics>
+  {
     var state = CheckerState(file: unit.file, overrides: overrides)
-    state.diagnostics = priorDiagnostics
+    state.diagnostics = prior
     for name in unit.recoveredNames { state.bindings[name] = .poisoned }
+    state.widthDropped = unit.droppedKeywords.contains("width")
+    state.modelDropped = unit.droppedKeywords.contains("model")
     state.checkStatements(unit.statements)
-    state.finish()
+    state.finish(unit.statements)
     var seen = Set<String>()
-    let unique = state.diagnostics.filter { d in
+    var unique = state.diagnostics.filter { d in
       seen.insert("\(d.range.start):\(d.range.end):\(d.message)").inserted
     }
+    // Stable sort: the first item is the first problem in the file.
+    unique = unique.enumerated().sorted {
+      ($0.element.range.start, $0.offset) < ($1.element.range.start, $1.offset)
+    }
+    .map(\.element)
     if unique.contains(where: { $0.severity == .error }) {
-      throw Diagnostics(file: unit.file, items: unique)
+      if unique.count > maximumDiagnostics {
+        let more = unique.count - maximumDiagnostics
+        unique = Array(unique.prefix(maximumDiagnostics))
+        unique.append(
+          Diagnostic(
+            .note, "\(more) more diagnostic\(more == 1 ? "" : "s") not shown", at: unique.last!.range))
+      }
+      return .failure(Diagnostics(file: unit.file, items: unique))
     }
     state.program.file = unit.file
-    return CheckedUnit(
+    var checked = CheckedUnit(
       program: state.program, network: state.hasNetwork ? state.network : nil,
       parameterNames: state.parameterNames, functions: state.functions)
+    checked.warnings = unique
+    return .success(checked)
   }
 
   /// Parses and checks source text in one call.
@@ -110,6 +140,16 @@ struct CheckerState {
   var functionParameters: [String: Int]?
   var loopIteration = 0
   var temporaryCounter = 0
+  /// True when the parser dropped the `width` statement: width errors would only be echoes.
+  var widthDropped = false
+  /// True when the parser dropped the `model` statement, or its body failed to check.
+  var modelDropped = false
+  /// Where each data set's first example is, for dimension errors found once the model is known.
+  var dataSites: [String: DataSite] = [:]
+  /// The model body's width-sized vectors (what `observe movement` and `observe kernel` may name).
+  var modelVectors: [String] = []
+  /// Layers the model body multiplies by.
+  var usedLayers: Set<String> = []
 
   init(file: SourceFile, overrides: [String: Double]) {
     self.file = file
@@ -134,7 +174,9 @@ struct CheckerState {
       if statementBudget < 0 {
         if statementBudget == -1 {
           diagnostics.append(
-            Diagnostic(.error, "the program unrolls to more than 200000 statements; reduce the loop bounds", at: s.range))
+            Diagnostic(
+              .error, "the program unrolls to more than 200000 statements; reduce the loop bounds",
+              at: s.range))
         }
         return
       }
@@ -205,13 +247,18 @@ struct CheckerState {
   }
 
   mutating func requireWidth(_ range: SourceRange) throws(Failure) -> String {
-    guard let w = widthName else { throw error(Message.widthMissing, range) }
+    guard let w = widthName else {
+      if widthDropped { throw Failure() }
+      throw error(Message.widthMissing, range)
+    }
     return w
   }
 
   /// Fails when `name` is already bound (plain names only).
   mutating func checkFreshName(_ name: String, _ range: SourceRange) throws(Failure) {
-    if loopVariables[name] != nil { throw error("'\(name)' is a loop variable and cannot be redefined", range) }
+    if loopVariables[name] != nil {
+      throw error("'\(name)' is a loop variable and cannot be redefined", range)
+    }
     if bindings[name] != nil || families[name] != nil || name == widthName || functions[name] != nil {
       throw error(loopIteration > 0 ? Message.redefinitionInLoop(name) : Message.redefinition(name), range)
     }
@@ -236,7 +283,9 @@ struct CheckerState {
     }
     var fam = families[target.name] ?? Family(arity: idx.count)
     if fam.arity != idx.count {
-      throw error("'\(target.name)' takes \(fam.arity) index\(fam.arity == 1 ? "" : "es"), found \(idx.count)", target.range)
+      throw error(
+        "'\(target.name)' takes \(fam.arity) index\(fam.arity == 1 ? "" : "es"), found \(idx.count)",
+        target.range)
     }
     if fam.members[idx] != nil {
       throw error(Message.redefinition(displayName(target.name, idx)), target.range)
@@ -274,7 +323,7 @@ struct CheckerState {
         id = ScalarID(program.scalars.count)
         program.scalars.append(
           ScalarInfo(name: name, isTemporary: false, range: range, constantValue: expr.constantValue))
-        if expr.constantValue == nil { emit(.scalar(dest: id, expr), range) }
+        if expr.constantValue == nil { try emit(.scalar(dest: id, expr), range) }
       }
       try bind(target, .scalar(id))
     case .vector(let expr):
@@ -286,13 +335,14 @@ struct CheckerState {
         program.vectors[v.raw].range = range
       } else {
         id = newVector(name, range, temporary: false)
-        emit(.nonlin(dest: id, expr), range)
+        try emit(.nonlin(dest: id, expr), range)
       }
       try bind(target, .vector(id))
     case .matrix:
       throw error("a matrix cannot be assigned; declare matrices with 'matrix W ~ N(0, 1/n)'", range)
     case .list:
-      throw error("a list cannot be assigned to '\(name)'; lists only appear in 'N(…)', data and points", e.range)
+      throw error(
+        "a list cannot be assigned to '\(name)'; lists only appear in 'N(…)', data and points", e.range)
     }
   }
 
@@ -310,11 +360,17 @@ struct CheckerState {
   mutating func newTemporaryScalar(_ range: SourceRange) -> ScalarID {
     temporaryCounter += 1
     let id = ScalarID(program.scalars.count)
-    program.scalars.append(ScalarInfo(name: "%\(temporaryCounter)", isTemporary: true, range: range, constantValue: nil))
+    program.scalars.append(
+      ScalarInfo(name: "%\(temporaryCounter)", isTemporary: true, range: range, constantValue: nil))
     return id
   }
 
-  mutating func emit(_ inst: Instruction, _ range: SourceRange) {
+  /// Appends an instruction, refusing expressions too large for the engines to walk.
+  mutating func emit(_ inst: Instruction, _ range: SourceRange) throws(Failure) {
+    switch inst {
+    case .nonlin(_, let e), .moment(_, let e), .scalar(_, let e): try checkSize(e, range)
+    case .matmul: break
+    }
     program.instructions.append(inst)
     program.instructionRanges.append(range)
   }
@@ -364,8 +420,9 @@ struct CheckerState {
         try addOutput(name, .scalar(s), isShow: isShow, item.range)
       } else {
         let id = ScalarID(program.scalars.count)
-        program.scalars.append(ScalarInfo(name: name, isTemporary: false, range: item.range, constantValue: e.constantValue))
-        if e.constantValue == nil { emit(.scalar(dest: id, e), item.range) }
+        program.scalars.append(
+          ScalarInfo(name: name, isTemporary: false, range: item.range, constantValue: e.constantValue))
+        if e.constantValue == nil { try emit(.scalar(dest: id, e), item.range) }
         try addOutput(name, .scalar(id), isShow: isShow, item.range)
       }
     case .vector(let e):
@@ -373,7 +430,7 @@ struct CheckerState {
         try addOutput(name, .vector(v), isShow: isShow, item.range)
       } else {
         let id = newVector(name, item.range, temporary: false)
-        emit(.nonlin(dest: id, e), item.range)
+        try emit(.nonlin(dest: id, e), item.range)
         try addOutput(name, .vector(id), isShow: isShow, item.range)
       }
     case .matrix:
@@ -387,13 +444,22 @@ struct CheckerState {
     switch b {
     case .scalar(let s): program.outputs.append(OutputItem(name: name, value: .scalar(s), isShow: isShow))
     case .vector(let v): program.outputs.append(OutputItem(name: name, value: .vector(v), isShow: isShow))
-    case .matrix: throw error("a matrix cannot be an output; output vectors or scalars computed from it", range)
+    case .matrix:
+      throw error("a matrix cannot be an output; output vectors or scalars computed from it", range)
     case .poisoned: throw Failure()
-    case .network(let kind): throw error("'\(name)' is a \(kind); use 'observe' for network quantities", range)
+    case .network(let kind):
+      throw error("'\(name)' is a \(kind); use 'observe' for network quantities", range)
     }
   }
 
-  mutating func finish() {
+  mutating func finish(_ statements: [Stmt]) {
     if hasNetwork { finishNetwork() }
+    guard let first = statements.first else { return }
+    if widthName == nil, !widthDropped, !diagnostics.contains(where: { $0.message == Message.widthMissing }) {
+      diagnostics.append(Diagnostic(.error, Message.widthMissing, at: first.range))
+    }
+    if program.outputs.isEmpty, !hasNetwork, diagnostics.isEmpty {
+      diagnostics.append(Diagnostic(.warning, Message.nothingToReport, at: first.range))
+    }
   }
 }

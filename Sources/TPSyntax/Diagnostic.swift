@@ -34,7 +34,8 @@ public struct Diagnostic: Sendable, Hashable {
     let visible = shown.unicodeScalars.map { $0.value < 32 || $0.value == 0xFFFD ? " " : String($0) }.joined()
     out += "\n    " + (windowStart > 0 ? "…" : "") + visible + (windowEnd < line.count ? "…" : "")
     let caretWidth = max(1, min(width, 120 - caretCol))
-    out += "\n    " + (windowStart > 0 ? " " : "") + String(repeating: " ", count: max(0, caretCol)) + "^"
+    out +=
+      "\n    " + (windowStart > 0 ? " " : "") + String(repeating: " ", count: max(0, caretCol)) + "^"
       + String(repeating: "~", count: max(0, caretWidth - 1))
     return out
   }

@@ -66,15 +66,19 @@ public struct SourceFile: Sendable {
     let start = lineStarts[line]
     let prefix = bytes[start..<clamped]
     // Count scalars: every byte that is not a UTF-8 continuation byte starts one.
-    let column = prefix.reduce(0) { $0 + (($1 & 0xC0) == 0x80 ? 0 : 1) } + 1
+    var column = prefix.reduce(0) { $0 + (($1 & 0xC0) == 0x80 ? 0 : 1) } + 1
+    // A leading byte-order mark is invisible in editors, so it takes no column.
+    if line == 0, clamped >= 3, bytes.starts(with: [0xEF, 0xBB, 0xBF]) { column -= 1 }
     return SourceLocation(line: line + 1, column: column)
   }
 
   /// The text of the 1-based line `line`, without its newline, with invalid bytes repaired.
   public func lineText(_ line: Int) -> String {
     guard line >= 1, line <= lineStarts.count else { return "" }
-    let start = lineStarts[line - 1]
+    var start = lineStarts[line - 1]
+    if line == 1, bytes.starts(with: [0xEF, 0xBB, 0xBF]) { start = 3 }
     var end = line < lineStarts.count ? lineStarts[line] : bytes.count
+    end = max(start, end)
     if end > start, bytes[end - 1] == UInt8(ascii: "\n") { end -= 1 }
     if end > start, bytes[end - 1] == UInt8(ascii: "\r") { end -= 1 }
     return String(decoding: bytes[start..<end], as: UTF8.self)
