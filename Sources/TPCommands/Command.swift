@@ -51,7 +51,7 @@ func loadProgram(_ path: String, overrides: [String: Double], io: any OutputSink
     io.err(Diagnostics(file: file, items: program.checked.warnings).render() + "\n")
   }
   for name in overrides.keys.sorted() where !program.checked.parameterNames.contains(name) {
-    let hint = program.checked.parameterNames.min { editDistance(name, $0) < editDistance(name, $1) }
+    let hint = closestMatch(to: name, among: program.checked.parameterNames, limit: 2)
     throw .usage(
       "--set \(name): the program has no 'param \(name)'" + (hint.map { "; did you mean '\($0)'?" } ?? ""))
   }

@@ -83,8 +83,7 @@ public enum TPCommands {
 
   /// "; did you mean 'run'?" when `name` is close to a command's name.
   static func commandHint(_ name: String) -> String {
-    let hint = commands.map(\.name).min { editDistance(name, $0) < editDistance(name, $1) }
-    return hint.flatMap { editDistance(name, $0) <= 2 ? "; did you mean '\($0)'?" : nil } ?? ""
+    closestMatch(to: name, among: commands.map(\.name), limit: 2).map { "; did you mean '\($0)'?" } ?? ""
   }
 
   /// Runs the process's command line and exits with the resulting code.

@@ -53,6 +53,7 @@ extension CheckerState {
       if bindings[n] != nil { throw error("'\(n)' is not indexed; write '\(n)' without brackets", e.range) }
       guard let fam = families[n] else {
         if loopVariables[n] != nil { throw error("loop variable '\(n)' cannot be indexed", e.range) }
+        if definedNames.contains(n) { throw error(Message.usedBeforeDefinition(displayName(n, i)), e.range) }
         throw error(
           Message.unknownName(n, suggestion: suggestName(n)),
           SourceRange(e.range.start, e.range.start + n.utf8.count))
@@ -135,13 +136,17 @@ extension CheckerState {
     if Function(rawValue: n) != nil || functions[n] != nil || n == "mean" {
       throw error("'\(n)' is a function; call it as '\(n)(…)'", range)
     }
+    if definedNames.contains(n) { throw error(Message.usedBeforeDefinition(n), range) }
     throw error(Message.unknownName(n, suggestion: suggestName(n)), range)
   }
 
-  func suggestName(_ n: String) -> String? {
+  /// A defined name close to `n`, for "did you mean". The comparisons a file may spend on
+  /// suggestions are limited, so a generated file with thousands of names and errors stays fast.
+  mutating func suggestName(_ n: String) -> String? {
     var candidates = Array(bindings.keys) + Array(families.keys) + Array(loopVariables.keys)
     if let p = functionParameters { candidates += p.keys }
-    return closestMatch(to: n, among: candidates)
+    suggestionBudget -= candidates.count
+    return suggestionBudget >= 0 ? closestMatch(to: n, among: candidates) : nil
   }
 
   mutating func value(of b: Binding, _ name: String, _ range: SourceRange) throws(Failure) -> Value {
@@ -253,6 +258,7 @@ extension CheckerState {
       return isVector ? .vector(result) : .scalar(result)
     }
     guard let fn = functions[name] else {
+      if case .poisoned? = bindings[name] { throw Failure() }
       let candidates = Function.allCases.map(\.rawValue) + Array(functions.keys) + ["mean"]
       throw error(
         Message.unknownFunction(name, suggestion: closestMatch(to: name, among: candidates)), nameRange)

@@ -375,6 +375,7 @@ extension CheckerState {
 
   mutating func requireData(_ name: String, _ range: SourceRange) throws(Failure) {
     guard network.datasets[name] != nil else {
+      if case .poisoned? = bindings[name] { throw Failure() }
       throw error(
         "unknown data set '\(name)'"
           + (closestMatch(to: name, among: network.datasets.keys).map { "; did you mean '\($0)'?" } ?? ""),
@@ -474,7 +475,8 @@ extension CheckerState {
       let rs = try modelShape(r, &env, &inputDim)
       let expected: ModelShape = layer.input == .width ? .width : layer.input.finiteShape
       guard rs == expected || rs == .unknown else {
-        throw error("layer '\(ln)' expects a \(describe(expected)) input, found a \(describe(rs))", r.range)
+        throw error(
+          "layer '\(ln)' needs a \(describe(expected)) input, but this value is \(describe(rs))", r.range)
       }
       return result
     case .negate(let a): return try modelShape(a, &env, &inputDim)

@@ -32,7 +32,7 @@ public enum Checker {
     try check(unit, overrides: overrides, priorDiagnostics: [])
   }
 
-  /// At most this many diagnostics are reported for one file; a note says how many more there were.
+  /// At most this many diagnostics are reported for one file, then a note says checking stopped.
   public static let maximumDiagnostics = 100
 
   /// Checks `unit` after parsing recovered from `priorDiagnostics`; all are thrown together,
@@ -51,6 +51,7 @@ public enum Checker {
     for name in unit.recoveredNames { state.bindings[name] = .poisoned }
     state.widthDropped = unit.droppedKeywords.contains("width")
     state.modelDropped = unit.droppedKeywords.contains("model")
+    state.definedNames = definedNames(unit.statements)
     state.checkStatements(unit.statements)
     state.finish(unit.statements)
     var seen = Set<String>()
@@ -64,11 +65,8 @@ public enum Checker {
     .map(\.element)
     if unique.contains(where: { $0.severity == .error }) {
       if unique.count > maximumDiagnostics {
-        let more = unique.count - maximumDiagnostics
         unique = Array(unique.prefix(maximumDiagnostics))
-        unique.append(
-          Diagnostic(
-            .note, "\(more) more diagnostic\(more == 1 ? "" : "s") not shown", at: unique.last!.range))
+        unique.append(Diagnostic(.note, Message.tooManyErrors(maximumDiagnostics), at: unique.last!.range))
       }
       return .failure(Diagnostics(file: unit.file, items: unique))
     }
@@ -78,6 +76,21 @@ public enum Checker {
       parameterNames: state.parameterNames, functions: state.functions)
     checked.warnings = unique
     return .success(checked)
+  }
+
+  /// The names `statements` define, loop bodies included.
+  static func definedNames(_ statements: [Stmt]) -> Set<String> {
+    var names: Set<String> = []
+    for s in statements {
+      switch s.kind {
+      case .assign(let t, _): names.insert(t.name)
+      case .matrix(let ts, _, _), .vector(let ts, _, _): names.formUnion(ts.map(\.name))
+      case .param(let n, _), .def(let n, _, _): names.insert(n)
+      case .forLoop(_, _, _, _, let body): names.formUnion(definedNames(body))
+      default: break
+      }
+    }
+    return names
   }
 
   /// Parses and checks source text in one call.
@@ -140,7 +153,8 @@ struct CheckerState {
   var functionParameters: [String: Int]?
   var loopIteration = 0
   var temporaryCounter = 0
-  /// True when the parser dropped the `width` statement: width errors would only be echoes.
+  /// True when the parser dropped the `width` statement, or its absence was reported: further
+  /// width errors would only be echoes.
   var widthDropped = false
   /// True when the parser dropped the `model` statement, or its body failed to check.
   var modelDropped = false
@@ -148,6 +162,12 @@ struct CheckerState {
   var dataSites: [String: DataSite] = [:]
   /// The model body's width-sized vectors (what `observe movement` and `observe kernel` may name).
   var modelVectors: [String] = []
+  /// Every name the file defines anywhere, so a use before the definition is called that.
+  var definedNames: Set<String> = []
+  /// True when checking stopped at ``Checker/maximumDiagnostics``: whole-file checks would mislead.
+  var stoppedEarly = false
+  /// Name comparisons left for "did you mean" suggestions (see ``suggestName(_:)``).
+  var suggestionBudget = 200_000
   /// Layers the model body multiplies by.
   var usedLayers: Set<String> = []
 
@@ -170,6 +190,11 @@ struct CheckerState {
 
   mutating func checkStatements(_ statements: [Stmt]) {
     for s in statements {
+      // Past the number of diagnostics that will be shown, checking on costs time and adds nothing.
+      if diagnostics.count > Checker.maximumDiagnostics {
+        stoppedEarly = true
+        return
+      }
       statementBudget -= 1
       if statementBudget < 0 {
         if statementBudget == -1 {
@@ -196,16 +221,19 @@ struct CheckerState {
     switch s.kind {
     case .assign(let t, _): targets = [t]
     case .matrix(let ts, _, _), .vector(let ts, _, _): targets = ts
-    case .param(let n, _): bindings[n] = bindings[n] ?? .poisoned
+    case .param(let n, _), .def(let n, _, _), .layer(let n, _, _, _), .bias(let n, _, _), .data(let n, _),
+      .model(let n, _, _):
+      bindings[n] = bindings[n] ?? .poisoned
     default: break
     }
     for t in targets {
       if t.indices.isEmpty {
         if bindings[t.name] == nil { bindings[t.name] = .poisoned }
       } else if let idx = try? evalIndicesQuietly(t.indices) {
-        var fam = families[t.name] ?? Family(arity: idx.count)
-        if fam.members[idx] == nil { fam.members[idx] = .poisoned }
-        families[t.name] = fam
+        // Mutated in place: a copy of the family would copy its members on every write.
+        if families[t.name, default: Family(arity: idx.count)].members[idx] == nil {
+          families[t.name, default: Family(arity: idx.count)].members[idx] = .poisoned
+        }
       }
     }
   }
@@ -248,7 +276,9 @@ struct CheckerState {
 
   mutating func requireWidth(_ range: SourceRange) throws(Failure) -> String {
     guard let w = widthName else {
+      // Said once: every later declaration would repeat it.
       if widthDropped { throw Failure() }
+      widthDropped = true
       throw error(Message.widthMissing, range)
     }
     return w
@@ -281,17 +311,15 @@ struct CheckerState {
     if loopVariables[target.name] != nil || target.name == widthName || functions[target.name] != nil {
       throw error(Message.redefinition(target.name), target.range)
     }
-    var fam = families[target.name] ?? Family(arity: idx.count)
-    if fam.arity != idx.count {
+    if let arity = families[target.name]?.arity, arity != idx.count {
       throw error(
-        "'\(target.name)' takes \(fam.arity) index\(fam.arity == 1 ? "" : "es"), found \(idx.count)",
-        target.range)
+        "'\(target.name)' takes \(arity) index\(arity == 1 ? "" : "es"), found \(idx.count)", target.range)
     }
-    if fam.members[idx] != nil {
+    if families[target.name]?.members[idx] != nil {
       throw error(Message.redefinition(displayName(target.name, idx)), target.range)
     }
-    fam.members[idx] = binding
-    families[target.name] = fam
+    // Written in place: updating a copy would copy every member, making loops quadratic.
+    families[target.name, default: Family(arity: idx.count)].members[idx] = binding
   }
 
   func displayName(_ name: String, _ idx: [Int]) -> String {
@@ -387,7 +415,10 @@ struct CheckerState {
     if hi - lo > 100_000 {
       throw error("the loop runs \(hi - lo) times; at most 100000 iterations are allowed", upper.range)
     }
-    if lo < 0 || hi < 0 { throw error("loop bounds must be non-negative", lower.range.union(upper.range)) }
+    if lo < 0 { throw error("a loop bound must be non-negative, found \(lo)", lower.range) }
+    if hi < 0 {
+      throw error("a loop bound must be non-negative, found \(hi - (inclusive ? 1 : 0))", upper.range)
+    }
     for i in lo..<max(lo, hi) {
       loopVariables[v] = i
       let before = diagnostics.count
@@ -453,9 +484,10 @@ struct CheckerState {
   }
 
   mutating func finish(_ statements: [Stmt]) {
+    guard !stoppedEarly else { return }
     if hasNetwork { finishNetwork() }
     guard let first = statements.first else { return }
-    if widthName == nil, !widthDropped, !diagnostics.contains(where: { $0.message == Message.widthMissing }) {
+    if widthName == nil, !widthDropped {
       diagnostics.append(Diagnostic(.error, Message.widthMissing, at: first.range))
     }
     if program.outputs.isEmpty, !hasNetwork, diagnostics.isEmpty {

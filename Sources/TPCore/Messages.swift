@@ -39,6 +39,9 @@ public enum Message {
     "\(what) expands to more than \(ExpressionLimits.maximumNodes) nodes or \(ExpressionLimits.maximumHeight) levels;"
       + " split it into several statements"
   }
+  public static func tooManyErrors(_ shown: Int) -> String {
+    "too many errors; only the first \(shown) are shown"
+  }
   public static func arity(_ f: String, expected: Int, found: Int) -> String {
     "'\(f)' takes \(expected) argument\(expected == 1 ? "" : "s"), found \(found)"
   }

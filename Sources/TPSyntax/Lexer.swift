@@ -11,7 +11,7 @@ public struct Lexer {
   var depth = 0  // nesting of ( and [
   var unexpectedRuns = 0
 
-  /// Symbols, longest first so that `**` wins over `*` and `..<` over `.`.
+  /// Every symbol (see ``matchSymbol()``).
   static let symbols = [
     "..<", "...", "**", "->", "+", "-", "*", "/", "@", "(", ")", "[", "]", "{", "}", ",", ";", ":",
     "=", "~", ".", "'",
@@ -113,7 +113,7 @@ public struct Lexer {
       return true
     }
     let text = file.text(SourceRange(start, pos))
-    let printable = text.unicodeScalars.allSatisfy { $0.value >= 32 && $0.value != 0xFFFD && $0.value != 127 }
+    let printable = text.unicodeScalars.allSatisfy(Diagnostic.isPrintable)
     let shown =
       printable
       ? "character '\(text)'" : "byte 0x\(String(b[start], radix: 16, uppercase: true)) (not UTF-8 text)"
@@ -139,16 +139,25 @@ public struct Lexer {
     }
   }
 
-  static let symbolBytes: [(String, [UInt8])] = symbols.map { ($0, Array($0.utf8)) }
-
+  /// The symbol starting at `pos`, longest match first (`**` before `*`, `..<` before `.`).
   func matchSymbol() -> String? {
     let b = file.bytes
-    outer: for (s, u) in Lexer.symbolBytes where pos + u.count <= b.count {
-      for k in 0..<u.count where b[pos + k] != u[k] { continue outer }
-      return s
+    func next(_ k: Int) -> UInt8 { pos + k < b.count ? b[pos + k] : 0 }
+    let c = b[pos]
+    switch c {
+    case UInt8(ascii: "."):
+      if next(1) == UInt8(ascii: "."), next(2) == UInt8(ascii: "<") { return "..<" }
+      if next(1) == UInt8(ascii: "."), next(2) == UInt8(ascii: ".") { return "..." }
+      return "."
+    case UInt8(ascii: "*"): return next(1) == UInt8(ascii: "*") ? "**" : "*"
+    case UInt8(ascii: "-"): return next(1) == UInt8(ascii: ">") ? "->" : "-"
+    default:
+      return Lexer.singleSymbols.contains(c) ? String(Unicode.Scalar(c)) : nil
     }
-    return nil
   }
+
+  /// Bytes that are a symbol on their own.
+  static let singleSymbols = Set("+/@()[]{},;:=~'".utf8)
 
   mutating func lexNumber() {
     let b = file.bytes

@@ -107,9 +107,9 @@ public struct Parser {
   /// True when token `i` begins a line and looks like the start of a statement: a statement
   /// keyword used as one, or a name followed by `=` or `[`.
   func startsStatement(_ i: Int) -> Bool {
-    guard i < tokens.count - 1, startsLine(i), case .identifier(let w) = tokens[i].kind else { return false }
+    guard i < tokens.count - 1, case .identifier(let w) = tokens[i].kind else { return false }
     let next = tokens[i + 1]
-    return Parser.statementKeywords.contains(w) || next.isSymbol("=") || next.isSymbol("[")
+    return (Parser.statementKeywords.contains(w) || next.isSymbol("=") || next.isSymbol("[")) && startsLine(i)
   }
 
   mutating func consume(_ symbol: String) -> Bool {
@@ -147,13 +147,16 @@ public struct Parser {
       _ = advance()
       return
     }
-    if current.kind == .endOfFile || startsLine(index) {
-      let open = file.text(opener.range)
-      throw fail(
-        "'\(open)'\(context.isEmpty ? "" : " \(context)") was never closed; expected '\(closer)'",
-        at: opener.range)
+    let open = file.text(opener.range)
+    let what = context.isEmpty ? "'\(open)'" : "'\(open)' \(context)"
+    // A statement start consumed as the last operand (`z = f(⏎ w = 1`) also means the bracket
+    // was left open: step back to it, so recovery resumes at that statement.
+    if index > 0, tokens[index - 1].range.start > opener.range.start, startsStatement(index - 1) {
+      index -= 1
     }
-    let what = context.isEmpty ? "'\(file.text(opener.range))'" : context
+    if current.kind == .endOfFile || startsLine(index) {
+      throw fail("\(what) was never closed; expected '\(closer)'", at: opener.range)
+    }
     throw fail("expected '\(closer)' to close \(what), found \(current.display)", at: current.range)
   }
 
@@ -178,6 +181,7 @@ public struct Parser {
     case .newline: _ = advance()
     case .endOfFile: break
     case .symbol("}"): break
+    case .symbol(")"), .symbol("]"): throw fail("unmatched '\(file.text(current.range))'", at: current.range)
     // Only reachable after an unclosed bracket swallowed the newline: a new line still ends it.
     case _ where startsLine(index): break
     default: throw fail("expected end of statement, found \(current.display)", at: current.range)
@@ -419,7 +423,7 @@ public struct Parser {
     defer { depth -= 1 }
     let body = parseStatements(untilBrace: true)
     if !current.isSymbol("}") {
-      throw fail("expected '}' to close the \(what) body opened here", at: open.range)
+      throw fail("'{' of the \(what) body was never closed; expected '}'", at: open.range)
     }
     _ = advance()
     return body
@@ -502,7 +506,7 @@ public struct Parser {
       while case .newline = current.kind { _ = advance() }
       if consume("}") { break }
       if case .endOfFile = current.kind {
-        throw fail("expected '}' to close the abc block opened here", at: open.range)
+        throw fail("'{' of the abc block was never closed; expected '}'", at: open.range)
       }
       let (name, r) = try expectIdentifier("a layer name or 'c'")
       if name == "c" && current.isSymbol("=") {
