@@ -32,14 +32,28 @@ struct CommandEntry: Sendable {
 func loadProgram(_ path: String, overrides: [String: Double], io: any OutputSink) throws(CommandError)
   -> TensorProgram
 {
-  guard let data = FileManager.default.contents(atPath: path) else {
-    var isDir: ObjCBool = false
-    if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
-      throw .usage("'\(path)' is a directory, not a .tp file")
-    }
-    throw .usage("cannot read '\(path)': no such file")
+  let limit = 64 << 20
+  var isDir: ObjCBool = false
+  if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
+    throw .usage("'\(path)' is a directory, not a .tp file")
   }
-  guard data.count <= 64 << 20 else { throw CommandError("'\(path)' is larger than 64 MiB", code: .program) }
+  // Read at most one byte past the limit, so a device or pipe without end cannot hang `tp`.
+  guard let handle = FileHandle(forReadingAtPath: path) else {
+    throw .usage(
+      FileManager.default.fileExists(atPath: path)
+        ? "cannot read '\(path)': permission denied" : "cannot read '\(path)': no such file")
+  }
+  defer { try? handle.close() }
+  let data: Data
+  do {
+    data = try handle.read(upToCount: limit + 1) ?? Data()  // nil at end of file: an empty file
+  } catch {
+    throw .usage("cannot read '\(path)': \(error.localizedDescription)")
+  }
+  guard data.count <= limit else {
+    throw CommandError(
+      "\(path): error: the file is larger than 64 MiB; a .tp program is text", code: .program)
+  }
   let file = SourceFile(name: path, bytes: [UInt8](data))
   let program: TensorProgram
   do {

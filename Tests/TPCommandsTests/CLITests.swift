@@ -104,6 +104,14 @@ enum FixtureFiles {
     #expect(r.stderr.contains("Run 'tp"), "\(r.stderr)")
   }
 
+  /// A device that never ends is read only up to the size limit: no hang.
+  @Test func endlessInputIsRefused() throws {
+    try #require(FileManager.default.fileExists(atPath: "/dev/zero"))
+    let r = tp("explain", "/dev/zero")
+    #expect(r.code == .program)
+    #expect(r.stderr.hasPrefix("/dev/zero: error: the file is larger than 64 MiB"), "\(r.stderr)")
+  }
+
   @Test func setOfAnUnknownParamExits1WithAHint() {
     let r = tp("explain", Examples.path("examples/core_tour.tp"), "--set", "etta=1")
     #expect(r.code == .usage)

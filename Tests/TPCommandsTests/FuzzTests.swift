@@ -8,7 +8,10 @@ import Testing
 /// check; each input must also be handled in under a second (a hang guard, not a benchmark).
 @Suite struct FuzzTests {
   static let chunks = 10
-  static let inputsPerChunk = 1_000
+  /// 10 × 1,000 inputs by default; `TP_FUZZ_INPUTS` (per chunk) and `TP_FUZZ_SEED` run longer or
+  /// different campaigns without editing the test.
+  static let inputsPerChunk = ProcessInfo.processInfo.environment["TP_FUZZ_INPUTS"].flatMap(Int.init) ?? 1_000
+  static let seed = ProcessInfo.processInfo.environment["TP_FUZZ_SEED"].flatMap(UInt64.init) ?? 0x5EED_0000
 
   /// The example programs, sorted by name so the inputs do not depend on directory order.
   static let corpus: [[UInt8]] = {
@@ -29,7 +32,7 @@ import Testing
   @Test(arguments: 0..<chunks)
   func mutatedExamplesNeverCrashOrHang(_ chunk: Int) throws {
     try #require(!Self.corpus.isEmpty)
-    var rng = SplitMix64(seed: 0x5EED_0000 + UInt64(chunk))
+    var rng = SplitMix64(seed: Self.seed &+ UInt64(chunk) &* 0x1_0000)
     var accepted = 0
     var slowest = Duration.zero
     for k in 0..<Self.inputsPerChunk {
