@@ -208,13 +208,14 @@ public struct Parser {
     }
   }
 
+  /// Goes one level deeper, or fails (leaving the depth as it was) past ``maximumDepth``.
   mutating func enter(_ range: SourceRange) throws(Failure) {
-    depth += 1
-    if depth > Parser.maximumDepth {
+    if depth >= Parser.maximumDepth {
       throw fail(
         "nesting is too deep (more than \(Parser.maximumDepth) levels of brackets, blocks or operators)",
         at: range)
     }
+    depth += 1
   }
 
   // MARK: - Statements

@@ -214,6 +214,26 @@ struct ErrorCase: Sendable, CustomTestStringConvertible {
     expectParseError(MarkedSource(chain), "nesting is too deep")
   }
 
+  /// Hitting the nesting limit does not leave the parser deeper than it was: the next statements
+  /// parse as usual, however many times the limit was hit.
+  @Test func nestingErrorsDoNotAccumulate() {
+    let limit = Parser.maximumDepth
+    let tooDeep =
+      String(repeating: "for t in 0 ..< 1 {\n", count: limit + 1) + String(repeating: "}\n", count: limit + 1)
+    let justFits =
+      "x = " + String(repeating: "(", count: limit - 1) + "1" + String(repeating: ")", count: limit - 1)
+    let source = "width n\n" + String(repeating: tooDeep, count: 3) + justFits + "\n"
+    let (unit, diagnostics) = Parser.parseRecovering(SourceFile(name: "t.tp", text: source))
+    #expect(diagnostics.count == 3)
+    // width, the three outer loops (each without the statement that went too deep), and x
+    #expect(unit.statements.count == 5)
+    if case .assign(let t, _)? = unit.statements.last?.kind {
+      #expect(t.name == "x")
+    } else {
+      Issue.record("no x")
+    }
+  }
+
   /// After an error the parser skips to the next statement, so every independent error shows.
   @Test func recoveryReportsEveryStatementError() {
     let source = "width n\nx = (1 + 2\ny = 3 $\nz = tanh(\nw = ]\nfor t in 0 ..< 2 {\n  a = 1 +* 2\n}\nok = 1"
