@@ -33,7 +33,7 @@ let package = Package(
     .testTarget(name: "TPNetworkTests", dependencies: ["TensorPrograms", "TPTestSupport"]),
     .testTarget(name: "TPFiniteTests", dependencies: ["TensorPrograms", "TPTestSupport"]),
     .testTarget(name: "TPLimitTests", dependencies: ["TensorPrograms", "TPTestSupport"]),
-    .testTarget(name: "TPCommandsTests", dependencies: ["TPCommands", "TPTestSupport"]),
+    .testTarget(name: "TPCommandsTests", dependencies: ["TPCommands", "TensorPrograms", "TPTestSupport"]),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -1,3 +1,5 @@
+import TensorPrograms
+
 /// A hand-written command-line parser: `--name value`, `--name=value`, boolean `--flag`,
 /// repeatable options, and positional arguments; `--` ends options.
 public struct ParsedArguments: Sendable {
@@ -54,16 +56,18 @@ public struct OptionSpec: Sendable {
         out.flags.insert(name)
       } else if valued.contains(name) {
         let v: String
-        if let inline { v = inline } else {
+        if let inline {
+          v = inline
+        } else {
           guard i < args.count else { throw .usage("option '--\(name)' needs a value", command: command) }
           v = args[i]
           i += 1
         }
         out.values[name, default: []].append(v)
       } else {
-        let all = valued.union(flags)
-        let best = all.min { editDistance(name, $0) < editDistance(name, $1) }
-        let hint = best.flatMap { editDistance(name, $0) <= 2 ? "; did you mean '--\($0)'?" : nil } ?? ""
+        let hint =
+          closestMatch(to: name, among: valued.union(flags), limit: 2).map { "; did you mean '--\($0)'?" }
+          ?? ""
         throw .usage("unknown option '--\(name)'\(hint)", command: command)
       }
     }
@@ -71,25 +75,16 @@ public struct OptionSpec: Sendable {
   }
 }
 
-/// Levenshtein distance for option hints.
-func editDistance(_ a: String, _ b: String) -> Int {
-  let a = Array(a), b = Array(b)
-  if a.isEmpty || b.isEmpty { return max(a.count, b.count) }
-  var prev = Array(0...b.count)
-  for i in 1...a.count {
-    var cur = [i] + Array(repeating: 0, count: b.count)
-    for j in 1...b.count { cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)) }
-    prev = cur
-  }
-  return prev[b.count]
-}
-
 extension ParsedArguments {
   /// An integer option within `range`, or `default`.
-  func integer(_ name: String, default d: Int, in range: ClosedRange<Int>, command: String) throws(CommandError) -> Int {
+  func integer(_ name: String, default d: Int, in range: ClosedRange<Int>, command: String)
+    throws(CommandError) -> Int
+  {
     guard let s = value(name) else { return d }
     guard let v = Int(s), range.contains(v) else {
-      throw .usage("--\(name) must be an integer in \(range.lowerBound)…\(range.upperBound), got '\(s)'", command: command)
+      throw .usage(
+        "--\(name) must be an integer in \(range.lowerBound)…\(range.upperBound), got '\(s)'",
+        command: command)
     }
     return v
   }
@@ -110,7 +105,9 @@ extension ParsedArguments {
   /// The single FILE operand.
   func file(command: String) throws(CommandError) -> String {
     guard positional.count == 1 else {
-      throw .usage(positional.isEmpty ? "missing FILE" : "expected one FILE, got \(positional.count) operands", command: command)
+      throw .usage(
+        positional.isEmpty ? "missing FILE" : "expected one FILE, got \(positional.count) operands",
+        command: command)
     }
     return positional[0]
   }

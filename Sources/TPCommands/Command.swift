@@ -29,15 +29,31 @@ struct CommandEntry: Sendable {
 }
 
 /// Reads and checks a `.tp` file, mapping failures to exit codes (1: unreadable, 2: diagnostics).
-func loadProgram(_ path: String, overrides: [String: Double], io: any OutputSink) throws(CommandError) -> TensorProgram {
-  guard let data = FileManager.default.contents(atPath: path) else {
-    var isDir: ObjCBool = false
-    if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
-      throw .usage("'\(path)' is a directory, not a .tp file")
-    }
-    throw .usage("cannot read '\(path)': no such file")
+func loadProgram(_ path: String, overrides: [String: Double], io: any OutputSink) throws(CommandError)
+  -> TensorProgram
+{
+  let limit = 64 << 20
+  var isDir: ObjCBool = false
+  if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
+    throw .usage("'\(path)' is a directory, not a .tp file")
   }
-  guard data.count <= 64 << 20 else { throw CommandError("'\(path)' is larger than 64 MiB", code: .program) }
+  // Read at most one byte past the limit, so a device or pipe without end cannot hang `tp`.
+  guard let handle = FileHandle(forReadingAtPath: path) else {
+    throw .usage(
+      FileManager.default.fileExists(atPath: path)
+        ? "cannot read '\(path)': permission denied" : "cannot read '\(path)': no such file")
+  }
+  defer { try? handle.close() }
+  let data: Data
+  do {
+    data = try handle.read(upToCount: limit + 1) ?? Data()  // nil at end of file: an empty file
+  } catch {
+    throw .usage("cannot read '\(path)': \(error.localizedDescription)")
+  }
+  guard data.count <= limit else {
+    throw CommandError(
+      "\(path): error: the file is larger than 64 MiB; a .tp program is text", code: .program)
+  }
   let file = SourceFile(name: path, bytes: [UInt8](data))
   let program: TensorProgram
   do {
@@ -45,9 +61,13 @@ func loadProgram(_ path: String, overrides: [String: Double], io: any OutputSink
   } catch {
     throw CommandError(error.render(), code: .program)
   }
-  for name in overrides.keys where !program.checked.parameterNames.contains(name) {
-    let hint = program.checked.parameterNames.min { editDistance(name, $0) < editDistance(name, $1) }
-    throw .usage("--set \(name): the program has no 'param \(name)'" + (hint.map { "; did you mean '\($0)'?" } ?? ""))
+  if !program.checked.warnings.isEmpty {
+    io.err(Diagnostics(file: file, items: program.checked.warnings).render() + "\n")
+  }
+  for name in overrides.keys.sorted() where !program.checked.parameterNames.contains(name) {
+    let hint = closestMatch(to: name, among: program.checked.parameterNames, limit: 2)
+    throw .usage(
+      "--set \(name): the program has no 'param \(name)'" + (hint.map { "; did you mean '\($0)'?" } ?? ""))
   }
   return program
 }

@@ -20,7 +20,9 @@ public enum TPCommands {
       COMMANDS:
 
       """
-    for c in commands { s += "  " + c.name.padding(toLength: 10, withPad: " ", startingAt: 0) + c.summary + "\n" }
+    for c in commands {
+      s += "  " + c.name.padding(toLength: 10, withPad: " ", startingAt: 0) + c.summary + "\n"
+    }
     s += """
         help      Show help for a command.
 
@@ -50,7 +52,8 @@ public enum TPCommands {
         return .success
       }
       guard let c = commands.first(where: { $0.name == arguments[1] }) else {
-        io.err("tp: unknown command '\(arguments[1])'\n")
+        io.err(
+          "tp: unknown command '\(arguments[1])'\(commandHint(arguments[1]))\nRun 'tp --help' for usage.\n")
         return .usage
       }
       io.out(c.usage + "\n")
@@ -59,9 +62,7 @@ public enum TPCommands {
       break
     }
     guard let command = commands.first(where: { $0.name == first }) else {
-      let hint = commands.map(\.name).min { editDistance(first, $0) < editDistance(first, $1) }
-      let h = hint.flatMap { editDistance(first, $0) <= 2 ? "; did you mean '\($0)'?" : nil } ?? ""
-      io.err("tp: unknown command '\(first)'\(h)\nRun 'tp --help' for usage.\n")
+      io.err("tp: unknown command '\(first)'\(commandHint(first))\nRun 'tp --help' for usage.\n")
       return .usage
     }
     let rest = Array(arguments.dropFirst())
@@ -78,6 +79,11 @@ public enum TPCommands {
       io.err("tp: \(error)\n")
       return .numerical
     }
+  }
+
+  /// "; did you mean 'run'?" when `name` is close to a command's name.
+  static func commandHint(_ name: String) -> String {
+    closestMatch(to: name, among: commands.map(\.name), limit: 2).map { "; did you mean '\($0)'?" } ?? ""
   }
 
   /// Runs the process's command line and exits with the resulting code.

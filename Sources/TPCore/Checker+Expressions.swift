@@ -20,7 +20,8 @@ extension CheckerState {
   /// A compile-time integer: an index or a loop bound.
   mutating func integer(_ e: Expr, _ context: String) throws(Failure) -> Int {
     let v = try constant(e, context)
-    guard v == v.rounded(), abs(v) < 1e9 else { throw error(Message.notInteger(context, v), e.range) }
+    guard v == v.rounded() else { throw error(Message.notInteger(context, v), e.range) }
+    guard abs(v) < 1e9 else { throw error("\(context) is out of range, found \(Program.format(v))", e.range) }
     let i = Int(v)
     if context == "an index", i < 0 { throw error("an index must be non-negative, found \(i)", e.range) }
     return i
@@ -33,7 +34,7 @@ extension CheckerState {
       guard let v = s.constantValue else { throw error(Message.notConstant(context), e.range) }
       guard v.isFinite else { throw error("\(context) is not a finite number", e.range) }
       return v
-    case .vector: throw error(Message.vectorWhereScalar(text(e), context.prefix(1).uppercased() + context.dropFirst()), e.range)
+    case .vector: throw error(Message.vectorWhereScalar(text(e), context), e.range)
     case .matrix: throw error("\(context) must be a constant, but '\(text(e))' is a matrix", e.range)
     case .list: throw error("\(context) must be a single number, not a list", e.range)
     }
@@ -52,12 +53,17 @@ extension CheckerState {
       if bindings[n] != nil { throw error("'\(n)' is not indexed; write '\(n)' without brackets", e.range) }
       guard let fam = families[n] else {
         if loopVariables[n] != nil { throw error("loop variable '\(n)' cannot be indexed", e.range) }
-        throw error(Message.unknownName(n, suggestion: suggestName(n)), SourceRange(e.range.start, e.range.start + n.utf8.count))
+        if definedNames.contains(n) { throw error(Message.usedBeforeDefinition(displayName(n, i)), e.range) }
+        throw error(
+          Message.unknownName(n, suggestion: suggestName(n)),
+          SourceRange(e.range.start, e.range.start + n.utf8.count))
       }
       if fam.arity != i.count {
         throw error("'\(n)' takes \(fam.arity) index\(fam.arity == 1 ? "" : "es"), found \(i.count)", e.range)
       }
-      guard let b = fam.members[i] else { throw error(Message.usedBeforeDefinition(displayName(n, i)), e.range) }
+      guard let b = fam.members[i] else {
+        throw error(Message.usedBeforeDefinition(displayName(n, i)), e.range)
+      }
       return try value(of: b, displayName(n, i), e.range)
     case .negate(let a):
       switch try eval(a) {
@@ -130,13 +136,17 @@ extension CheckerState {
     if Function(rawValue: n) != nil || functions[n] != nil || n == "mean" {
       throw error("'\(n)' is a function; call it as '\(n)(…)'", range)
     }
+    if definedNames.contains(n) { throw error(Message.usedBeforeDefinition(n), range) }
     throw error(Message.unknownName(n, suggestion: suggestName(n)), range)
   }
 
-  func suggestName(_ n: String) -> String? {
+  /// A defined name close to `n`, for "did you mean". The comparisons a file may spend on
+  /// suggestions are limited, so a generated file with thousands of names and errors stays fast.
+  mutating func suggestName(_ n: String) -> String? {
     var candidates = Array(bindings.keys) + Array(families.keys) + Array(loopVariables.keys)
     if let p = functionParameters { candidates += p.keys }
-    return closestMatch(to: n, among: candidates)
+    suggestionBudget -= candidates.count
+    return suggestionBudget >= 0 ? closestMatch(to: n, among: candidates) : nil
   }
 
   mutating func value(of b: Binding, _ name: String, _ range: SourceRange) throws(Failure) -> Value {
@@ -157,6 +167,12 @@ extension CheckerState {
 
   mutating func evalMatmul(_ l: Expr, _ r: Expr, _ range: SourceRange) throws(Failure) -> Value {
     if functionParameters != nil { throw error("'@' cannot be used inside a function definition", range) }
+    // '@' binds like '*', so '0.1 * W @ x' means '(0.1 * W) @ x'; say how to write what was meant.
+    if case .binary(let op, let a, let m) = l.kind, op == .multiply || op == .divide, isMatrix(m) {
+      throw error(
+        "'@' binds as tightly as '\(op.rawValue)'; write '\(text(a)) \(op.rawValue) (\(text(m)) @ \(text(r)))'",
+        l.range)
+    }
     let lhs = try eval(l)
     guard case .matrix(let m, let transposed) = lhs else {
       if case .list = lhs { throw error(Message.matmulLeft + ", found a list", l.range) }
@@ -168,15 +184,28 @@ extension CheckerState {
     case .vector(.vector(let v)): operand = v
     case .vector(let x):
       operand = newVector(nil, r.range, temporary: true)
-      emit(.nonlin(dest: operand, x), r.range)
-    case .scalar: throw error(Message.scalarWhereVector(text(r), "The right operand of '@'"), r.range)
+      try emit(.nonlin(dest: operand, x), r.range)
+    case .scalar: throw error(Message.scalarWhereVector(text(r), "the right operand of '@'"), r.range)
     case .matrix:
-      throw error("the right operand of '@' must be a vector; a program never multiplies two matrices", r.range)
+      throw error(
+        "the right operand of '@' must be a vector; a program never multiplies two matrices", r.range)
     case .list: throw error("the right operand of '@' must be a vector, not a list", r.range)
     }
     let dest = newVector(nil, range, temporary: true)
-    emit(.matmul(dest: dest, matrix: m, transposed: transposed, operand: operand), range)
+    try emit(.matmul(dest: dest, matrix: m, transposed: transposed, operand: operand), range)
     return .vector(.vector(dest))
+  }
+
+  /// True when `e` names a matrix (`W`, `W[l]`, `W.T`), judged without evaluating it.
+  func isMatrix(_ e: Expr) -> Bool {
+    switch e.kind {
+    case .name(let n): if case .matrix? = bindings[n] { return true }
+    case .indexed(let n, _):
+      return families[n]?.members.values.contains { if case .matrix = $0 { true } else { false } } ?? false
+    case .transpose(let a): return isMatrix(a)
+    default: break
+    }
+    return false
   }
 
   func kindName(_ v: Value) -> String {
@@ -192,12 +221,16 @@ extension CheckerState {
     let nameRange = SourceRange(e.range.start, e.range.start + name.utf8.count)
     if name == "mean" {
       if primes > 0 { throw error("'mean' has no derivative", nameRange) }
-      if functionParameters != nil { throw error("'mean' cannot be used inside a function definition", nameRange) }
-      guard args.count == 1 else { throw error(Message.arity("mean", expected: 1, found: args.count), e.range) }
+      if functionParameters != nil {
+        throw error("'mean' cannot be used inside a function definition", nameRange)
+      }
+      guard args.count == 1 else {
+        throw error(Message.arity("mean", expected: 1, found: args.count), e.range)
+      }
       switch try eval(args[0]) {
       case .vector(let x):
         let id = newTemporaryScalar(e.range)
-        emit(.moment(dest: id, x), e.range)
+        try emit(.moment(dest: id, x), e.range)
         return .scalar(.scalar(id))
       case .scalar: throw error(Message.scalarWhereVector(text(args[0]), "'mean'"), args[0].range)
       case .matrix: throw error("'mean' takes a vector expression, not a matrix", args[0].range)
@@ -216,38 +249,54 @@ extension CheckerState {
     if let f = Function(rawValue: name) {
       guard args.count == 1 else { throw error(Message.arity(name, expected: 1, found: args.count), e.range) }
       if f.isScalarOnly && isVector {
-        throw error("'\(name)' is defined for scalars only, but '\(text(args[0]))' is a vector", args[0].range)
+        throw error(
+          "'\(name)' is defined for scalars only, but '\(text(args[0]))' is a vector", args[0].range)
       }
-      var body = CoordExpr.call(f, .argument(0))
-      for _ in 0..<primes { body = body.derivative(withRespectTo: .argument(0)) }
+      let body = try differentiate(CoordExpr.call(f, .argument(0)), primes, name, e.range)
       let result = body.substituting { $0 == .argument(0) ? operands[0] : nil }
+      try checkSize(result, e.range, "'\(name)\(String(repeating: "'", count: primes))(…)'")
       return isVector ? .vector(result) : .scalar(result)
     }
     guard let fn = functions[name] else {
+      if case .poisoned? = bindings[name] { throw Failure() }
       let candidates = Function.allCases.map(\.rawValue) + Array(functions.keys) + ["mean"]
-      throw error(Message.unknownFunction(name, suggestion: closestMatch(to: name, among: candidates)), nameRange)
+      throw error(
+        Message.unknownFunction(name, suggestion: closestMatch(to: name, among: candidates)), nameRange)
     }
-    guard args.count == fn.arity else { throw error(Message.arity(name, expected: fn.arity, found: args.count), e.range) }
-    var body = fn.body
-    if primes > 0 {
-      guard fn.arity == 1 else {
-        throw error("'\(name)\(String(repeating: "'", count: primes))' needs a function of one argument", nameRange)
-      }
-      for _ in 0..<primes { body = body.derivative(withRespectTo: .argument(0)) }
+    guard args.count == fn.arity else {
+      throw error(Message.arity(name, expected: fn.arity, found: args.count), e.range)
     }
+    if primes > 0, fn.arity != 1 {
+      throw error(
+        "'\(name)\(String(repeating: "'", count: primes))' needs a function of one argument", nameRange)
+    }
+    let body = try differentiate(fn.body, primes, name, e.range)
     let result = body.substituting { leaf in
       if case .argument(let k) = leaf { return operands[k] }
       return nil
     }
-    if result.nodeCount > 50_000 {
-      throw error("'\(name)' expands to an expression that is too large (over 50000 nodes)", e.range)
-    }
+    try checkSize(result, e.range, "'\(name)\(String(repeating: "'", count: primes))(…)'")
     return isVector ? .vector(result) : .scalar(result)
+  }
+
+  /// The `primes`-th derivative of a one-argument `body`, checked for size after every step:
+  /// each step can triple the tree, and a step costs time in proportion to the tree it starts from.
+  mutating func differentiate(_ body: CoordExpr, _ primes: Int, _ name: String, _ range: SourceRange)
+    throws(Failure) -> CoordExpr
+  {
+    var body = body
+    for k in 0..<primes {
+      body = body.derivative(withRespectTo: .argument(0))
+      try checkSize(body, range, "'\(name)\(String(repeating: "'", count: k + 1))'")
+    }
+    return body
   }
 
   // MARK: Declarations
 
-  mutating func checkDef(_ name: String, _ params: [String], _ body: Expr, _ range: SourceRange) throws(Failure) {
+  mutating func checkDef(_ name: String, _ params: [String], _ body: Expr, _ range: SourceRange)
+    throws(Failure)
+  {
     try checkFreshName(name, range)
     var table: [String: Int] = [:]
     for (k, p) in params.enumerated() {
@@ -264,11 +313,13 @@ extension CheckerState {
     case .matrix: throw error("a function cannot return a matrix", body.range)
     case .list: throw error("a function cannot return a list", body.range)
     }
-    if template.nodeCount > 50_000 { throw error("'\(name)' is too large (over 50000 nodes)", range) }
+    try checkSize(template, range, "the body of '\(name)'")
     functions[name] = UserFunction(name: name, arity: params.count, body: template, range: range)
   }
 
-  mutating func checkMatrix(_ targets: [Target], _ mean: Expr, _ variance: Expr, _ range: SourceRange) throws(Failure) {
+  mutating func checkMatrix(_ targets: [Target], _ mean: Expr, _ variance: Expr, _ range: SourceRange)
+    throws(Failure)
+  {
     let width = try requireWidth(range)
     let mu = try constant(mean, "a matrix mean")
     if mu != 0 { throw error("matrix entries must have mean 0", mean.range) }
@@ -294,13 +345,17 @@ extension CheckerState {
     return out
   }
 
-  mutating func checkVector(_ targets: [Target], _ mean: Expr, _ cov: Expr, _ range: SourceRange) throws(Failure) {
+  mutating func checkVector(_ targets: [Target], _ mean: Expr, _ cov: Expr, _ range: SourceRange)
+    throws(Failure)
+  {
     _ = try requireWidth(range)
     let k = targets.count
     let means: [Double]
     if let list = try constantList(mean, "a mean") {
       guard list.count == k else {
-        throw error("'N' has \(list.count) mean\(list.count == 1 ? "" : "s") for \(k) vector\(k == 1 ? "" : "s")", mean.range)
+        throw error(
+          "'N' has \(list.count) mean\(list.count == 1 ? "" : "s") for \(k) vector\(k == 1 ? "" : "s")",
+          mean.range)
       }
       means = list
     } else {
@@ -309,7 +364,9 @@ extension CheckerState {
     var covariance = [Double](repeating: 0, count: k * k)
     if case .list(let rows) = cov.kind {
       guard rows.count == k else {
-        throw error("the covariance has \(rows.count) row\(rows.count == 1 ? "" : "s") for \(k) vector\(k == 1 ? "" : "s")", cov.range)
+        throw error(
+          "the covariance has \(rows.count) row\(rows.count == 1 ? "" : "s") for \(k) vector\(k == 1 ? "" : "s")",
+          cov.range)
       }
       for (i, row) in rows.enumerated() {
         guard let values = try constantList(row, "a covariance entry"), values.count == k else {
@@ -318,14 +375,19 @@ extension CheckerState {
         for j in 0..<k { covariance[i * k + j] = values[j] }
       }
       for i in 0..<k {
-        for j in 0..<i where abs(covariance[i * k + j] - covariance[j * k + i]) > 1e-12 * max(1, abs(covariance[i * k + j])) {
-          throw error(Message.covarianceNotSymmetric(i, j, covariance[i * k + j], covariance[j * k + i]), cov.range)
+        for j in 0..<i
+        where abs(covariance[i * k + j] - covariance[j * k + i]) > 1e-12 * max(1, abs(covariance[i * k + j]))
+        {
+          throw error(
+            Message.covarianceNotSymmetric(i, j, covariance[i * k + j], covariance[j * k + i]), cov.range)
         }
       }
       if !isPositiveSemidefinite(covariance, size: k) { throw error(Message.covarianceNotPSD, cov.range) }
     } else {
       let v = try constant(cov, "a variance")
-      guard v >= 0 else { throw error("a variance must be non-negative, found \(Program.format(v))", cov.range) }
+      guard v >= 0 else {
+        throw error("a variance must be non-negative, found \(Program.format(v))", cov.range)
+      }
       for i in 0..<k { covariance[i * k + i] = v }
     }
     var ids: [VectorID] = []

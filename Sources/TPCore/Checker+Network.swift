@@ -7,6 +7,14 @@ enum ModelShape: Equatable {
   case width
   /// The model input `ξ` of dimension `d`.
   case input(Int?)
+  /// A value whose definition failed and was already diagnosed; uses stay quiet.
+  case unknown
+}
+
+/// Where a data set's first example is, so dimension errors point into the data.
+struct DataSite {
+  var input: SourceRange
+  var label: SourceRange
 }
 
 extension CheckerState {
@@ -18,7 +26,8 @@ extension CheckerState {
       let i = try layerDimension(input, width)
       let o = try layerDimension(output, width)
       if case .finite = i, case .finite = o {
-        throw error("layer '\(name)' connects two fixed dimensions; one side must be the width '\(width)'", s.range)
+        throw error(
+          "layer '\(name)' connects two fixed dimensions; one side must be the width '\(width)'", s.range)
       }
       let options = try optionValues(options, allowed: ["var"])
       let variance = options["var"] ?? 1
@@ -37,18 +46,28 @@ extension CheckerState {
       network.biases.append(BiasSpec(name: name, variance: variance, range: s.range))
       bindings[name] = .network("bias")
     case .model(let name, let params, let body):
-      _ = try requireWidth(s.range)
-      try checkFreshName(name, s.range)
-      if network.model != nil { throw error("only one model can be declared", s.range) }
-      guard params.count == 1 else { throw error("a model takes exactly one input, found \(params.count)", s.range) }
-      let (d, k) = try checkModelBody(params[0], body, s.range)
-      network.model = ModelSpec(name: name, parameter: params[0], body: body, inputDimension: d, outputDimension: k, range: s.range)
-      bindings[name] = .network("model")
+      do throws(Failure) {
+        _ = try requireWidth(s.range)
+        try checkFreshName(name, s.range)
+        if network.model != nil { throw error("only one model can be declared", s.range) }
+        guard params.count == 1 else {
+          throw error("a model takes exactly one input, found \(params.count)", s.range)
+        }
+        let (d, k) = try checkModelBody(params[0], body, s.range)
+        network.model = ModelSpec(
+          name: name, parameter: params[0], body: body, inputDimension: d, outputDimension: k, range: s.range)
+        bindings[name] = .network("model")
+      } catch {
+        // Statements that use the model would only repeat this error.
+        if network.model == nil { modelDropped = true }
+        throw error
+      }
     case .parametrization(let preset):
       guard ["mup", "ntk", "sp", "mf"].contains(preset) else {
         let hint = closestMatch(to: preset, among: ["mup", "ntk", "sp", "mf", "abc"])
         throw error(
-          "unknown parametrization '\(preset)'" + (hint.map { "; did you mean '\($0)'?" } ?? "; use mup, ntk, sp, mf or abc { … }"), s.range)
+          "unknown parametrization '\(preset)'"
+            + (hint.map { "; did you mean '\($0)'?" } ?? "; use mup, ntk, sp, mf or abc { … }"), s.range)
       }
       try setParametrization(.preset(preset), s.range)
     case .abcParametrization(let entries):
@@ -63,10 +82,13 @@ extension CheckerState {
         guard network.layer(named: layer) != nil else {
           throw error(
             "unknown layer '\(layer)' in the abc block"
-              + (closestMatch(to: layer, among: network.layers.map(\.name)).map { "; did you mean '\($0)'?" } ?? ""),
+              + (closestMatch(to: layer, among: network.layers.map(\.name)).map { "; did you mean '\($0)'?" }
+                ?? ""),
             entry.layerRange)
         }
-        if layers[layer] != nil { throw error("layer '\(layer)' appears twice in the abc block", entry.layerRange) }
+        if layers[layer] != nil {
+          throw error("layer '\(layer)' appears twice in the abc block", entry.layerRange)
+        }
         var a: Double?
         var b: Double?
         for asg in entry.assignments {
@@ -91,89 +113,208 @@ extension CheckerState {
         let label = try pointValue(ex.label, "a label")
         if let first = out.first {
           if first.input.count != input.count {
-            throw error("this input has \(input.count) entries but the first has \(first.input.count)", ex.input.range)
+            throw error(
+              "this input has \(input.count) entries but the first has \(first.input.count)", ex.input.range)
           }
           if first.label.count != label.count {
-            throw error("this label has \(label.count) entries but the first has \(first.label.count)", ex.label.range)
+            throw error(
+              "this label has \(label.count) entries but the first has \(first.label.count)", ex.label.range)
           }
         }
         out.append(Example(input: input, label: label))
       }
       if out.isEmpty { throw error("a data set needs at least one example", s.range) }
       network.datasets[name] = out
+      dataSites[name] = DataSite(input: examples[0].input.range, label: examples[0].label.range)
       bindings[name] = .network("data set")
     case .train(let model, let data, let optimizer, let options):
-      try requireModel(model, s.range)
-      try requireData(data, s.range)
-      guard optimizer == "sgd" else { throw error("unknown optimizer '\(optimizer)'; only 'sgd' is supported", s.range) }
-      if network.training != nil { throw error("only one 'train' statement is allowed", s.range) }
-      var spec = TrainingSpec(model: model, data: data, learningRate: 0, steps: 1, batch: 1, loss: .mse, range: s.range)
-      var sawLR = false
-      for o in options {
-        switch o.key {
-        case "lr":
-          spec.learningRate = try constant(o.value, "the learning rate")
-          sawLR = true
-        case "steps":
-          if case .name("inf") = o.value.kind { spec.steps = nil } else {
-            let n = try integer(o.value, "steps")
-            guard n >= 0, n <= 10_000 else { throw error("steps must be between 0 and 10000 (or inf)", o.value.range) }
-            spec.steps = n
-          }
-        case "batch":
-          if case .name("full") = o.value.kind { spec.batch = nil } else {
-            let n = try integer(o.value, "batch")
-            guard n >= 1 else { throw error("batch must be at least 1 (or full)", o.value.range) }
-            spec.batch = n
-          }
-        case "loss":
-          guard case .name(let l) = o.value.kind, let loss = LossKind(rawValue: l) else {
-            throw error("loss must be 'mse' or 'logistic'", o.value.range)
-          }
-          spec.loss = loss
-        default:
-          throw error(unknownOption(o.key, ["lr", "steps", "batch", "loss"]), o.keyRange)
-        }
-      }
-      if !sawLR { throw error("sgd needs a learning rate, as in 'sgd(lr: 0.1, …)'", s.range) }
-      network.training = spec
+      try checkTrain(s, model, data, optimizer, options)
     case .observe(let kind, let target, let points, let options):
-      let opts = try optionValues(options, allowed: ["every"])
-      let every = Int(opts["every"] ?? 1)
-      guard every >= 1 else { throw error("every must be at least 1", s.range) }
-      let observable: ObservableKind
-      switch kind {
-      case "loss": observable = .loss
-      case "movement": observable = .movement(target ?? "")
-      case "kernel": observable = .kernel(target ?? "")
-      default:
-        try requireModel(kind, s.range)
-        observable = .function
-      }
-      var pts: [[Double]] = []
-      for p in points { pts.append(try pointValue(p, "a point")) }
-      if case .loss = observable, !pts.isEmpty { throw error("'observe loss' takes no points", s.range) }
-      if case .function = observable, pts.isEmpty { throw error("'observe \(kind)' needs points, as in 'at [1, 0]'", s.range) }
-      if case .movement = observable, pts.count != 1 { throw error("'observe movement' takes exactly one point", s.range) }
-      if case .kernel = observable, pts.isEmpty { throw error("'observe kernel' needs points", s.range) }
-      network.observations.append(ObservationSpec(kind: observable, points: pts, every: every, range: s.range))
+      try checkObserve(s, kind, target, points, options)
     case .kernel(let model, let points):
-      try requireModel(model, s.range)
-      var pts: [[Double]] = []
-      for p in points { pts.append(try pointValue(p, "a point")) }
-      network.kernels.append(KernelRequest(model: model, points: pts, posteriorData: nil, noise: 0, range: s.range))
+      try requireModel(model, wordRange(model, in: s.range, from: s.range.start + 6))
+      let pts = try modelPoints(points)
+      network.kernels.append(
+        KernelRequest(model: model, points: pts, posteriorData: nil, noise: 0, range: s.range))
     case .posterior(let model, let data, let points, let options):
-      try requireModel(model, s.range)
-      try requireData(data, s.range)
+      let modelRange = wordRange(model, in: s.range, from: s.range.start + 9)
+      var failed = false
+      do throws(Failure) { try requireModel(model, modelRange) } catch { failed = true }
+      do throws(Failure) { try requireData(data, wordRange(data, in: s.range, from: modelRange.end)) } catch {
+        failed = true
+      }
       let opts = try optionValues(options, allowed: ["noise"])
       let noise = opts["noise"] ?? 0
       guard noise >= 0 else { throw error("noise must be non-negative", s.range) }
-      var pts: [[Double]] = []
-      for p in points { pts.append(try pointValue(p, "a point")) }
-      network.kernels.append(KernelRequest(model: model, points: pts, posteriorData: data, noise: noise, range: s.range))
+      let pts = try modelPoints(points)
+      if failed { throw Failure() }
+      network.kernels.append(
+        KernelRequest(model: model, points: pts, posteriorData: data, noise: noise, range: s.range))
     default:
       throw error("unexpected statement", s.range)
     }
+  }
+
+  /// `train f on data with sgd(…)`: every part is checked, so one run reports all its mistakes.
+  mutating func checkTrain(
+    _ s: Stmt, _ model: String, _ data: String, _ optimizer: String, _ options: [Option]
+  )
+    throws(Failure)
+  {
+    let modelRange = wordRange(model, in: s.range, from: s.range.start + 5)
+    let dataRange = wordRange(data, in: s.range, from: modelRange.end)
+    var failed = false
+    do throws(Failure) { try requireModel(model, modelRange) } catch { failed = true }
+    do throws(Failure) { try requireData(data, dataRange) } catch { failed = true }
+    if optimizer != "sgd" {
+      let hint =
+        closestMatch(to: optimizer, among: ["sgd"]).map { "; did you mean '\($0)'?" }
+        ?? "; only 'sgd' is supported"
+      diagnostics.append(
+        Diagnostic(
+          .error, "unknown optimizer '\(optimizer)'\(hint)",
+          at: wordRange(optimizer, in: s.range, from: dataRange.end)))
+      failed = true
+    }
+    if network.training != nil { throw error("only one 'train' statement is allowed", s.range) }
+    var spec = TrainingSpec(
+      model: model, data: data, learningRate: 0, steps: 1, batch: 1, loss: .mse, range: s.range)
+    var seen: Set<String> = []
+    for o in options {
+      do throws(Failure) {
+        if !seen.insert(o.key).inserted { throw error("option '\(o.key)' is given twice", o.keyRange) }
+        try applyTrainingOption(o, to: &spec)
+      } catch { failed = true }
+    }
+    if !seen.contains("lr"), optimizer == "sgd" {
+      diagnostics.append(
+        Diagnostic(.error, "sgd needs a learning rate, as in 'sgd(lr: 0.1, …)'", at: s.range))
+      failed = true
+    }
+    if failed { throw Failure() }
+    network.training = spec
+  }
+
+  mutating func applyTrainingOption(_ o: Option, to spec: inout TrainingSpec) throws(Failure) {
+    switch o.key {
+    case "lr":
+      spec.learningRate = try constant(o.value, "the learning rate")
+    case "steps":
+      if case .name("inf") = o.value.kind {
+        spec.steps = nil
+      } else {
+        let n = try integer(o.value, "steps")
+        guard n >= 0, n <= 10_000 else {
+          throw error("steps must be between 0 and 10000 (or inf)", o.value.range)
+        }
+        spec.steps = n
+      }
+    case "batch":
+      if case .name("full") = o.value.kind {
+        spec.batch = nil
+      } else {
+        let n = try integer(o.value, "batch")
+        guard n >= 1 else { throw error("batch must be at least 1 (or full)", o.value.range) }
+        spec.batch = n
+      }
+    case "loss":
+      guard case .name(let l) = o.value.kind, let loss = LossKind(rawValue: l) else {
+        let hint: String
+        if case .name(let l) = o.value.kind, let m = closestMatch(to: l, among: ["mse", "logistic"]) {
+          hint = "; did you mean '\(m)'?"
+        } else {
+          hint = ""
+        }
+        throw error("loss must be 'mse' or 'logistic'\(hint)", o.value.range)
+      }
+      spec.loss = loss
+    default:
+      throw error(unknownOption(o.key, ["lr", "steps", "batch", "loss"]), o.keyRange)
+    }
+  }
+
+  /// `observe f at …`, `observe loss`, `observe movement h at ξ`, `observe kernel x at …`.
+  mutating func checkObserve(
+    _ s: Stmt, _ kind: String, _ target: String?, _ points: [Expr], _ options: [Option]
+  )
+    throws(Failure)
+  {
+    let kindRange = wordRange(kind, in: s.range, from: s.range.start + 7)
+    let opts = try optionValues(options, allowed: ["every"])
+    let every =
+      try opts["every"].map { v throws(Failure) in
+        guard v == v.rounded(), v >= 1, v <= 1e9 else {
+          throw error("every must be a positive integer", s.range)
+        }
+        return Int(v)
+      } ?? 1
+    let observable: ObservableKind
+    switch kind {
+    case "loss": observable = .loss
+    case "movement", "kernel":
+      let name = target ?? ""
+      let targetRange = wordRange(name, in: s.range, from: kindRange.end)
+      guard network.model != nil else { throw modelMissing(targetRange) }
+      if !modelVectors.contains(name) {
+        let hint = closestMatch(to: name, among: modelVectors).map { "; did you mean '\($0)'?" } ?? ""
+        throw error("'\(name)' is not a width-sized vector of the model\(hint)", targetRange)
+      }
+      observable = kind == "movement" ? .movement(name) : .kernel(name)
+    default:
+      if network.model?.name != kind,
+        let hint = closestMatch(to: kind, among: ["loss", "movement", "kernel"])
+      {
+        throw error("unknown observable '\(kind)'; did you mean '\(hint)'?", kindRange)
+      }
+      try requireModel(kind, kindRange)
+      observable = .function
+    }
+    let pts = try modelPoints(points)
+    switch observable {
+    case .loss where !pts.isEmpty: throw error("'observe loss' takes no points", s.range)
+    case .function where pts.isEmpty:
+      throw error("'observe \(kind)' needs points, as in 'at [1, 0]'", s.range)
+    case .movement where pts.count != 1: throw error("'observe movement' takes exactly one point", s.range)
+    case .kernel where pts.isEmpty: throw error("'observe kernel' needs points", s.range)
+    default: break
+    }
+    network.observations.append(ObservationSpec(kind: observable, points: pts, every: every, range: s.range))
+  }
+
+  /// Points at which to evaluate the model, each checked against its input dimension.
+  mutating func modelPoints(_ points: [Expr]) throws(Failure) -> [[Double]] {
+    var pts: [[Double]] = []
+    for p in points {
+      let v = try pointValue(p, "a point")
+      if let d = network.model?.inputDimension, v.count != d {
+        throw error(
+          "this point has \(v.count) entr\(v.count == 1 ? "y" : "ies") but model '\(network.model!.name)' takes \(d)",
+          p.range)
+      }
+      pts.append(v)
+    }
+    return pts
+  }
+
+  /// The range of the first whole-word occurrence of `word` in `range` at or after `from`;
+  /// statements keep only names, so this recovers where a name was written for the caret.
+  func wordRange(_ word: String, in range: SourceRange, from: Int) -> SourceRange {
+    let w = Array(word.utf8)
+    let b = file.bytes
+    func isWordByte(_ c: UInt8) -> Bool {
+      (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c == 95
+    }
+    guard !w.isEmpty else { return range }
+    var p = max(range.start, from)
+    while p + w.count <= min(range.end, b.count) {
+      if b[p..<(p + w.count)].elementsEqual(w), p == 0 || !isWordByte(b[p - 1]),
+        p + w.count == b.count || !isWordByte(b[p + w.count])
+      {
+        return SourceRange(p, p + w.count)
+      }
+      p += 1
+    }
+    return range
   }
 
   func unknownOption(_ key: String, _ allowed: [String]) -> String {
@@ -218,90 +359,131 @@ extension CheckerState {
   }
 
   mutating func requireModel(_ name: String, _ range: SourceRange) throws(Failure) {
-    guard let m = network.model else { throw error("no model is declared before this statement", range) }
+    guard let m = network.model else { throw modelMissing(range) }
     if m.name != name {
-      throw error("unknown model '\(name)'; did you mean '\(m.name)'?", range)
+      let hint = closestMatch(to: name, among: [m.name]) != nil ? "did you mean" : "the model is"
+      throw error("unknown model '\(name)'; \(hint) '\(m.name)'\(hint == "did you mean" ? "?" : "")", range)
     }
+  }
+
+  /// The error for a statement that needs a model when none is declared (quiet when the model
+  /// statement itself failed).
+  mutating func modelMissing(_ range: SourceRange) -> Failure {
+    if modelDropped { return Failure() }
+    return error("no model is declared before this statement", range)
   }
 
   mutating func requireData(_ name: String, _ range: SourceRange) throws(Failure) {
     guard network.datasets[name] != nil else {
+      if case .poisoned? = bindings[name] { throw Failure() }
       throw error(
         "unknown data set '\(name)'"
-          + (closestMatch(to: name, among: network.datasets.keys).map { "; did you mean '\($0)'?" } ?? ""), range)
+          + (closestMatch(to: name, among: network.datasets.keys).map { "; did you mean '\($0)'?" } ?? ""),
+        range)
     }
   }
 
-  /// Checks a model body's shapes; returns its input and output dimensions.
-  mutating func checkModelBody(_ input: String, _ body: [Stmt], _ range: SourceRange) throws(Failure) -> (Int, Int) {
+  /// Checks a model body's shapes; returns its input and output dimensions. A failed statement
+  /// leaves its name `.unknown` and checking goes on, so independent errors all show.
+  mutating func checkModelBody(_ input: String, _ body: [Stmt], _ range: SourceRange) throws(Failure) -> (
+    Int, Int
+  ) {
     var env: [String: ModelShape] = [input: .input(nil)]
     var inputDim: Int?
     var output: Int?
+    var failed = false
     for (k, s) in body.enumerated() {
-      switch s.kind {
-      case .assign(let t, let e):
-        guard t.indices.isEmpty else { throw error("model values cannot be indexed", t.range) }
-        if env[t.name] != nil || bindings[t.name] != nil {
-          throw error(Message.redefinition(t.name), t.range)
+      do throws(Failure) {
+        switch s.kind {
+        case .assign(let t, let e):
+          guard t.indices.isEmpty else { throw error("model values cannot be indexed", t.range) }
+          if env[t.name] != nil || bindings[t.name] != nil {
+            throw error(Message.redefinition(t.name), t.range)
+          }
+          env[t.name] = .unknown
+          env[t.name] = try modelShape(e, &env, &inputDim)
+        case .returnValue(let e):
+          guard k == body.count - 1 else {
+            throw error("'return' must be the last statement of the model", s.range)
+          }
+          let shape = try modelShape(e, &env, &inputDim)
+          if shape == .unknown { throw Failure() }
+          guard case .finite(let kout) = shape else {
+            throw error("the model must return the readout's output (a layer 'n -> k' applied last)", e.range)
+          }
+          output = kout
+        default:
+          throw error("a model body holds only assignments and a final 'return'", s.range)
         }
-        env[t.name] = try modelShape(e, &env, &inputDim)
-      case .returnValue(let e):
-        guard k == body.count - 1 else { throw error("'return' must be the last statement of the model", s.range) }
-        let shape = try modelShape(e, &env, &inputDim)
-        guard case .finite(let kout) = shape else {
-          throw error("the model must return the readout's output (a layer 'n -> k' applied last)", e.range)
-        }
-        output = kout
-      default:
-        throw error("a model body holds only assignments and a final 'return'", s.range)
+      } catch {
+        failed = true
       }
     }
+    if failed { throw Failure() }
     guard let output else { throw error("the model has no 'return'", range) }
     guard let inputDim else { throw error("the model never multiplies its input by an input layer", range) }
+    modelVectors = env.filter { $0.value == .width }.map(\.key).sorted()
     return (inputDim, output)
   }
 
-  mutating func modelShape(_ e: Expr, _ env: inout [String: ModelShape], _ inputDim: inout Int?) throws(Failure) -> ModelShape {
+  mutating func modelShape(_ e: Expr, _ env: inout [String: ModelShape], _ inputDim: inout Int?)
+    throws(Failure) -> ModelShape
+  {
     switch e.kind {
     case .number: return .scalar
     case .name(let n):
       if let s = env[n] {
-        if case .input = s { throw error("the model input '\(n)' can only be multiplied by an input layer", e.range) }
+        if case .input = s {
+          throw error("the model input '\(n)' can only be multiplied by an input layer", e.range)
+        }
         return s
       }
       if network.biases.contains(where: { $0.name == n }) { return .width }
-      if network.layer(named: n) != nil { throw error("layer '\(n)' can only be used on the left of '@'", e.range) }
-      if case .scalar(let id)? = bindings[n], program.scalars[id.raw].constantValue != nil { return .scalar }
+      if network.layer(named: n) != nil {
+        throw error("layer '\(n)' can only be used on the left of '@'", e.range)
+      }
+      switch bindings[n] {
+      case .scalar(let id)? where program.scalars[id.raw].constantValue != nil: return .scalar
+      case .poisoned?: return .unknown
+      default: break
+      }
       let candidates = Array(env.keys) + network.biases.map(\.name) + network.layers.map(\.name)
       throw error(Message.unknownName(n, suggestion: closestMatch(to: n, among: candidates)), e.range)
     case .binary(.matmul, let l, let r):
       guard case .name(let ln) = l.kind, let layer = network.layer(named: ln) else {
         if case .name(let ln) = l.kind, network.layer(named: ln) == nil {
+          if case .poisoned? = bindings[ln] { throw Failure() }
           let hint = closestMatch(to: ln, among: network.layers.map(\.name))
           throw error("unknown layer '\(ln)'" + (hint.map { "; did you mean '\($0)'?" } ?? ""), l.range)
         }
         throw error("the left operand of '@' in a model must be a layer name", l.range)
       }
+      usedLayers.insert(ln)
+      let result: ModelShape = layer.output == .width ? .width : layer.output.finiteShape
       if case .name(let rn) = r.kind, case .input = env[rn] {
         guard case .finite(let d) = layer.input else {
-          throw error("the input must be multiplied by an input layer ('d -> n'), but '\(ln)' is \(layer.input) -> \(layer.output)", l.range)
+          throw error(
+            "the input must be multiplied by an input layer ('d -> n'), but '\(ln)' is \(layer.input) -> \(layer.output)",
+            l.range)
         }
         if let known = inputDim, known != d {
           throw error("layer '\(ln)' takes \(d) inputs but the model input has \(known)", l.range)
         }
         inputDim = d
-        return layer.output == .width ? .width : layer.output.finiteShape
+        return result
       }
       let rs = try modelShape(r, &env, &inputDim)
       let expected: ModelShape = layer.input == .width ? .width : layer.input.finiteShape
-      guard rs == expected else {
-        throw error("layer '\(ln)' expects a \(describe(expected)) input, found a \(describe(rs))", r.range)
+      guard rs == expected || rs == .unknown else {
+        throw error(
+          "layer '\(ln)' needs a \(describe(expected)) input, but this value is \(describe(rs))", r.range)
       }
-      return layer.output == .width ? .width : layer.output.finiteShape
+      return result
     case .negate(let a): return try modelShape(a, &env, &inputDim)
     case .binary(_, let l, let r):
       let a = try modelShape(l, &env, &inputDim)
       let b = try modelShape(r, &env, &inputDim)
+      if a == .unknown || b == .unknown { return .unknown }
       if a == .scalar { return b }
       if b == .scalar { return a }
       guard a == b else { throw error("shapes do not match: \(describe(a)) and \(describe(b))", e.range) }
@@ -315,10 +497,13 @@ extension CheckerState {
           SourceRange(e.range.start, e.range.start + name.utf8.count))
       }
       let arity = functions[name]?.arity ?? 1
-      guard args.count == arity else { throw error(Message.arity(name, expected: arity, found: args.count), e.range) }
+      guard args.count == arity else {
+        throw error(Message.arity(name, expected: arity, found: args.count), e.range)
+      }
       var shape = ModelShape.scalar
       for a in args {
         let s = try modelShape(a, &env, &inputDim)
+        if s == .unknown { return .unknown }
         if s != .scalar {
           if shape != .scalar && shape != s { throw error("shapes do not match in '\(name)(…)'", e.range) }
           shape = s
@@ -336,45 +521,42 @@ extension CheckerState {
     case .finite(let k): return "\(k)-dimensional"
     case .width: return "width-\(widthName ?? "n")"
     case .input: return "model input"
+    case .unknown: return "unknown"
     }
   }
 
-  /// Cross-statement checks: data dimensions against the model, training needs a model.
+  /// Cross-statement checks: data dimensions against the model, a network needs a model.
   mutating func finishNetwork() {
     guard let model = network.model else {
-      if !network.layers.isEmpty || network.training != nil {
-        diagnostics.append(Diagnostic(.error, "the network has no 'model'", at: SourceRange(0, 0)))
+      if !modelDropped, let first = network.layers.first?.range ?? network.training?.range {
+        diagnostics.append(
+          Diagnostic(.error, "the network has no 'model'; declare one, as in 'model f(xi) { … }'", at: first))
       }
       return
     }
-    for (name, examples) in network.datasets {
-      guard let first = examples.first else { continue }
-      let range = bindingRange(name)
+    for layer in network.layers where !usedLayers.contains(layer.name) {
+      diagnostics.append(
+        Diagnostic(
+          .warning, "layer '\(layer.name)' is declared but model '\(model.name)' does not use it",
+          at: layer.range))
+    }
+    for (name, site) in dataSites.sorted(by: { $0.value.input.start < $1.value.input.start }) {
+      guard let first = network.datasets[name]?.first else { continue }
       if first.input.count != model.inputDimension {
         diagnostics.append(
-          Diagnostic(.error, "data set '\(name)' has \(first.input.count)-dimensional inputs but model '\(model.name)' takes \(model.inputDimension)", at: range))
+          Diagnostic(
+            .error,
+            "data set '\(name)' has \(first.input.count)-dimensional inputs but model '\(model.name)' takes \(model.inputDimension)",
+            at: site.input))
       }
       if first.label.count != model.outputDimension {
         diagnostics.append(
-          Diagnostic(.error, "data set '\(name)' has \(first.label.count)-dimensional labels but model '\(model.name)' returns \(model.outputDimension)", at: range))
+          Diagnostic(
+            .error,
+            "data set '\(name)' has \(first.label.count)-dimensional labels but model '\(model.name)' returns \(model.outputDimension)",
+            at: site.label))
       }
     }
-    for o in network.observations {
-      for p in o.points where p.count != model.inputDimension {
-        diagnostics.append(Diagnostic(.error, "a point has \(p.count) entries but the model takes \(model.inputDimension)", at: o.range))
-        break
-      }
-    }
-    for k in network.kernels {
-      for p in k.points where p.count != model.inputDimension {
-        diagnostics.append(Diagnostic(.error, "a point has \(p.count) entries but the model takes \(model.inputDimension)", at: k.range))
-        break
-      }
-    }
-  }
-
-  func bindingRange(_ name: String) -> SourceRange {
-    network.training?.range ?? network.model?.range ?? SourceRange(0, 0)
   }
 }
 

@@ -10,6 +10,8 @@ public struct CheckedUnit: Sendable {
   public var parameterNames: [String]
   /// User functions, kept for lowering model bodies.
   public var functions: [String: UserFunction]
+  /// Warnings about a program that checks but probably does not say what was meant.
+  public var warnings: [Diagnostic] = []
 }
 
 /// A `def`: its body with `.argument(k)` leaves for the parameters.
@@ -24,30 +26,71 @@ public struct UserFunction: Sendable {
 /// instructions. Every error is collected; the result is thrown as one ``Diagnostics``.
 public enum Checker {
   /// Checks `unit`; `overrides` replace the values of `param`s (from `--set`).
-  public static func check(_ unit: SourceUnit, overrides: [String: Double] = [:]) throws(Diagnostics) -> CheckedUnit {
+  public static func check(_ unit: SourceUnit, overrides: [String: Double] = [:]) throws(Diagnostics)
+    -> CheckedUnit
+  {
     try check(unit, overrides: overrides, priorDiagnostics: [])
   }
 
-  /// Checks `unit` after parsing recovered from `priorDiagnostics`; all are thrown together.
+  /// At most this many diagnostics are reported for one file, then a note says checking stopped.
+  public static let maximumDiagnostics = 100
+
+  /// Checks `unit` after parsing recovered from `priorDiagnostics`; all are thrown together,
+  /// sorted by position. Runs on the front-end thread (see ``LargeStack``).
   public static func check(_ unit: SourceUnit, overrides: [String: Double], priorDiagnostics: [Diagnostic])
     throws(Diagnostics) -> CheckedUnit
   {
+    try LargeStack.run { checkOnCurrentThread(unit, overrides, priorDiagnostics) }.get()
+  }
+
+  static func checkOnCurrentThread(_ unit: SourceUnit, _ overrides: [String: Double], _ prior: [Diagnostic])
+    -> Result<CheckedUnit, Diagnostics>
+  {
     var state = CheckerState(file: unit.file, overrides: overrides)
-    state.diagnostics = priorDiagnostics
+    state.diagnostics = prior
     for name in unit.recoveredNames { state.bindings[name] = .poisoned }
+    state.widthDropped = unit.droppedKeywords.contains("width")
+    state.modelDropped = unit.droppedKeywords.contains("model")
+    state.definedNames = definedNames(unit.statements)
     state.checkStatements(unit.statements)
-    state.finish()
+    state.finish(unit.statements)
     var seen = Set<String>()
-    let unique = state.diagnostics.filter { d in
+    var unique = state.diagnostics.filter { d in
       seen.insert("\(d.range.start):\(d.range.end):\(d.message)").inserted
     }
+    // Stable sort: the first item is the first problem in the file.
+    unique = unique.enumerated().sorted {
+      ($0.element.range.start, $0.offset) < ($1.element.range.start, $1.offset)
+    }
+    .map(\.element)
     if unique.contains(where: { $0.severity == .error }) {
-      throw Diagnostics(file: unit.file, items: unique)
+      if unique.count > maximumDiagnostics {
+        unique = Array(unique.prefix(maximumDiagnostics))
+        unique.append(Diagnostic(.note, Message.tooManyErrors(maximumDiagnostics), at: unique.last!.range))
+      }
+      return .failure(Diagnostics(file: unit.file, items: unique))
     }
     state.program.file = unit.file
-    return CheckedUnit(
+    var checked = CheckedUnit(
       program: state.program, network: state.hasNetwork ? state.network : nil,
       parameterNames: state.parameterNames, functions: state.functions)
+    checked.warnings = unique
+    return .success(checked)
+  }
+
+  /// The names `statements` define, loop bodies included.
+  static func definedNames(_ statements: [Stmt]) -> Set<String> {
+    var names: Set<String> = []
+    for s in statements {
+      switch s.kind {
+      case .assign(let t, _): names.insert(t.name)
+      case .matrix(let ts, _, _), .vector(let ts, _, _): names.formUnion(ts.map(\.name))
+      case .param(let n, _), .def(let n, _, _): names.insert(n)
+      case .forLoop(_, _, _, _, let body): names.formUnion(definedNames(body))
+      default: break
+      }
+    }
+    return names
   }
 
   /// Parses and checks source text in one call.
@@ -110,6 +153,23 @@ struct CheckerState {
   var functionParameters: [String: Int]?
   var loopIteration = 0
   var temporaryCounter = 0
+  /// True when the parser dropped the `width` statement, or its absence was reported: further
+  /// width errors would only be echoes.
+  var widthDropped = false
+  /// True when the parser dropped the `model` statement, or its body failed to check.
+  var modelDropped = false
+  /// Where each data set's first example is, for dimension errors found once the model is known.
+  var dataSites: [String: DataSite] = [:]
+  /// The model body's width-sized vectors (what `observe movement` and `observe kernel` may name).
+  var modelVectors: [String] = []
+  /// Every name the file defines anywhere, so a use before the definition is called that.
+  var definedNames: Set<String> = []
+  /// True when checking stopped at ``Checker/maximumDiagnostics``: whole-file checks would mislead.
+  var stoppedEarly = false
+  /// Name comparisons left for "did you mean" suggestions (see ``suggestName(_:)``).
+  var suggestionBudget = 200_000
+  /// Layers the model body multiplies by.
+  var usedLayers: Set<String> = []
 
   init(file: SourceFile, overrides: [String: Double]) {
     self.file = file
@@ -130,11 +190,18 @@ struct CheckerState {
 
   mutating func checkStatements(_ statements: [Stmt]) {
     for s in statements {
+      // Past the number of diagnostics that will be shown, checking on costs time and adds nothing.
+      if diagnostics.count > Checker.maximumDiagnostics {
+        stoppedEarly = true
+        return
+      }
       statementBudget -= 1
       if statementBudget < 0 {
         if statementBudget == -1 {
           diagnostics.append(
-            Diagnostic(.error, "the program unrolls to more than 200000 statements; reduce the loop bounds", at: s.range))
+            Diagnostic(
+              .error, "the program unrolls to more than 200000 statements; reduce the loop bounds",
+              at: s.range))
         }
         return
       }
@@ -154,16 +221,19 @@ struct CheckerState {
     switch s.kind {
     case .assign(let t, _): targets = [t]
     case .matrix(let ts, _, _), .vector(let ts, _, _): targets = ts
-    case .param(let n, _): bindings[n] = bindings[n] ?? .poisoned
+    case .param(let n, _), .def(let n, _, _), .layer(let n, _, _, _), .bias(let n, _, _), .data(let n, _),
+      .model(let n, _, _):
+      bindings[n] = bindings[n] ?? .poisoned
     default: break
     }
     for t in targets {
       if t.indices.isEmpty {
         if bindings[t.name] == nil { bindings[t.name] = .poisoned }
       } else if let idx = try? evalIndicesQuietly(t.indices) {
-        var fam = families[t.name] ?? Family(arity: idx.count)
-        if fam.members[idx] == nil { fam.members[idx] = .poisoned }
-        families[t.name] = fam
+        // Mutated in place: a copy of the family would copy its members on every write.
+        if families[t.name, default: Family(arity: idx.count)].members[idx] == nil {
+          families[t.name, default: Family(arity: idx.count)].members[idx] = .poisoned
+        }
       }
     }
   }
@@ -205,13 +275,20 @@ struct CheckerState {
   }
 
   mutating func requireWidth(_ range: SourceRange) throws(Failure) -> String {
-    guard let w = widthName else { throw error(Message.widthMissing, range) }
+    guard let w = widthName else {
+      // Said once: every later declaration would repeat it.
+      if widthDropped { throw Failure() }
+      widthDropped = true
+      throw error(Message.widthMissing, range)
+    }
     return w
   }
 
   /// Fails when `name` is already bound (plain names only).
   mutating func checkFreshName(_ name: String, _ range: SourceRange) throws(Failure) {
-    if loopVariables[name] != nil { throw error("'\(name)' is a loop variable and cannot be redefined", range) }
+    if loopVariables[name] != nil {
+      throw error("'\(name)' is a loop variable and cannot be redefined", range)
+    }
     if bindings[name] != nil || families[name] != nil || name == widthName || functions[name] != nil {
       throw error(loopIteration > 0 ? Message.redefinitionInLoop(name) : Message.redefinition(name), range)
     }
@@ -234,15 +311,15 @@ struct CheckerState {
     if loopVariables[target.name] != nil || target.name == widthName || functions[target.name] != nil {
       throw error(Message.redefinition(target.name), target.range)
     }
-    var fam = families[target.name] ?? Family(arity: idx.count)
-    if fam.arity != idx.count {
-      throw error("'\(target.name)' takes \(fam.arity) index\(fam.arity == 1 ? "" : "es"), found \(idx.count)", target.range)
+    if let arity = families[target.name]?.arity, arity != idx.count {
+      throw error(
+        "'\(target.name)' takes \(arity) index\(arity == 1 ? "" : "es"), found \(idx.count)", target.range)
     }
-    if fam.members[idx] != nil {
+    if families[target.name]?.members[idx] != nil {
       throw error(Message.redefinition(displayName(target.name, idx)), target.range)
     }
-    fam.members[idx] = binding
-    families[target.name] = fam
+    // Written in place: updating a copy would copy every member, making loops quadratic.
+    families[target.name, default: Family(arity: idx.count)].members[idx] = binding
   }
 
   func displayName(_ name: String, _ idx: [Int]) -> String {
@@ -274,7 +351,7 @@ struct CheckerState {
         id = ScalarID(program.scalars.count)
         program.scalars.append(
           ScalarInfo(name: name, isTemporary: false, range: range, constantValue: expr.constantValue))
-        if expr.constantValue == nil { emit(.scalar(dest: id, expr), range) }
+        if expr.constantValue == nil { try emit(.scalar(dest: id, expr), range) }
       }
       try bind(target, .scalar(id))
     case .vector(let expr):
@@ -286,13 +363,14 @@ struct CheckerState {
         program.vectors[v.raw].range = range
       } else {
         id = newVector(name, range, temporary: false)
-        emit(.nonlin(dest: id, expr), range)
+        try emit(.nonlin(dest: id, expr), range)
       }
       try bind(target, .vector(id))
     case .matrix:
       throw error("a matrix cannot be assigned; declare matrices with 'matrix W ~ N(0, 1/n)'", range)
     case .list:
-      throw error("a list cannot be assigned to '\(name)'; lists only appear in 'N(…)', data and points", e.range)
+      throw error(
+        "a list cannot be assigned to '\(name)'; lists only appear in 'N(…)', data and points", e.range)
     }
   }
 
@@ -310,11 +388,17 @@ struct CheckerState {
   mutating func newTemporaryScalar(_ range: SourceRange) -> ScalarID {
     temporaryCounter += 1
     let id = ScalarID(program.scalars.count)
-    program.scalars.append(ScalarInfo(name: "%\(temporaryCounter)", isTemporary: true, range: range, constantValue: nil))
+    program.scalars.append(
+      ScalarInfo(name: "%\(temporaryCounter)", isTemporary: true, range: range, constantValue: nil))
     return id
   }
 
-  mutating func emit(_ inst: Instruction, _ range: SourceRange) {
+  /// Appends an instruction, refusing expressions too large for the engines to walk.
+  mutating func emit(_ inst: Instruction, _ range: SourceRange) throws(Failure) {
+    switch inst {
+    case .nonlin(_, let e), .moment(_, let e), .scalar(_, let e): try checkSize(e, range)
+    case .matmul: break
+    }
     program.instructions.append(inst)
     program.instructionRanges.append(range)
   }
@@ -331,7 +415,10 @@ struct CheckerState {
     if hi - lo > 100_000 {
       throw error("the loop runs \(hi - lo) times; at most 100000 iterations are allowed", upper.range)
     }
-    if lo < 0 || hi < 0 { throw error("loop bounds must be non-negative", lower.range.union(upper.range)) }
+    if lo < 0 { throw error("a loop bound must be non-negative, found \(lo)", lower.range) }
+    if hi < 0 {
+      throw error("a loop bound must be non-negative, found \(hi - (inclusive ? 1 : 0))", upper.range)
+    }
     for i in lo..<max(lo, hi) {
       loopVariables[v] = i
       let before = diagnostics.count
@@ -364,8 +451,9 @@ struct CheckerState {
         try addOutput(name, .scalar(s), isShow: isShow, item.range)
       } else {
         let id = ScalarID(program.scalars.count)
-        program.scalars.append(ScalarInfo(name: name, isTemporary: false, range: item.range, constantValue: e.constantValue))
-        if e.constantValue == nil { emit(.scalar(dest: id, e), item.range) }
+        program.scalars.append(
+          ScalarInfo(name: name, isTemporary: false, range: item.range, constantValue: e.constantValue))
+        if e.constantValue == nil { try emit(.scalar(dest: id, e), item.range) }
         try addOutput(name, .scalar(id), isShow: isShow, item.range)
       }
     case .vector(let e):
@@ -373,7 +461,7 @@ struct CheckerState {
         try addOutput(name, .vector(v), isShow: isShow, item.range)
       } else {
         let id = newVector(name, item.range, temporary: false)
-        emit(.nonlin(dest: id, e), item.range)
+        try emit(.nonlin(dest: id, e), item.range)
         try addOutput(name, .vector(id), isShow: isShow, item.range)
       }
     case .matrix:
@@ -387,13 +475,23 @@ struct CheckerState {
     switch b {
     case .scalar(let s): program.outputs.append(OutputItem(name: name, value: .scalar(s), isShow: isShow))
     case .vector(let v): program.outputs.append(OutputItem(name: name, value: .vector(v), isShow: isShow))
-    case .matrix: throw error("a matrix cannot be an output; output vectors or scalars computed from it", range)
+    case .matrix:
+      throw error("a matrix cannot be an output; output vectors or scalars computed from it", range)
     case .poisoned: throw Failure()
-    case .network(let kind): throw error("'\(name)' is a \(kind); use 'observe' for network quantities", range)
+    case .network(let kind):
+      throw error("'\(name)' is a \(kind); use 'observe' for network quantities", range)
     }
   }
 
-  mutating func finish() {
+  mutating func finish(_ statements: [Stmt]) {
+    guard !stoppedEarly else { return }
     if hasNetwork { finishNetwork() }
+    guard let first = statements.first else { return }
+    if widthName == nil, !widthDropped {
+      diagnostics.append(Diagnostic(.error, Message.widthMissing, at: first.range))
+    }
+    if program.outputs.isEmpty, !hasNetwork, diagnostics.isEmpty {
+      diagnostics.append(Diagnostic(.warning, Message.nothingToReport, at: first.range))
+    }
   }
 }

@@ -33,6 +33,15 @@ public enum Message {
     "covariance is not symmetric: entry [\(i)][\(j)] is \(Program.format(a)) but [\(j)][\(i)] is \(Program.format(b))"
   }
   public static let covarianceNotPSD = "covariance is not positive semi-definite"
+  public static let nothingToReport =
+    "the program has no 'out', 'show' or network statements, so it computes nothing to report"
+  public static func expressionTooLarge(_ what: String) -> String {
+    "\(what) expands to more than \(ExpressionLimits.maximumNodes) nodes or \(ExpressionLimits.maximumHeight) levels;"
+      + " split it into several statements"
+  }
+  public static func tooManyErrors(_ shown: Int) -> String {
+    "too many errors; only the first \(shown) are shown"
+  }
   public static func arity(_ f: String, expected: Int, found: Int) -> String {
     "'\(f)' takes \(expected) argument\(expected == 1 ? "" : "s"), found \(found)"
   }

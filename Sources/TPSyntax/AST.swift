@@ -172,13 +172,14 @@ public struct Stmt: Sendable, Hashable {
   }
 }
 
-
 /// A parsed file: its statements in order.
 public struct SourceUnit: Sendable {
   public var file: SourceFile
   public var statements: [Stmt]
   /// Names defined by statements the parser had to drop (see ``Parser/parseRecovering(_:)``).
   public var recoveredNames: Set<String> = []
+  /// Keywords of statements the parser had to drop (`width` when `width 3` failed, …).
+  public var droppedKeywords: Set<String> = []
 
   public init(file: SourceFile, statements: [Stmt]) {
     self.file = file

@@ -17,26 +17,40 @@ public struct Diagnostic: Sendable, Hashable {
   }
 
   /// Renders this diagnostic against `file`: header, source line, caret line.
-  /// Very long lines are shown as a window around the caret so output stays readable.
+  /// Very long lines are shown as a window of at most 120 scalars around the caret, and only that
+  /// window is decoded, so a diagnostic on a megabyte-long line costs no more than finding its column.
   public func render(in file: SourceFile) -> String {
     let loc = file.location(of: range.start)
-    var out = "\(file.name):\(loc.line):\(loc.column): \(severity.rawValue): \(message)"
-    let line = Array(file.lineText(loc.line).unicodeScalars)
-    let endLoc = file.location(of: max(range.start, range.end - 1))
+    let header = "\(file.name):\(loc.line):\(loc.column): \(severity.rawValue): \(message)"
+    let (lineStart, lineEnd) = file.lineBounds(loc.line)
+    let caret = min(max(range.start, lineStart), lineEnd)
     let startCol = loc.column - 1
-    var width = 1
-    if endLoc.line == loc.line { width = max(1, endLoc.column - loc.column + 1) }
-    // Window of at most 120 scalars around the caret.
-    let windowStart = startCol > 100 ? startCol - 60 : 0
-    let windowEnd = min(line.count, windowStart + 120)
-    let shown = windowStart < windowEnd ? String(String.UnicodeScalarView(line[windowStart..<windowEnd])) : ""
-    let caretCol = startCol - windowStart
-    let visible = shown.unicodeScalars.map { $0.value < 32 || $0.value == 0xFFFD ? " " : String($0) }.joined()
-    out += "\n    " + (windowStart > 0 ? "…" : "") + visible + (windowEnd < line.count ? "…" : "")
-    let caretWidth = max(1, min(width, 120 - caretCol))
-    out += "\n    " + (windowStart > 0 ? " " : "") + String(repeating: " ", count: max(0, caretCol)) + "^"
-      + String(repeating: "~", count: max(0, caretWidth - 1))
-    return out
+    // Window of at most 120 scalars: from the line start, or from 60 scalars before the caret.
+    let windowStart = startCol > 100 ? file.advance(caret, by: -60, within: lineStart..<lineEnd) : lineStart
+    let windowEnd = file.advance(windowStart, by: 120, within: lineStart..<lineEnd)
+    let caretCol = file.scalarCount(windowStart..<caret)
+    let width = max(1, file.scalarCount(caret..<min(max(caret, range.end), lineEnd, windowEnd)))
+    let shown = String(decoding: file.bytes[windowStart..<windowEnd], as: UTF8.self)
+    let visible = shown.unicodeScalars.map { Diagnostic.isPrintable($0) ? String($0) : " " }.joined()
+    let clipped = windowStart > lineStart
+    let line = "    " + (clipped ? "…" : "") + visible + (windowEnd < lineEnd ? "…" : "")
+    let marker =
+      "    " + (clipped ? " " : "") + String(repeating: " ", count: caretCol) + "^"
+      + String(repeating: "~", count: width - 1)
+    return header + "\n" + line + "\n" + marker
+  }
+}
+
+extension Diagnostic {
+  /// True for a scalar that prints as itself on one line: not a control or format character, a
+  /// line or paragraph separator, a private-use or unassigned code point, or the replacement
+  /// character that stands for invalid UTF-8.
+  public static func isPrintable(_ s: Unicode.Scalar) -> Bool {
+    switch s.properties.generalCategory {
+    case .control, .format, .lineSeparator, .paragraphSeparator, .surrogate, .privateUse, .unassigned:
+      return false
+    default: return s.value != 0xFFFD
+    }
   }
 }
 
@@ -59,31 +73,45 @@ public struct Diagnostics: Error, Sendable {
   }
 }
 
-/// Edit distance used for "did you mean" suggestions (Levenshtein, O(|a|·|b|)).
+/// Edit distance used for "did you mean" suggestions (Levenshtein over Unicode scalars, O(|a|·|b|)).
 public func editDistance(_ a: String, _ b: String) -> Int {
-  let a = Array(a), b = Array(b)
-  if a.isEmpty { return b.count }
-  if b.isEmpty { return a.count }
+  editDistance(Array(a.unicodeScalars), Array(b.unicodeScalars), limit: Int.max) ?? Int.max
+}
+
+/// The edit distance of `a` and `b` when it is at most `limit`, else nil. Stops as soon as every
+/// entry of a row exceeds `limit`, so distant pairs cost little.
+func editDistance(_ a: [Unicode.Scalar], _ b: [Unicode.Scalar], limit: Int) -> Int? {
+  if abs(a.count - b.count) > limit { return nil }
+  if a.isEmpty || b.isEmpty { return max(a.count, b.count) }
   var prev = Array(0...b.count)
   var cur = [Int](repeating: 0, count: b.count + 1)
   for i in 1...a.count {
     cur[0] = i
+    var rowMin = i
     for j in 1...b.count {
       cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+      rowMin = min(rowMin, cur[j])
     }
+    if rowMin > limit { return nil }
     swap(&prev, &cur)
   }
-  return prev[b.count]
+  return prev[b.count] <= limit ? prev[b.count] : nil
 }
 
-/// The closest candidate to `name` within edit distance ⌈|name|/3⌉ (at least 1), if any.
-public func closestMatch(to name: String, among candidates: some Sequence<String>) -> String? {
-  guard name.count <= 64 else { return nil }
-  let limit = max(1, (name.count + 2) / 3)
+/// The closest candidate to `name` within edit distance `limit` (by default ⌈|name|/3⌉, at least
+/// 1), if any; ties go to the alphabetically first candidate.
+public func closestMatch(to name: String, among candidates: some Sequence<String>, limit: Int? = nil)
+  -> String?
+{
+  let target = Array(name.unicodeScalars)
+  guard target.count <= 64 else { return nil }
+  let limit = limit ?? max(1, (target.count + 2) / 3)
   var best: (String, Int)?
-  for c in candidates where c != name && abs(c.count - name.count) <= limit {
-    let d = editDistance(name, c)
-    if d <= limit, best == nil || d < best!.1 || (d == best!.1 && c < best!.0) { best = (c, d) }
+  for c in candidates where c != name && abs(c.utf8.count - target.count) <= 4 * limit {
+    guard let d = editDistance(target, Array(c.unicodeScalars), limit: min(limit, best?.1 ?? limit)) else {
+      continue
+    }
+    if best == nil || d < best!.1 || (d == best!.1 && c < best!.0) { best = (c, d) }
   }
   return best?.0
 }

@@ -9,8 +9,9 @@ public struct Lexer {
   var tokens: [Token] = []
   var diagnostics: [Diagnostic] = []
   var depth = 0  // nesting of ( and [
+  var unexpectedRuns = 0
 
-  /// Symbols, longest first so that `**` wins over `*` and `..<` over `.`.
+  /// Every symbol (see ``matchSymbol()``).
   static let symbols = [
     "..<", "...", "**", "->", "+", "-", "*", "/", "@", "(", ")", "[", "]", "{", "}", ",", ";", ":",
     "=", "~", ".", "'",
@@ -31,6 +32,14 @@ public struct Lexer {
 
   mutating func run() {
     let b = file.bytes
+    // A NUL byte never occurs in text: report the file once instead of every byte of it.
+    if let zero = b.firstIndex(of: 0) {
+      diagnostics.append(Diagnostic(.error, Lexer.binaryMessage, at: SourceRange(zero, zero + 1)))
+      tokens.append(Token(kind: .endOfFile, range: SourceRange(0, 0)))
+      return
+    }
+    // Editors on some systems start UTF-8 files with a byte-order mark; it is not content.
+    if b.starts(with: [0xEF, 0xBB, 0xBF]) { pos = 3 }
     while pos < b.count {
       let c = b[pos]
       if c == UInt8(ascii: " ") || c == UInt8(ascii: "\t") || c == UInt8(ascii: "\r") {
@@ -41,9 +50,7 @@ public struct Lexer {
         emitNewline(SourceRange(pos, pos + 1))
         pos += 1
       } else if isIdentStart(c) {
-        let start = pos
-        while pos < b.count, isIdentStart(b[pos]) || isDigit(b[pos]) { pos += 1 }
-        tokens.append(Token(kind: .identifier(String(decoding: b[start..<pos], as: UTF8.self)), range: SourceRange(start, pos)))
+        lexIdentifier()
       } else if isDigit(c) || (c == UInt8(ascii: ".") && pos + 1 < b.count && isDigit(b[pos + 1])) {
         lexNumber()
       } else if let sym = matchSymbol() {
@@ -58,21 +65,68 @@ public struct Lexer {
         if sym == "{" || sym == "}" { depth = 0 }
         tokens.append(Token(kind: .symbol(sym), range: range))
       } else {
-        let start = pos
-        // Consume one whole UTF-8 scalar (or one invalid byte) for a clean caret.
-        pos += 1
-        while pos < b.count, (b[pos] & 0xC0) == 0x80, pos - start < 4 { pos += 1 }
-        let text = file.text(SourceRange(start, pos))
-        let shown = text.unicodeScalars.allSatisfy { $0.value >= 32 && $0.value != 0xFFFD && $0.value != 127 }
-          ? "'\(text)'" : "byte 0x\(String(b[start], radix: 16, uppercase: true))"
-        diagnostics.append(Diagnostic(.error, "unexpected character \(shown)", at: SourceRange(start, pos)))
-        if tokens.last?.kind != .invalid {
-          tokens.append(Token(kind: .invalid, range: SourceRange(start, pos)))
-        }
+        if !lexUnexpected() { break }
       }
     }
-    emitNewline(SourceRange(b.count, b.count))
-    tokens.append(Token(kind: .endOfFile, range: SourceRange(b.count, b.count)))
+    // Lexing may stop early (binary data); the end of file is where it stopped.
+    let end = min(pos, b.count)
+    emitNewline(SourceRange(end, end))
+    tokens.append(Token(kind: .endOfFile, range: SourceRange(end, end)))
+  }
+
+  /// The message for a file that holds a NUL byte (a binary file, not `.tp` text).
+  static let binaryMessage = "the file contains a NUL byte; a .tp file must be UTF-8 text"
+  /// How many separate runs of unexpected characters are reported before the lexer gives up.
+  static let maximumUnexpected = 20
+  /// The longest identifier accepted; longer ones are errors, so names in messages stay short.
+  public static let maximumIdentifierLength = 128
+
+  mutating func lexIdentifier() {
+    let b = file.bytes
+    let start = pos
+    while pos < b.count, isIdentStart(b[pos]) || isDigit(b[pos]) { pos += 1 }
+    let range = SourceRange(start, pos)
+    if pos - start > Lexer.maximumIdentifierLength {
+      diagnostics.append(
+        Diagnostic(
+          .error,
+          "this name has \(pos - start) characters; at most \(Lexer.maximumIdentifierLength) are allowed",
+          at: range))
+      tokens.append(Token(kind: .invalid, range: range))
+      return
+    }
+    tokens.append(Token(kind: .identifier(String(decoding: b[start..<pos], as: UTF8.self)), range: range))
+  }
+
+  /// Reports a character that starts no token. A run of such characters is one diagnostic and one
+  /// `.invalid` token. Returns false when there were so many that lexing should stop.
+  mutating func lexUnexpected() -> Bool {
+    let b = file.bytes
+    let start = pos
+    // Consume one whole UTF-8 scalar (or one invalid byte) for a clean caret.
+    pos += 1
+    while pos < b.count, (b[pos] & 0xC0) == 0x80, pos - start < 4 { pos += 1 }
+    if let last = tokens.last, last.kind == .invalid, last.range.end == start, !diagnostics.isEmpty {
+      // Extend the previous run rather than repeating the message for every character.
+      tokens[tokens.count - 1].range.end = pos
+      diagnostics[diagnostics.count - 1].range.end = pos
+      return true
+    }
+    let text = file.text(SourceRange(start, pos))
+    let printable = text.unicodeScalars.allSatisfy(Diagnostic.isPrintable)
+    let shown =
+      printable
+      ? "character '\(text)'" : "byte 0x\(String(b[start], radix: 16, uppercase: true)) (not UTF-8 text)"
+    unexpectedRuns += 1
+    if unexpectedRuns > Lexer.maximumUnexpected {
+      diagnostics.append(
+        Diagnostic(.error, "too many unexpected characters; is this a .tp file?", at: SourceRange(start, pos))
+      )
+      return false
+    }
+    diagnostics.append(Diagnostic(.error, "unexpected \(shown)", at: SourceRange(start, pos)))
+    tokens.append(Token(kind: .invalid, range: SourceRange(start, pos)))
+    return true
   }
 
   mutating func emitNewline(_ range: SourceRange) {
@@ -85,16 +139,25 @@ public struct Lexer {
     }
   }
 
-  static let symbolBytes: [(String, [UInt8])] = symbols.map { ($0, Array($0.utf8)) }
-
+  /// The symbol starting at `pos`, longest match first (`**` before `*`, `..<` before `.`).
   func matchSymbol() -> String? {
     let b = file.bytes
-    outer: for (s, u) in Lexer.symbolBytes where pos + u.count <= b.count {
-      for k in 0..<u.count where b[pos + k] != u[k] { continue outer }
-      return s
+    func next(_ k: Int) -> UInt8 { pos + k < b.count ? b[pos + k] : 0 }
+    let c = b[pos]
+    switch c {
+    case UInt8(ascii: "."):
+      if next(1) == UInt8(ascii: "."), next(2) == UInt8(ascii: "<") { return "..<" }
+      if next(1) == UInt8(ascii: "."), next(2) == UInt8(ascii: ".") { return "..." }
+      return "."
+    case UInt8(ascii: "*"): return next(1) == UInt8(ascii: "*") ? "**" : "*"
+    case UInt8(ascii: "-"): return next(1) == UInt8(ascii: ">") ? "->" : "-"
+    default:
+      return Lexer.singleSymbols.contains(c) ? String(Unicode.Scalar(c)) : nil
     }
-    return nil
   }
+
+  /// Bytes that are a symbol on their own.
+  static let singleSymbols = Set("+/@()[]{},;:=~'".utf8)
 
   mutating func lexNumber() {
     let b = file.bytes

@@ -8,16 +8,22 @@ public struct Parser {
   var diagnostics: [Diagnostic]
   let file: SourceFile
 
-  /// Maximum nesting of expressions and blocks; deeper input is rejected, so no later stage
-  /// (type checking, differentiation, deallocation) can overflow the stack.
-  public static let maximumDepth = 200
+  /// Maximum nesting of expressions and blocks, counting each operator of a chain such as
+  /// `a + b + c` as a level; deeper input is rejected, so no later stage (type checking,
+  /// differentiation, deallocation, the engines' walks over expression trees) can overflow the
+  /// stack. An accepted expression tree is at most `2 * maximumDepth` levels high.
+  public static let maximumDepth = 100
   var depth = 0
   var recoveredNames: Set<String> = []
+  var droppedKeywords: Set<String> = []
 
   /// Records the names a failed statement starting at token `start` was going to define.
   mutating func noteRecoveredNames(from start: Int) {
     var k = start
-    if case .identifier(let w) = tokens[k].kind, Parser.statementKeywords.contains(w) { k += 1 }
+    if case .identifier(let w) = tokens[k].kind, Parser.statementKeywords.contains(w) {
+      droppedKeywords.insert(w)
+      k += 1
+    }
     while k < tokens.count, case .identifier(let name) = tokens[k].kind {
       recoveredNames.insert(name)
       k += 1
@@ -57,11 +63,23 @@ public struct Parser {
   /// Parses `file`, dropping statements with errors; returns what parsed and the diagnostics.
   /// The unit's ``SourceUnit/recoveredNames`` lists names that dropped statements would have
   /// defined, so later stages can stay quiet about them instead of cascading.
+  /// Runs on the front-end thread (see ``LargeStack``), whatever the caller's stack.
   public static func parseRecovering(_ file: SourceFile) -> (SourceUnit, [Diagnostic]) {
+    LargeStack.run { parseOnCurrentThread(file) }
+  }
+
+  static func parseOnCurrentThread(_ file: SourceFile) -> (SourceUnit, [Diagnostic]) {
     var p = Parser(file: file)
     let statements = p.parseStatements(untilBrace: false)
+    if statements.isEmpty, p.diagnostics.isEmpty {
+      // Nothing to compute is almost always a wrong file; say what the smallest program is.
+      let what = file.bytes.isEmpty ? "the file is empty" : "the file has no statements"
+      p.diagnostics.append(
+        Diagnostic(.error, "\(what); a program needs at least 'width n'", at: SourceRange(0, 0)))
+    }
     var unit = SourceUnit(file: file, statements: statements)
     unit.recoveredNames = p.recoveredNames
+    unit.droppedKeywords = p.droppedKeywords
     return (unit, p.diagnostics)
   }
 
@@ -77,6 +95,22 @@ public struct Parser {
   }
 
   func peek(_ k: Int = 1) -> Token { tokens[min(index + k, tokens.count - 1)] }
+
+  /// True when token `i` is the first token on its source line. The lexer drops newlines inside
+  /// brackets, so after an unclosed bracket this is how the parser still finds line breaks.
+  func startsLine(_ i: Int) -> Bool {
+    guard i > 0, i < tokens.count else { return true }
+    if tokens[i].kind == .endOfFile { return true }
+    return file.lineIndex(of: tokens[i].range.start) > file.lineIndex(of: max(0, tokens[i - 1].range.end - 1))
+  }
+
+  /// True when token `i` begins a line and looks like the start of a statement: a statement
+  /// keyword used as one, or a name followed by `=` or `[`.
+  func startsStatement(_ i: Int) -> Bool {
+    guard i < tokens.count - 1, case .identifier(let w) = tokens[i].kind else { return false }
+    let next = tokens[i + 1]
+    return (Parser.statementKeywords.contains(w) || next.isSymbol("=") || next.isSymbol("[")) && startsLine(i)
+  }
 
   mutating func consume(_ symbol: String) -> Bool {
     if current.isSymbol(symbol) {
@@ -105,6 +139,27 @@ public struct Parser {
     throw fail("expected '\(symbol)' \(context), found \(current.display)", at: current.range)
   }
 
+  /// Expects the bracket `closer` matching `opener`. When the parser has already run onto a new
+  /// line (the lexer keeps no newlines inside brackets) or the file ended, the real mistake is
+  /// the unclosed opener, so that is where the caret goes.
+  mutating func expectClosing(_ closer: String, opener: Token, _ context: String) throws(Failure) {
+    if current.isSymbol(closer) {
+      _ = advance()
+      return
+    }
+    let open = file.text(opener.range)
+    let what = context.isEmpty ? "'\(open)'" : "'\(open)' \(context)"
+    // A statement start consumed as the last operand (`z = f(⏎ w = 1`) also means the bracket
+    // was left open: step back to it, so recovery resumes at that statement.
+    if index > 0, tokens[index - 1].range.start > opener.range.start, startsStatement(index - 1) {
+      index -= 1
+    }
+    if current.kind == .endOfFile || startsLine(index) {
+      throw fail("\(what) was never closed; expected '\(closer)'", at: opener.range)
+    }
+    throw fail("expected '\(closer)' to close \(what), found \(current.display)", at: current.range)
+  }
+
   mutating func expectIdentifier(_ what: String) throws(Failure) -> (String, SourceRange) {
     if case .identifier(let s) = current.kind {
       let r = advance().range
@@ -126,6 +181,9 @@ public struct Parser {
     case .newline: _ = advance()
     case .endOfFile: break
     case .symbol("}"): break
+    case .symbol(")"), .symbol("]"): throw fail("unmatched '\(file.text(current.range))'", at: current.range)
+    // Only reachable after an unclosed bracket swallowed the newline: a new line still ends it.
+    case _ where startsLine(index): break
     default: throw fail("expected end of statement, found \(current.display)", at: current.range)
     }
   }
@@ -134,6 +192,7 @@ public struct Parser {
   mutating func synchronize() {
     var braces = 0
     while true {
+      if braces == 0, startsStatement(index) { return }
       switch current.kind {
       case .endOfFile: return
       case .newline where braces == 0:
@@ -149,11 +208,14 @@ public struct Parser {
     }
   }
 
+  /// Goes one level deeper, or fails (leaving the depth as it was) past ``maximumDepth``.
   mutating func enter(_ range: SourceRange) throws(Failure) {
-    depth += 1
-    if depth > Parser.maximumDepth {
-      throw fail("nesting is too deep (more than \(Parser.maximumDepth) levels)", at: range)
+    if depth >= Parser.maximumDepth {
+      throw fail(
+        "nesting is too deep (more than \(Parser.maximumDepth) levels of brackets, blocks or operators)",
+        at: range)
     }
+    depth += 1
   }
 
   // MARK: - Statements
@@ -200,6 +262,11 @@ public struct Parser {
       throw fail("expected a statement, found \(current.display)", at: current.range)
     }
     let target = try parseTarget()
+    if !current.isSymbol("="), target.indices.isEmpty, current.kind != .newline, current.kind != .endOfFile,
+      let keyword = closestMatch(to: target.name, among: Parser.statementKeywords)
+    {
+      throw fail("unknown statement '\(target.name)'; did you mean '\(keyword)'?", at: target.range)
+    }
     _ = try expect("=", "after '\(target.name)' (an assignment)")
     let value = try parseExpression()
     let stmt = Stmt(.assign(target, value), SourceRange(start, previousEnd))
@@ -210,9 +277,10 @@ public struct Parser {
   mutating func parseTarget() throws(Failure) -> Target {
     let (name, r) = try expectIdentifier("a name")
     var indices: [Expr] = []
-    if consume("[") {
+    if current.isSymbol("[") {
+      let open = advance()
       indices = try parseList(closing: "]")
-      _ = try expect("]", "to close the index")
+      try expectClosing("]", opener: open, "of the index of '\(name)'")
     }
     return Target(name: name, indices: indices, range: SourceRange(r.start, previousEnd))
   }
@@ -228,11 +296,14 @@ public struct Parser {
     _ = try expect("~", "after the \(what) names")
     let (n, r) = try expectIdentifier("'N(mean, variance)'")
     guard n == "N" else { throw fail("expected 'N(mean, variance)', found '\(n)'", at: r) }
-    _ = try expect("(", "after 'N'")
+    let open = try expect("(", "after 'N'")
     let mean = try parseExpression()
+    if !current.isSymbol(","), current.kind == .endOfFile || startsLine(index) {
+      try expectClosing(")", opener: open, "of 'N(…)'")
+    }
     _ = try expect(",", "between the mean and the variance of 'N'")
     let variance = try parseExpression()
-    _ = try expect(")", "to close 'N('")
+    try expectClosing(")", opener: open, "of 'N(…)'")
     return (mean, variance)
   }
 
@@ -262,7 +333,11 @@ public struct Parser {
       try expectKeyword("in", "after the loop variable")
       let lower = try parseExpression()
       let inclusive: Bool
-      if consume("..<") { inclusive = false } else if consume("...") { inclusive = true } else {
+      if consume("..<") {
+        inclusive = false
+      } else if consume("...") {
+        inclusive = true
+      } else {
         throw fail("expected '..<' or '...' in the loop range, found \(current.display)", at: current.range)
       }
       let upper = try parseExpression()
@@ -297,7 +372,7 @@ public struct Parser {
     case "data":
       let (name, _) = try expectIdentifier("a data set name")
       _ = try expect("=", "after the data set name")
-      _ = try expect("[", "to open the list of examples")
+      let open = try expect("[", "to open the list of examples")
       var examples: [DataExample] = []
       if !current.isSymbol("]") {
         repeat {
@@ -306,7 +381,7 @@ public struct Parser {
           examples.append(DataExample(input: input, label: try parseExpression()))
         } while consume(",") && !current.isSymbol("]")
       }
-      _ = try expect("]", "to close the list of examples")
+      try expectClosing("]", opener: open, "of the list of examples")
       return .data(name, examples)
     case "train":
       let (model, _) = try expectIdentifier("a model name")
@@ -314,8 +389,8 @@ public struct Parser {
       let (data, _) = try expectIdentifier("a data set name")
       try expectKeyword("with", "after the data set name")
       let (opt, _) = try expectIdentifier("an optimizer (sgd)")
-      _ = try expect("(", "after the optimizer name")
-      let options = try parseOptions()
+      let open = try expect("(", "after the optimizer name")
+      let options = try parseOptions(opener: open)
       return .train(model: model, data: data, optimizer: opt, options: options)
     case "observe":
       let (kind, _) = try expectIdentifier("what to observe (a model, loss, movement or kernel)")
@@ -349,19 +424,19 @@ public struct Parser {
     defer { depth -= 1 }
     let body = parseStatements(untilBrace: true)
     if !current.isSymbol("}") {
-      throw fail("expected '}' to close the \(what) body opened here", at: open.range)
+      throw fail("'{' of the \(what) body was never closed; expected '}'", at: open.range)
     }
     _ = advance()
     return body
   }
 
   mutating func parseParameterList() throws(Failure) -> [String] {
-    _ = try expect("(", "before the parameter list")
+    let open = try expect("(", "before the parameter list")
     var params: [String] = []
     if !current.isSymbol(")") {
       repeat { params.append(try expectIdentifier("a parameter name").0) } while consume(",")
     }
-    _ = try expect(")", "to close the parameter list")
+    try expectClosing(")", opener: open, "of the parameter list")
     return params
   }
 
@@ -383,12 +458,12 @@ public struct Parser {
   }
 
   mutating func parseOptionalOptions() throws(Failure) -> [Option] {
-    guard consume("(") else { return [] }
-    return try parseOptions()
+    guard current.isSymbol("(") else { return [] }
+    return try parseOptions(opener: advance())
   }
 
-  /// Parses `key: value, …)` after an opening parenthesis.
-  mutating func parseOptions() throws(Failure) -> [Option] {
+  /// Parses `key: value, …)` after the opening parenthesis `opener`.
+  mutating func parseOptions(opener: Token) throws(Failure) -> [Option] {
     var options: [Option] = []
     if !current.isSymbol(")") {
       repeat {
@@ -397,7 +472,7 @@ public struct Parser {
         options.append(Option(key: key, keyRange: r, value: try parseExpression()))
       } while consume(",")
     }
-    _ = try expect(")", "to close the options")
+    try expectClosing(")", opener: opener, "of the options")
     return options
   }
 
@@ -409,17 +484,39 @@ public struct Parser {
 
   mutating func parseABC() throws(Failure) -> [ABCEntry] {
     let open = try expect("{", "to open the abc block")
+    do throws(Failure) {
+      return try parseABCEntries(open)
+    } catch {
+      // Skip the rest of the block, so its entries are not read as statements.
+      var braces = 0
+      while current.kind != .endOfFile {
+        let t = advance()
+        if t.isSymbol("{") { braces += 1 }
+        if t.isSymbol("}") {
+          if braces == 0 { break }
+          braces -= 1
+        }
+      }
+      throw error
+    }
+  }
+
+  mutating func parseABCEntries(_ open: Token) throws(Failure) -> [ABCEntry] {
     var entries: [ABCEntry] = []
     while true {
       while case .newline = current.kind { _ = advance() }
       if consume("}") { break }
-      if case .endOfFile = current.kind { throw fail("expected '}' to close the abc block opened here", at: open.range) }
+      if case .endOfFile = current.kind {
+        throw fail("'{' of the abc block was never closed; expected '}'", at: open.range)
+      }
       let (name, r) = try expectIdentifier("a layer name or 'c'")
       if name == "c" && current.isSymbol("=") {
         _ = advance()
         let v = try parseExpression()
         entries.append(
-          ABCEntry(layer: nil, layerRange: r, assignments: [ABCAssignment(key: "c", value: v, range: SourceRange(r.start, previousEnd))]))
+          ABCEntry(
+            layer: nil, layerRange: r,
+            assignments: [ABCAssignment(key: "c", value: v, range: SourceRange(r.start, previousEnd))]))
       } else {
         _ = try expect(":", "after the layer name in the abc block")
         var assignments: [ABCAssignment] = []
@@ -431,8 +528,11 @@ public struct Parser {
         } while consume(",")
         entries.append(ABCEntry(layer: name, layerRange: r, assignments: assignments))
       }
-      if !consume(";"), case .newline = current.kind { _ = advance() } else if !current.isSymbol("}") {
-        throw fail("expected ';', a new line or '}' after an abc entry, found \(current.display)", at: current.range)
+      if !consume(";"), case .newline = current.kind {
+        _ = advance()
+      } else if !current.isSymbol("}") {
+        throw fail(
+          "expected ';', a new line or '}' after an abc entry, found \(current.display)", at: current.range)
       }
     }
     return entries
@@ -461,12 +561,14 @@ public struct Parser {
   }
 
   mutating func parseBinary(minPrecedence: Int) throws(Failure) -> Expr {
+    // Each operator of a left-associative chain puts the tree one level deeper, so it counts
+    // against the nesting limit like a bracket does: later stages recurse over the tree.
+    let savedDepth = depth
+    defer { depth = savedDepth }
     var lhs = try parseUnary()
-    var chain = 0
     while let op = binaryOperator(), op.precedence >= minPrecedence, op != .power {
-      _ = advance()
-      chain += 1
-      if chain > 10_000 { throw fail("expression is too long (more than 10000 operators)", at: current.range) }
+      let opToken = advance()
+      try enter(opToken.range)
       let rhs = try parseBinary(minPrecedence: op.precedence + 1)
       lhs = Expr(.binary(op, lhs, rhs), lhs.range.union(rhs.range))
     }
@@ -480,7 +582,9 @@ public struct Parser {
       let start = advance().range.start
       let operand = try parseUnary()
       // Fold '-' into a literal so '-0.5' is a number, as users write it.
-      if case .number(let v) = operand.kind { return Expr(.number(-v), SourceRange(start, operand.range.end)) }
+      if case .number(let v) = operand.kind {
+        return Expr(.number(-v), SourceRange(start, operand.range.end))
+      }
       return Expr(.negate(operand), SourceRange(start, operand.range.end))
     }
     if current.isSymbol("+") {
@@ -521,31 +625,33 @@ public struct Parser {
         primes += 1
       }
       if current.isSymbol("(") {
-        _ = advance()
+        let open = advance()
         let args = try parseList(closing: ")")
-        _ = try expect(")", "to close the call to '\(name)'")
+        try expectClosing(")", opener: open, "of the call to '\(name)'")
         return Expr(.call(name, primes: primes, args), SourceRange(t.range.start, previousEnd))
       }
       if primes > 0 {
         throw fail("expected '(' after '\(name)\(String(repeating: "'", count: primes))'", at: current.range)
       }
       if current.isSymbol("[") {
-        _ = advance()
+        let open = advance()
         let indices = try parseList(closing: "]")
-        _ = try expect("]", "to close the index of '\(name)'")
-        if indices.isEmpty { throw fail("empty index on '\(name)'", at: SourceRange(t.range.start, previousEnd)) }
+        try expectClosing("]", opener: open, "of the index of '\(name)'")
+        if indices.isEmpty {
+          throw fail("empty index on '\(name)'", at: SourceRange(t.range.start, previousEnd))
+        }
         return Expr(.indexed(name, indices), SourceRange(t.range.start, previousEnd))
       }
       return Expr(.name(name), t.range)
     case .symbol("("):
       _ = advance()
       let inner = try parseExpression()
-      _ = try expect(")", "to close '('")
+      try expectClosing(")", opener: t, "")
       return Expr(inner.kind, SourceRange(t.range.start, previousEnd))
     case .symbol("["):
       _ = advance()
       let items = try parseList(closing: "]")
-      _ = try expect("]", "to close '['")
+      try expectClosing("]", opener: t, "")
       return Expr(.list(items), SourceRange(t.range.start, previousEnd))
     case .invalid:
       _ = advance()

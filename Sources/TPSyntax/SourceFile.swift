@@ -44,7 +44,9 @@ public struct SourceFile: Sendable {
     self.name = name
     self.bytes = bytes
     var starts = [0]
-    for (i, b) in bytes.enumerated() where b == UInt8(ascii: "\n") { starts.append(i + 1) }
+    bytes.withUnsafeBufferPointer { b in
+      for i in b.indices where b[i] == UInt8(ascii: "\n") { starts.append(i + 1) }
+    }
     self.lineStarts = starts
   }
 
@@ -63,20 +65,59 @@ public struct SourceFile: Sendable {
   public func location(of offset: Int) -> SourceLocation {
     let clamped = min(max(0, offset), bytes.count)
     let line = lineIndex(of: clamped)
-    let start = lineStarts[line]
-    let prefix = bytes[start..<clamped]
-    // Count scalars: every byte that is not a UTF-8 continuation byte starts one.
-    let column = prefix.reduce(0) { $0 + (($1 & 0xC0) == 0x80 ? 0 : 1) } + 1
+    var column = scalarCount(lineStarts[line]..<clamped) + 1
+    // A leading byte-order mark is invisible in editors, so it takes no column.
+    if line == 0, clamped >= 3, bytes.starts(with: [0xEF, 0xBB, 0xBF]) { column -= 1 }
     return SourceLocation(line: line + 1, column: column)
+  }
+
+  /// The number of Unicode scalars in the byte range: every byte that is not a UTF-8
+  /// continuation byte starts one (an invalid byte counts as one, as it decodes to U+FFFD).
+  public func scalarCount(_ range: Range<Int>) -> Int {
+    let lo = min(max(0, range.lowerBound), bytes.count)
+    let hi = min(max(lo, range.upperBound), bytes.count)
+    return bytes.withUnsafeBufferPointer { b in
+      var n = 0
+      for i in lo..<hi where b[i] & 0xC0 != 0x80 { n += 1 }
+      return n
+    }
+  }
+
+  /// The offset `count` scalars after (or, when negative, before) `offset`, staying in `bounds`.
+  public func advance(_ offset: Int, by count: Int, within bounds: Range<Int>) -> Int {
+    var p = min(max(offset, bounds.lowerBound), bounds.upperBound)
+    var left = abs(count)
+    while left > 0 {
+      if count > 0 {
+        guard p < bounds.upperBound else { break }
+        p += 1
+        while p < bounds.upperBound, bytes[p] & 0xC0 == 0x80 { p += 1 }
+      } else {
+        guard p > bounds.lowerBound else { break }
+        p -= 1
+        while p > bounds.lowerBound, bytes[p] & 0xC0 == 0x80 { p -= 1 }
+      }
+      left -= 1
+    }
+    return p
+  }
+
+  /// Byte offsets of the 1-based line `line`: its first byte and the end of its text, without the
+  /// line break (and, on line 1, without a byte-order mark).
+  public func lineBounds(_ line: Int) -> (start: Int, end: Int) {
+    guard line >= 1, line <= lineStarts.count else { return (bytes.count, bytes.count) }
+    var start = lineStarts[line - 1]
+    if line == 1, bytes.starts(with: [0xEF, 0xBB, 0xBF]) { start = 3 }
+    var end = line < lineStarts.count ? lineStarts[line] : bytes.count
+    end = max(start, end)
+    if end > start, bytes[end - 1] == UInt8(ascii: "\n") { end -= 1 }
+    if end > start, bytes[end - 1] == UInt8(ascii: "\r") { end -= 1 }
+    return (start, end)
   }
 
   /// The text of the 1-based line `line`, without its newline, with invalid bytes repaired.
   public func lineText(_ line: Int) -> String {
-    guard line >= 1, line <= lineStarts.count else { return "" }
-    let start = lineStarts[line - 1]
-    var end = line < lineStarts.count ? lineStarts[line] : bytes.count
-    if end > start, bytes[end - 1] == UInt8(ascii: "\n") { end -= 1 }
-    if end > start, bytes[end - 1] == UInt8(ascii: "\r") { end -= 1 }
+    let (start, end) = lineBounds(line)
     return String(decoding: bytes[start..<end], as: UTF8.self)
   }
 

@@ -20,7 +20,7 @@ public struct Token: Sendable, Hashable {
   public var display: String {
     switch kind {
     case .identifier(let s): return "'\(s)'"
-    case .number(let v): return "number \(v)"
+    case .number(let v): return "number \(v == v.rounded() && abs(v) < 1e15 ? String(Int64(v)) : String(v))"
     case .symbol(let s): return "'\(s)'"
     case .newline: return "end of line"
     case .endOfFile: return "end of file"
