@@ -46,7 +46,8 @@ import Testing
     #expect(first.severity == .error)
     #expect(first.message.contains(c.message), "\(c.file): \(first.message)")
     #expect("\(location.line):\(location.column)" == c.location, "\(c.file): \(first.message)")
-    #expect(elapsed < .seconds(2), "\(c.file) took \(elapsed)")
+    // A hang guard, not a benchmark: generous enough for a loaded debug build.
+    #expect(elapsed < .seconds(20), "\(c.file) took \(elapsed)")
     // Rendering never fails and shows a caret, whatever the bytes.
     let rendered = diagnostics.render()
     #expect(rendered.hasPrefix("\(c.file):\(c.location): error: "))
