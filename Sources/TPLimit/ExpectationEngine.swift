@@ -1,0 +1,161 @@
+import Foundation
+import TPCore
+import TPNumerics
+
+/// An expectation's value, its Monte Carlo standard error (0 otherwise) and method.
+struct Estimate {
+  var value: Double
+  var standardError: Double
+  var method: Method
+}
+
+/// Why an expectation could not be computed with the requested method.
+struct MethodUnavailable: Error {
+  var message: String
+}
+
+/// Computes `E[f(Z)]` for expressions over graph nodes, choosing exact, quadrature or Monte
+/// Carlo per expectation (THEORY §4).
+final class ExpectationEngine {
+  var graph = ZGraph()
+  var bases = BaseGaussians()
+  let options: LimitOptions
+  var affineCache: [Int: Affine?] = [:]
+  var quadratureSets: [[Int]: PointSet] = [:]
+  var counts: [Method: Int] = [:]
+
+  init(options: LimitOptions) { self.options = options }
+
+  /// Adds a node; invalidates nothing (nodes are immutable once added).
+  func add(_ kind: ZGraph.Kind, label: String) -> Int { graph.add(kind, label: label) }
+
+  func covariance(_ a: Int, _ b: Int) -> Double { bases.covariance(a, b) }
+
+  /// `E[e]` for an expression over nodes.
+  func expectation(_ e: CoordExpr) throws(MethodUnavailable) -> Estimate {
+    if let c = e.constantValue { return Estimate(value: c, standardError: 0, method: .exact) }
+    let result: Estimate
+    switch options.method {
+    case .exact:
+      guard let v = exact(e) else {
+        throw MethodUnavailable(message: "has no exact form (it is not a polynomial in Gaussians nor a known closed form)")
+      }
+      result = Estimate(value: v, standardError: 0, method: .exact)
+    case .quadrature:
+      let support = graph.support(of: e)
+      guard support.count <= options.quadratureMaximumDimension + 3 else {
+        throw MethodUnavailable(message: "depends on \(support.count) Gaussians, too many for quadrature")
+      }
+      result = Estimate(value: quadrature(e, support), standardError: 0, method: .quadrature)
+    case .mc:
+      result = monteCarloEstimate(e)
+    case .auto:
+      if let v = exact(e) {
+        result = Estimate(value: v, standardError: 0, method: .exact)
+      } else {
+        let support = graph.support(of: e)
+        let rank = effectiveRank(support)
+        if rank <= options.quadratureMaximumDimension
+          && pow(Double(options.degree), Double(rank)) <= 4e6
+        {
+          result = Estimate(value: quadrature(e, support), standardError: 0, method: .quadrature)
+        } else {
+          result = monteCarloEstimate(e)
+        }
+      }
+    }
+    counts[result.method, default: 0] += 1
+    return result
+  }
+
+  // MARK: Exact
+
+  func exact(_ e: CoordExpr) -> Double? {
+    let cov = { (a: Int, b: Int) in self.bases.covariance(a, b) }
+    if let v = ClosedForms.expectation(e, graph, &affineCache, cov: cov) { return v }
+    if let p = graph.polynomial(of: e, &affineCache) {
+      var isserlis = IsserlisEvaluator(covariance: cov)
+      return isserlis.expectation(p)
+    }
+    return nil
+  }
+
+  /// The affine form of node `k`, if it has one.
+  func affine(_ k: Int) -> Affine? { graph.affine(k, &affineCache) }
+
+  // MARK: Quadrature
+
+  /// The numerical rank of the covariance of `support` (quadrature integrates over that many dims).
+  func effectiveRank(_ support: [Int]) -> Int {
+    if support.isEmpty { return 0 }
+    return PivotedCholesky(bases.covarianceMatrix(support)).rank
+  }
+
+  func quadrature(_ e: CoordExpr, _ support: [Int]) -> Double {
+    let set = quadraturePoints(support)
+    return set.average(set.evaluate(e) { set.values($0, self.graph) }).mean
+  }
+
+  /// A tensor Gauss–Hermite grid over the bases in `support`, via a pivoted Cholesky factor
+  /// `F` of their covariance (`base = F ε`, `ε ~ N(0, I_r)`), cached per support.
+  func quadraturePoints(_ support: [Int]) -> PointSet {
+    if let s = quadratureSets[support] { return s }
+    let chol = PivotedCholesky(bases.covarianceMatrix(support))
+    let r = chol.rank
+    let grid = GaussianQuadratureGrid(dimension: r, degree: r == 0 ? 1 : options.degree)
+    let count = grid.weights.count
+    var columns: [Int: [Double]] = [:]
+    for (i, b) in support.enumerated() {
+      var col = [Double](repeating: 0, count: count)
+      for p in 0..<count {
+        var s = 0.0
+        for k in 0..<r { s += chol.factor[i, k] * grid.points[p][k] }
+        col[p] = s
+      }
+      columns[b] = col
+    }
+    let set = PointSet(count: count, weights: grid.weights) { b in
+      columns[b] ?? [Double](repeating: 0, count: count)
+    }
+    quadratureSets[support] = set
+    return set
+  }
+
+  // MARK: Monte Carlo
+
+  func monteCarloEstimate(_ e: CoordExpr) -> Estimate {
+    let set = monteCarloPoints()
+    let (m, se) = set.average(set.evaluate(e) { set.values($0, self.graph) })
+    return Estimate(value: m, standardError: se, method: .mc)
+  }
+
+  /// The particle set: innovation `ε_b` of base `b` is the counter-based stream `(seed, b)`, so a
+  /// particle's value never depends on how many threads or which order bases were sampled in.
+  /// Base `b`, the `i`-th member of its group, is `Σ_{j≤i} L_ij ε_{member j}` — conditional
+  /// sampling given the earlier members, one Cholesky row at a time.
+  func monteCarloPoints() -> PointSet {
+    if let s = monteCarloPoints_ { return s }
+    let count = options.samples
+    let seed = options.seed
+    var innovations: [Int: [Double]] = [:]
+    let set = PointSet(count: count, weights: nil) { [unowned self] b in
+      let (g, i) = self.bases.location[b]
+      let group = self.bases.groups[g]
+      let row = group.cholesky.loadings[i]
+      var out = [Double](repeating: 0, count: count)
+      for (j, l) in row.enumerated() where l != 0 {
+        let member = group.members[j]
+        if innovations[member] == nil {
+          innovations[member] = MonteCarloNormals.normals(count: count, seed: seed, stream: UInt64(member))
+        }
+        let eps = innovations[member]!  // safe: filled above
+        for p in 0..<count { out[p] += l * eps[p] }
+      }
+      return out
+    }
+    monteCarloPoints_ = set
+    return set
+  }
+
+  var monteCarloPoints_: PointSet?
+}

@@ -1,0 +1,154 @@
+import TPCore
+import TPNumerics
+
+extension InterpreterRun {
+  /// `h = W x` (or `Wᵀ x`): a new base `Ẑ^{Wx}` whose covariance with the group's earlier
+  /// members is `σ² E[Z^x Z^{x′}]`, plus `Ż^{Wx} = σ² Σ_j Z^{y_j} E[∂Z^x/∂Ẑ^{Wᵀ y_j}]` over the
+  /// transposed group's earlier members.
+  mutating func matmul(_ dest: VectorID, _ m: MatrixID, _ transposed: Bool, _ operand: VectorID, _ k: Int)
+    throws(MethodUnavailable)
+  {
+    let sigma2 = program.matrices[m.raw].variance
+    let key = MatrixKey(matrix: m.raw, transposed: transposed)
+    let g: Int
+    if let existing = matmulGroups[key] { g = existing } else {
+      g = engine.bases.addGroup(variance: sigma2)
+      matmulGroups[key] = g
+    }
+    let x = vectorNode[operand.raw]
+    var covariances: [Double] = []
+    for y in engine.bases.groups[g].operands {
+      covariances.append(sigma2 * (try engine.expectation(ZGraph.node(x) * ZGraph.node(y))).value)
+    }
+    let variance = sigma2 * (try engine.expectation(ZGraph.node(x) * ZGraph.node(x))).value
+    guard variance.isFinite, covariances.allSatisfy(\.isFinite) else {
+      throw MethodUnavailable(message: "of the operand's second moment is not finite")
+    }
+    let matrixName = program.name(m) + (transposed ? "ᵀ" : "")
+    let operandName = program.name(operand)
+    let b = engine.bases.addBase(group: g, covariances: covariances, variance: variance, operand: x)
+    let hat = engine.add(.base(b), label: "\(matrixName) \(operandName)")
+    var terms: [(node: Int, coefficient: Double)] = [(hat, 1)]
+    var zdot: [ZDotTerm] = []
+    if let tg = matmulGroups[MatrixKey(matrix: m.raw, transposed: !transposed)] {
+      let found = try zdotCoefficients(x: x, transposeGroup: tg, sigma2: sigma2)
+      let other = engine.bases.groups[tg]
+      for (j, c) in found where c.value != 0 {
+        terms.append((other.operands[j], c.value))
+        zdot.append(
+          ZDotTerm(
+            operand: engine.graph.nodes[other.operands[j]].label, coefficient: c.value, standardError: c.standardError,
+            derivation: c.derivation))
+      }
+    }
+    let node = terms.count == 1 ? hat : engine.add(.affine(constant: 0, terms: terms), label: program.name(dest))
+    if node == hat { engine.graph.nodes[hat].label = program.name(dest) }
+    vectorNode[dest.raw] = node
+    var formula = "Z^{\(program.name(dest))} = Ẑ^{\(matrixName) \(operandName)}"
+    for t in zdot { formula += " + \(Program.format(t.coefficient))·Z^{\(t.operand)}" }
+    derivations.append(VectorDerivation(vector: program.name(dest), formula: formula, zdot: zdot))
+  }
+
+  struct Coefficient {
+    var value: Double
+    var standardError: Double
+    var derivation: String
+  }
+
+  /// `σ² E[∂Z^x/∂Ẑ_j]` for each member `j` of the transposed group that `x` depends on:
+  /// path-wise where no jump lies between `Ẑ_j` and `x`, by Stein's identity otherwise.
+  mutating func zdotCoefficients(x: Int, transposeGroup tg: Int, sigma2: Double) throws(MethodUnavailable)
+    -> [(Int, Coefficient)]
+  {
+    let group = engine.bases.groups[tg]
+    let node = engine.graph.nodes[x]
+    let support = Set(node.support)
+    let jumps = Set(node.jumpSupport)
+    let relevant = group.members.enumerated().filter { support.contains($0.element) }
+    if relevant.isEmpty { return [] }
+    let rule = options.derivativeRule
+    func useStein(_ b: Int) -> Bool {
+      switch rule {
+      case .auto: return jumps.contains(b)
+      case .pathwise: return false
+      case .stein: return true
+      }
+    }
+    var stein: [Estimate]?
+    if relevant.contains(where: { useStein($0.element) }) {
+      stein = try steinDerivatives(x: x, group: group)
+    }
+    var out: [(Int, Coefficient)] = []
+    for (j, b) in relevant {
+      let target = "E[∂Z^{\(node.label)}/∂Ẑ^{\(engine.graph.nodes[engine.graph.baseNode[b]].label)}]"
+      if useStein(b), let stein {
+        let e = stein[j]
+        out.append(
+          (j, Coefficient(value: sigma2 * e.value, standardError: sigma2 * e.standardError,
+            derivation: "σ²·\(target) = \(Program.format(sigma2))·\(Program.format(e.value)) by Stein's identity C⁺E[Ẑ Z] (\(e.method.rawValue))")))
+      } else {
+        let t = tangent(x, b)
+        let e = try engine.expectation(t)
+        out.append(
+          (j, Coefficient(value: sigma2 * e.value, standardError: sigma2 * e.standardError,
+            derivation: "σ²·\(target) = \(Program.format(sigma2))·\(Program.format(e.value)), path-wise E[\(engine.graph.render(t))] (\(e.method.rawValue))")))
+      }
+    }
+    return out
+  }
+
+  /// Gaussian integration by parts over the whole group `G` (independent of every other base):
+  /// `E[∇_G Z^x] = C⁺ E[G Z^x]`, correct even when a jump lies on the path.
+  mutating func steinDerivatives(x: Int, group: BaseGaussians.Group) throws(MethodUnavailable) -> [Estimate] {
+    let m = group.members.count
+    var moments: [Estimate] = []
+    for b in group.members {
+      moments.append(try engine.expectation(ZGraph.node(engine.graph.baseNode[b]) * ZGraph.node(x)))
+    }
+    let c = engine.bases.covarianceMatrix(group.members)
+    let pinv = pseudoInverse(c)
+    var out: [Estimate] = []
+    for i in 0..<m {
+      var v = 0.0
+      var se2 = 0.0
+      var method = Method.exact
+      for j in 0..<m {
+        v += pinv[i, j] * moments[j].value
+        se2 += pinv[i, j] * pinv[i, j] * moments[j].standardError * moments[j].standardError
+        if moments[j].method == .mc { method = .mc } else if moments[j].method == .quadrature && method == .exact {
+          method = .quadrature
+        }
+      }
+      out.append(Estimate(value: v, standardError: se2.squareRoot(), method: method))
+    }
+    return out
+  }
+
+  /// `∂Z^{node}/∂(base b)` as an expression over nodes (forward mode), holding every other base
+  /// fixed. Non-trivial tangents become graph nodes themselves, so they are shared and every
+  /// expectation method applies to them.
+  mutating func tangent(_ k: Int, _ b: Int) -> CoordExpr {
+    let node = engine.graph.nodes[k]
+    guard node.support.contains(b) else { return 0 }
+    if let t = tangents[TangentKey(node: k, base: b)] { return t }
+    var result: CoordExpr
+    switch node.kind {
+    case .base(let bb): result = bb == b ? 1 : 0
+    case .affine(_, let terms):
+      result = 0
+      for t in terms { result = result + .constant(t.coefficient) * tangent(t.node, b) }
+    case .nonlin(let e):
+      result = 0
+      for leaf in e.vectors {
+        let dt = tangent(leaf.raw, b)
+        if dt.constantValue == 0 { continue }
+        result = result + e.derivative(withRespectTo: .vector(leaf)) * dt
+      }
+    }
+    if result.constantValue == nil, case .vector = result {} else if result.constantValue == nil {
+      result = ZGraph.node(engine.add(.nonlin(result), label: "∂\(node.label)"))
+    }
+    tangents[TangentKey(node: k, base: b)] = result
+    return result
+  }
+}

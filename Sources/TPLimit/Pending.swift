@@ -1,1 +1,0 @@
-// TPLimit lands with TPNumerics.

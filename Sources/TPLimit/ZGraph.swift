@@ -1,0 +1,112 @@
+import TPCore
+
+/// The random variables of the limit: a computation graph over base Gaussians.
+///
+/// Every vector `x` of the program gets a node whose value is `Z^x`, a deterministic function of
+/// the base Gaussians (THEORY §3). Node expressions are ``CoordExpr`` values whose `.vector`
+/// leaves name **graph nodes** (not program vectors) and whose scalars are already numbers.
+struct ZGraph {
+  enum Kind {
+    /// Base Gaussian number `k` (an initial vector's centred part, or some `Ẑ^{Wx}`).
+    case base(Int)
+    /// `constant + Σ coefficient · node`: initial vectors (`μ + base`) and MatMuls (`Ẑ + Ż`).
+    case affine(constant: Double, terms: [(node: Int, coefficient: Double)])
+    /// A coordinatewise function of earlier nodes.
+    case nonlin(CoordExpr)
+  }
+
+  struct Node {
+    var kind: Kind
+    /// Base Gaussians this node depends on, ascending.
+    var support: [Int]
+    /// Base Gaussians that reach this node through a jump (`step`, `sign`), ascending: path-wise
+    /// derivatives with respect to these are wrong (THEORY §3, derivatives through jumps).
+    var jumpSupport: [Int]
+    /// Its display name in explanations.
+    var label: String
+  }
+
+  var nodes: [Node] = []
+
+  /// The node of a base Gaussian.
+  var baseNode: [Int] = []
+
+  static func node(_ k: Int) -> CoordExpr { .vector(VectorID(k)) }
+
+  /// Appends a node and returns its index.
+  mutating func add(_ kind: Kind, label: String) -> Int {
+    var support: Set<Int> = []
+    var jumps: Set<Int> = []
+    switch kind {
+    case .base(let b):
+      support = [b]
+    case .affine(_, let terms):
+      for t in terms {
+        support.formUnion(nodes[t.node].support)
+        jumps.formUnion(nodes[t.node].jumpSupport)
+      }
+    case .nonlin(let e):
+      for leaf in e.vectors {
+        support.formUnion(nodes[leaf.raw].support)
+        jumps.formUnion(nodes[leaf.raw].jumpSupport)
+      }
+      jumps.formUnion(ZGraph.jumpSources(e, nodes))
+    }
+    nodes.append(Node(kind: kind, support: support.sorted(), jumpSupport: jumps.sorted(), label: label))
+    if case .base(let b) = kind {
+      while baseNode.count <= b { baseNode.append(-1) }
+      baseNode[b] = nodes.count - 1
+    }
+    return nodes.count - 1
+  }
+
+  /// Bases that enter `e` inside the argument of a jump function.
+  static func jumpSources(_ e: CoordExpr, _ nodes: [Node]) -> Set<Int> {
+    var out: Set<Int> = []
+    func visit(_ e: CoordExpr) {
+      switch e {
+      case .apply(let f, let a):
+        if f.hasJump { for leaf in a.vectors { out.formUnion(nodes[leaf.raw].support) } }
+        visit(a)
+      case .negate(let a): visit(a)
+      case .add(let a, let b), .subtract(let a, let b), .multiply(let a, let b), .divide(let a, let b),
+        .power(let a, let b):
+        visit(a)
+        visit(b)
+      default: break
+      }
+    }
+    visit(e)
+    return out
+  }
+
+  /// The support of an expression over nodes.
+  func support(of e: CoordExpr) -> [Int] {
+    var s: Set<Int> = []
+    for leaf in e.vectors { s.formUnion(nodes[leaf.raw].support) }
+    return s.sorted()
+  }
+
+  /// `e` as text with nodes written `Z^{label}`.
+  func render(_ e: CoordExpr) -> String {
+    e.rendered { leaf in
+      if case .vector(let v) = leaf { return "Z^{\(nodes[v.raw].label)}" }
+      return "?"
+    }
+  }
+
+  /// All nodes `e` depends on, in topological (index) order.
+  func ancestors(of e: CoordExpr) -> [Int] {
+    var seen = Set<Int>()
+    var stack = e.vectors.map(\.raw)
+    while let k = stack.popLast() {
+      guard seen.insert(k).inserted else { continue }
+      switch nodes[k].kind {
+      case .base: break
+      case .affine(_, let terms): stack.append(contentsOf: terms.map(\.node))
+      case .nonlin(let x): stack.append(contentsOf: x.vectors.map(\.raw))
+      }
+    }
+    return seen.sorted()
+  }
+}
