@@ -56,7 +56,7 @@ final class ExpectationEngine {
         let support = graph.support(of: e)
         let rank = effectiveRank(support)
         if rank <= options.quadratureMaximumDimension
-          && pow(Double(options.degree), Double(rank)) <= 4e6
+          && pow(Double(options.degree(forDimension: rank)), Double(rank)) <= 4e6
         {
           result = Estimate(value: quadrature(e, support), standardError: 0, method: .quadrature)
         } else {
@@ -102,7 +102,7 @@ final class ExpectationEngine {
     if let s = quadratureSets[support] { return s }
     let chol = PivotedCholesky(bases.covarianceMatrix(support))
     let r = chol.rank
-    let grid = GaussianQuadratureGrid(dimension: r, degree: r == 0 ? 1 : options.degree)
+    let grid = GaussianQuadratureGrid(dimension: r, degree: r == 0 ? 1 : options.degree(forDimension: r))
     let count = grid.weights.count
     var columns: [Int: [Double]] = [:]
     for (i, b) in support.enumerated() {

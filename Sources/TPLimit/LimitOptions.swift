@@ -28,7 +28,8 @@ public struct LimitOptions: Sendable, Hashable {
   public var method: ExpectationMethod
   /// Monte Carlo particles.
   public var samples: Int
-  /// Gauss–Hermite nodes per dimension.
+  /// Gauss–Hermite nodes per dimension; 0 chooses by dimension (100, 60, 40 for 1, 2, 3
+  /// dimensions, then 20), enough for smooth integrands to reach about 1e-6.
   public var degree: Int
   public var seed: UInt64
   /// Largest number of base Gaussians integrated by quadrature under `.auto`.
@@ -37,7 +38,7 @@ public struct LimitOptions: Sendable, Hashable {
   public var threads: Int
 
   public init(
-    method: ExpectationMethod = .auto, samples: Int = 1 << 16, degree: Int = 25, seed: UInt64 = 0,
+    method: ExpectationMethod = .auto, samples: Int = 1 << 16, degree: Int = 0, seed: UInt64 = 0,
     quadratureMaximumDimension: Int = 3, derivativeRule: DerivativeRule = .auto,
     threads: Int = ProcessInfo.processInfo.activeProcessorCount
   ) {
@@ -48,6 +49,17 @@ public struct LimitOptions: Sendable, Hashable {
     self.quadratureMaximumDimension = quadratureMaximumDimension
     self.derivativeRule = derivativeRule
     self.threads = threads
+  }
+
+  /// The Gauss–Hermite degree used for a `dimension`-dimensional integral.
+  public func degree(forDimension dimension: Int) -> Int {
+    if degree > 0 { return degree }
+    switch dimension {
+    case ...1: return 100
+    case 2: return 60
+    case 3: return 40
+    default: return 20
+    }
   }
 }
 
