@@ -146,7 +146,7 @@ final class ExpectationEngine {
       for (j, l) in row.enumerated() where l != 0 {
         let member = group.members[j]
         if innovations[member] == nil {
-          innovations[member] = MonteCarloNormals.normals(count: count, seed: seed, stream: UInt64(member))
+          innovations[member] = GaussianFill.gaussians(count: count, seed: seed, stream: UInt64(member))
         }
         let eps = innovations[member]!  // safe: filled above
         for p in 0..<count { out[p] += l * eps[p] }
