@@ -5,32 +5,51 @@ struct ExplainCommand: Command {
   static let name = "explain"
   static let summary = "Print the typed, unrolled core program of FILE."
   static let usage = """
-    USAGE: tp explain FILE [--set NAME=VALUE]...
+    USAGE: tp explain FILE [--set NAME=VALUE]... [--samples M] [--seed S]
 
     Prints every declaration and instruction of the core Tensor Program after loops are
-    unrolled and expressions are split into MatMul, Nonlin and Moment instructions.
+    unrolled and expressions are split into MatMul, Nonlin and Moment instructions; then
+    the law of every vector in the limit: Z^h = Ẑ^{W x} + c·Z^{y}, with each ZDot
+    coefficient and the expectation it came from. Network programs are shown lowered.
 
     OPTIONS:
       --set NAME=VALUE   Override a 'param' (repeatable).
+      --samples M        Monte Carlo particles for coefficients that need them (default 65536).
+      --seed S           Random seed (default 0).
     """
-  static let options = OptionSpec(valued: ["set"])
+  static let options = OptionSpec(valued: ["set", "samples", "seed"])
 
   static func run(_ args: ParsedArguments, _ io: any OutputSink) throws -> ExitCode {
     let path = try args.file(command: name)
     let program = try loadProgram(path, overrides: try args.overrides(command: name), io: io)
+    let options = LimitOptions(
+      samples: try args.integer("samples", default: 1 << 16, in: 2...(1 << 26), command: name),
+      seed: UInt64(try args.integer("seed", default: 0, in: 0...Int.max, command: name)))
+    var core = program.core
     if let net = program.network, program.core.instructions.isEmpty {
       io.out(NetworkSummary.describe(net) + "\n")
       do {
         let lowered = try program.lowered(.limit)
-        io.out("\n# lowered for the limit:\n" + lowered.program.listing() + "\n")
+        core = lowered.program
+        io.out("\n# lowered for the limit:\n")
         if !lowered.dropped.isEmpty {
-          io.out("\n# terms dropped in the limit:\n" + lowered.dropped.map { "#   " + $0 }.joined(separator: "\n") + "\n")
+          io.out("# terms dropped in the limit:\n" + lowered.dropped.map { "#   " + $0 }.joined(separator: "\n") + "\n")
         }
       } catch {
-        io.out("\n# not lowered: \(error)\n")
+        io.out("\n# not lowered for the limit: \(error)\n")
+        return .success
       }
-    } else {
-      io.out(program.core.listing() + "\n")
+    }
+    io.out(core.listing() + "\n")
+    do {
+      let result = try LimitInterpreter.run(core, options: options)
+      io.out("\n# laws in the limit:\n")
+      for d in result.derivations {
+        io.out(d.formula + "\n")
+        for t in d.zdot { io.out("    Ż term \(Program.format(t.coefficient))·Z^{\(t.operand)}: \(t.derivation)\n") }
+      }
+    } catch {
+      io.err("note: the limit could not be evaluated: \(error)\n")
     }
     return .success
   }

@@ -28,6 +28,7 @@ extension InterpreterRun {
     let operandName = program.name(operand)
     let b = engine.bases.addBase(group: g, covariances: covariances, variance: variance, operand: x)
     let hat = engine.add(.base(b), label: "\(matrixName) \(operandName)")
+    baseLabels[b] = "\(matrixName) \(operandName)"
     var terms: [(node: Int, coefficient: Double)] = [(hat, 1)]
     var zdot: [ZDotTerm] = []
     if let tg = matmulGroups[MatrixKey(matrix: m.raw, transposed: !transposed)] {
@@ -80,7 +81,7 @@ extension InterpreterRun {
     }
     var out: [(Int, Coefficient)] = []
     for (j, b) in relevant {
-      let target = "E[∂Z^{\(node.label)}/∂Ẑ^{\(engine.graph.nodes[engine.graph.baseNode[b]].label)}]"
+      let target = "E[∂Z^{\(node.label)}/∂Ẑ^{\(baseLabels[b] ?? engine.graph.nodes[engine.graph.baseNode[b]].label)}]"
       if useStein(b), let stein {
         let e = stein[j]
         out.append(

@@ -26,6 +26,8 @@ struct InterpreterRun {
   /// (matrix, transposed) → base group.
   var matmulGroups: [MatrixKey: Int] = [:]
   var derivations: [VectorDerivation] = []
+  /// How each MatMul base is written in explanations, `W x`.
+  var baseLabels: [Int: String] = [:]
   /// Memo of path-wise tangent nodes: (node, base) → expression over nodes.
   var tangents: [TangentKey: CoordExpr] = [:]
 
