@@ -24,6 +24,14 @@ public enum Dense {
     into y: UnsafeMutableBufferPointer<Double>,
     threads: Int = ProcessInfo.processInfo.activeProcessorCount
   ) {
+    matvec(a, rows: rows, cols: cols, x, into: y, threads: threads, vectorized: BuildMode.prefersSIMD)
+  }
+
+  /// `matvec` with an explicit choice of kernel; both give identical bits.
+  static func matvec(
+    _ a: UnsafeBufferPointer<Double>, rows: Int, cols: Int, _ x: UnsafeBufferPointer<Double>,
+    into y: UnsafeMutableBufferPointer<Double>, threads: Int, vectorized: Bool
+  ) {
     precondition(rows >= 0 && cols >= 0, "matvec dimensions must be non-negative")
     precondition(a.count >= rows * cols && x.count >= cols && y.count >= rows, "matvec buffer too small")
     guard rows > 0 else { return }
@@ -35,6 +43,10 @@ public enum Dense {
     let pointers = UncheckedSendable((pa, px, py))
     Parallel.forEachChunk(count: rows, chunkSize: chunkRows, threads: threads) { range in
       let (pa, px, py) = pointers.value
+      guard vectorized else {
+        for i in range { py[i] = dotScalar(pa + i * cols, cols, px) }
+        return
+      }
       var i = range.lowerBound
       while i + 4 <= range.upperBound {
         let s = dot4(pa + i * cols, cols, px)
@@ -64,6 +76,15 @@ public enum Dense {
     into y: UnsafeMutableBufferPointer<Double>,
     threads: Int = ProcessInfo.processInfo.activeProcessorCount
   ) {
+    matvecTransposed(
+      a, rows: rows, cols: cols, x, into: y, threads: threads, vectorized: BuildMode.prefersSIMD)
+  }
+
+  /// `matvecTransposed` with an explicit choice of kernel; both give identical bits.
+  static func matvecTransposed(
+    _ a: UnsafeBufferPointer<Double>, rows: Int, cols: Int, _ x: UnsafeBufferPointer<Double>,
+    into y: UnsafeMutableBufferPointer<Double>, threads: Int, vectorized: Bool
+  ) {
     precondition(rows >= 0 && cols >= 0, "matvec dimensions must be non-negative")
     precondition(a.count >= rows * cols && x.count >= rows && y.count >= cols, "matvec buffer too small")
     guard cols > 0, let py = y.baseAddress else { return }
@@ -74,7 +95,7 @@ public enum Dense {
     let chunkRows = transposedChunkRows(rows: rows, cols: cols)
     let chunks = (rows - 1) / chunkRows + 1
     if chunks == 1 {
-      accumulateRows(pa, cols: cols, px, 0..<rows, into: py)
+      accumulateRows(pa, cols: cols, px, 0..<rows, into: py, vectorized: vectorized)
       return
     }
     let partials = UnsafeMutablePointer<Double>.allocate(capacity: chunks * cols)
@@ -83,7 +104,7 @@ public enum Dense {
     Parallel.forEachChunk(count: rows, chunkSize: chunkRows, threads: threads) { range in
       let (pa, px, partials) = pointers.value
       let chunk = range.lowerBound / chunkRows
-      accumulateRows(pa, cols: cols, px, range, into: partials + chunk * cols)
+      accumulateRows(pa, cols: cols, px, range, into: partials + chunk * cols, vectorized: vectorized)
     }
     // Sum the partials in chunk order, in column blocks (each block reads `chunks` short runs).
     let reduction = UncheckedSendable((partials, py))
@@ -119,7 +140,9 @@ public enum Dense {
 
   // MARK: - Kernels
 
-  /// `Σⱼ a[j]·x[j]` in the fixed order shared by `dot1` and `dot4`.
+  /// `Σⱼ a[j]·x[j]` in the fixed order shared by all kernels: lane `l` of eight partial
+  /// sums takes the terms `j ≡ l (mod 8)` of the first `8⌊cols/8⌋`, the lanes are combined
+  /// by `horizontalSum`, and the leftover terms are added in order.
   @inline(__always)
   static func dot1(_ a: UnsafePointer<Double>, _ cols: Int, _ x: UnsafePointer<Double>) -> Double {
     var acc = SIMD8<Double>()
@@ -129,6 +152,29 @@ public enum Dense {
       j += 8
     }
     var s = horizontalSum(acc)
+    while j < cols {
+      s += a[j] * x[j]
+      j += 1
+    }
+    return s
+  }
+
+  /// `dot1` written with eight scalar accumulators.
+  static func dotScalar(_ a: UnsafePointer<Double>, _ cols: Int, _ x: UnsafePointer<Double>) -> Double {
+    var (s0, s1, s2, s3, s4, s5, s6, s7) = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+    var j = 0
+    while j + 8 <= cols {
+      s0 += a[j] * x[j]
+      s1 += a[j + 1] * x[j + 1]
+      s2 += a[j + 2] * x[j + 2]
+      s3 += a[j + 3] * x[j + 3]
+      s4 += a[j + 4] * x[j + 4]
+      s5 += a[j + 5] * x[j + 5]
+      s6 += a[j + 6] * x[j + 6]
+      s7 += a[j + 7] * x[j + 7]
+      j += 8
+    }
+    var s = ((s0 + s4) + (s2 + s6)) + ((s1 + s5) + (s3 + s7))
     while j < cols {
       s += a[j] * x[j]
       j += 1
@@ -176,11 +222,12 @@ public enum Dense {
 
   /// `out = Σ_{i ∈ rows} x[i]·A[i, ·]`, overwriting `out`. Rows are taken four at a time,
   /// `out += (x₀a₀ + x₁a₁) + (x₂a₂ + x₃a₃)`, then singly; the grouping starts at
-  /// `rows.lowerBound`, which is fixed by the chunk structure.
+  /// `rows.lowerBound`, which is fixed by the chunk structure. SIMD lanes and the scalar
+  /// loop evaluate the same expression per column.
   @inline(__always)
   static func accumulateRows(
     _ a: UnsafePointer<Double>, cols: Int, _ x: UnsafePointer<Double>, _ rows: Range<Int>,
-    into out: UnsafeMutablePointer<Double>
+    into out: UnsafeMutablePointer<Double>, vectorized: Bool
   ) {
     out.update(repeating: 0, count: cols)
     var i = rows.lowerBound
@@ -195,7 +242,7 @@ public enum Dense {
       let v2 = SIMD8(repeating: x2)
       let v3 = SIMD8(repeating: x3)
       var j = 0
-      while j + 8 <= cols {
+      while vectorized && j + 8 <= cols {
         let t = (v0 * load8(r0 + j) + v1 * load8(r1 + j)) + (v2 * load8(r2 + j) + v3 * load8(r3 + j))
         store8(load8(out + j) + t, out + j)
         j += 8
@@ -211,7 +258,7 @@ public enum Dense {
       let xi = x[i]
       let v = SIMD8(repeating: xi)
       var j = 0
-      while j + 8 <= cols {
+      while vectorized && j + 8 <= cols {
         store8(load8(out + j) + v * load8(r + j), out + j)
         j += 8
       }
