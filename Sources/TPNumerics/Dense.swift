@@ -16,8 +16,8 @@ public enum Dense {
   ///
   /// - Requires `a.count ≥ rows·cols`, `x.count ≥ cols`, `y.count ≥ rows`; `y` must not
   ///   overlap `a` or `x`. `cols = 0` gives `y = 0`.
-  /// - Each `yᵢ` is summed in the same fixed order (eight interleaved partial sums over
-  ///   `j`, combined pairwise, then the `cols mod 8` leftover terms in order), so blocking
+  /// - Each `yᵢ` is summed in the same fixed order (four interleaved partial sums over
+  ///   `j`, combined pairwise, then the `cols mod 4` leftover terms in order), so blocking
   ///   rows four at a time and splitting rows across threads cannot change any bit.
   public static func matvec(
     _ a: UnsafeBufferPointer<Double>, rows: Int, cols: Int, _ x: UnsafeBufferPointer<Double>,
@@ -140,16 +140,19 @@ public enum Dense {
 
   // MARK: - Kernels
 
-  /// `Σⱼ a[j]·x[j]` in the fixed order shared by all kernels: lane `l` of eight partial
-  /// sums takes the terms `j ≡ l (mod 8)` of the first `8⌊cols/8⌋`, the lanes are combined
-  /// by `horizontalSum`, and the leftover terms are added in order.
+  /// `Σⱼ a[j]·x[j]` in the fixed order shared by all kernels: lane `l` of four partial
+  /// sums takes the terms `j ≡ l (mod 4)` of the first `4⌊cols/4⌋`, the lanes are combined
+  /// as `(s₀ + s₂) + (s₁ + s₃)`, and the leftover terms are added in order.
+  ///
+  /// Four lanes (not eight) so that `dot4`'s sixteen partial sums fit in eight SSE
+  /// registers next to the loads: with eight lanes the accumulators spill to the stack.
   @inline(__always)
   static func dot1(_ a: UnsafePointer<Double>, _ cols: Int, _ x: UnsafePointer<Double>) -> Double {
-    var acc = SIMD8<Double>()
+    var acc = SIMD4<Double>()
     var j = 0
-    while j + 8 <= cols {
-      acc += load8(a + j) * load8(x + j)
-      j += 8
+    while j + 4 <= cols {
+      acc += load4(a + j) * load4(x + j)
+      j += 4
     }
     var s = horizontalSum(acc)
     while j < cols {
@@ -159,22 +162,18 @@ public enum Dense {
     return s
   }
 
-  /// `dot1` written with eight scalar accumulators.
+  /// `dot1` written with four scalar accumulators.
   static func dotScalar(_ a: UnsafePointer<Double>, _ cols: Int, _ x: UnsafePointer<Double>) -> Double {
-    var (s0, s1, s2, s3, s4, s5, s6, s7) = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+    var (s0, s1, s2, s3) = (0.0, 0.0, 0.0, 0.0)
     var j = 0
-    while j + 8 <= cols {
+    while j + 4 <= cols {
       s0 += a[j] * x[j]
       s1 += a[j + 1] * x[j + 1]
       s2 += a[j + 2] * x[j + 2]
       s3 += a[j + 3] * x[j + 3]
-      s4 += a[j + 4] * x[j + 4]
-      s5 += a[j + 5] * x[j + 5]
-      s6 += a[j + 6] * x[j + 6]
-      s7 += a[j + 7] * x[j + 7]
-      j += 8
+      j += 4
     }
-    var s = ((s0 + s4) + (s2 + s6)) + ((s1 + s5) + (s3 + s7))
+    var s = (s0 + s2) + (s1 + s3)
     while j < cols {
       s += a[j] * x[j]
       j += 1
@@ -192,18 +191,18 @@ public enum Dense {
     let a1 = a + cols
     let a2 = a + 2 * cols
     let a3 = a + 3 * cols
-    var c0 = SIMD8<Double>()
-    var c1 = SIMD8<Double>()
-    var c2 = SIMD8<Double>()
-    var c3 = SIMD8<Double>()
+    var c0 = SIMD4<Double>()
+    var c1 = SIMD4<Double>()
+    var c2 = SIMD4<Double>()
+    var c3 = SIMD4<Double>()
     var j = 0
-    while j + 8 <= cols {
-      let xv = load8(x + j)
-      c0 += load8(a0 + j) * xv
-      c1 += load8(a1 + j) * xv
-      c2 += load8(a2 + j) * xv
-      c3 += load8(a3 + j) * xv
-      j += 8
+    while j + 4 <= cols {
+      let xv = load4(x + j)
+      c0 += load4(a0 + j) * xv
+      c1 += load4(a1 + j) * xv
+      c2 += load4(a2 + j) * xv
+      c3 += load4(a3 + j) * xv
+      j += 4
     }
     var s0 = horizontalSum(c0)
     var s1 = horizontalSum(c1)
@@ -287,9 +286,14 @@ public enum Dense {
 
   /// `((v₀+v₄) + (v₂+v₆)) + ((v₁+v₅) + (v₃+v₇))`, written out so the order is explicit.
   @inline(__always)
-  static func horizontalSum(_ v: SIMD8<Double>) -> Double {
+  static func load4(_ p: UnsafePointer<Double>) -> SIMD4<Double> {
+    UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Double>.self)
+  }
+
+  /// `(v₀ + v₂) + (v₁ + v₃)`, written out so the order is explicit.
+  @inline(__always)
+  static func horizontalSum(_ v: SIMD4<Double>) -> Double {
     let h = v.lowHalf + v.highHalf
-    let q = h.lowHalf + h.highHalf
-    return q[0] + q[1]
+    return h[0] + h[1]
   }
 }
