@@ -54,7 +54,7 @@ public enum GaussianFill {
 /// 52-bit uniforms. Layer, sign and uniform come from disjoint bits of one word, which
 /// avoids the correlation Doornik found in the original method.
 struct Ziggurat: Sendable {
-  /// `R`, where the tail starts, and `V`, the common layer area (Doornik's constants).
+  /// `R`, where the tail starts, and `V`, the common layer area, for 256 layers.
   static let tailStart = 3.6541528853610088
   static let layerArea = 0.00492867323399
 
