@@ -23,7 +23,7 @@ let package = Package(
       dependencies: ["TPSyntax", "TPCore", "TPNetwork", "TPLimit", "TPFinite", "TPReport", "TPNumerics"]),
     .target(name: "TPCommands", dependencies: ["TensorPrograms"]),
     .executableTarget(name: "tp", dependencies: ["TPCommands"]),
-    .executableTarget(name: "tp-bench", dependencies: ["TensorPrograms"]),
+    .executableTarget(name: "tp-bench", dependencies: ["TensorPrograms", "TPNumerics"]),
     .target(name: "TPTestSupport", path: "Tests/TPTestSupport"),
     .testTarget(name: "TPSyntaxTests", dependencies: ["TPSyntax", "TPTestSupport"]),
     .testTarget(name: "TPNumericsTests", dependencies: ["TPNumerics", "TPTestSupport"]),

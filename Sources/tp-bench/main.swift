@@ -1,2 +1,156 @@
+import Foundation
+import TPNumerics
 import TensorPrograms
-print("tp-bench: no benchmarks yet")
+
+// tp-bench [matvec | fill | all]
+//
+// Every comparison is measured in the same run, so ratios are meaningful even on a
+// shared, noisy machine. Build with `-c release` for numbers worth reading.
+
+/// Seconds taken by the fastest of `reps` timed calls of `body`, after one warm-up call.
+func bestTime(reps: Int, _ body: () -> Void) -> Double {
+  body()
+  let clock = ContinuousClock()
+  var best = Double.infinity
+  for _ in 0..<reps {
+    let d = clock.measure(body)
+    let seconds = Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+    best = min(best, seconds)
+  }
+  return best
+}
+
+func format(_ value: Double, _ digits: Int = 2) -> String {
+  String(format: "%.\(digits)f", value)
+}
+
+/// Runs `benchmarks/matvec_numpy.py` (found relative to the working directory or to this
+/// source file) and returns its GFLOP/s by size, or nil when python3 or numpy is missing.
+/// OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE, which may be set on shared machines to slow BLAS
+/// down, are removed for the child only.
+func numpyGFlops(sizes: [Int]) -> [Int: Double]? {
+  let candidates = [
+    URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+      .appendingPathComponent("benchmarks/matvec_numpy.py"),
+    URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+      .deletingLastPathComponent().appendingPathComponent("benchmarks/matvec_numpy.py"),
+  ]
+  guard let script = candidates.first(where: { FileManager.default.fileExists(atPath: $0.path) }) else {
+    print("  numpy: benchmarks/matvec_numpy.py not found")
+    return nil
+  }
+  let process = Process()
+  process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+  process.arguments = ["python3", script.path] + sizes.map(String.init)
+  var environment = ProcessInfo.processInfo.environment
+  environment["OPENBLAS_CORETYPE"] = nil
+  environment["OPENBLAS_L2_SIZE"] = nil
+  process.environment = environment
+  let output = Pipe()
+  process.standardOutput = output
+  process.standardError = FileHandle.nullDevice
+  do {
+    try process.run()
+  } catch {
+    print("  numpy: python3 not available (\(error.localizedDescription))")
+    return nil
+  }
+  let data = output.fileHandleForReading.readDataToEndOfFile()
+  process.waitUntilExit()
+  guard process.terminationStatus == 0,
+    let json = try? JSONSerialization.jsonObject(with: data) as? [String: Double]
+  else {
+    print("  numpy: python3 with numpy not available")
+    return nil
+  }
+  return Dictionary(uniqueKeysWithValues: json.compactMap { key, value in Int(key).map { ($0, value) } })
+}
+
+func benchMatvec() {
+  let sizes = [4096, 8192]
+  let threads = ProcessInfo.processInfo.activeProcessorCount
+  print("matvec: y = A x, A n×n float64, GFLOP/s = 2n²/t (best of 7 after warm-up), \(threads) threads")
+  var ours: [Int: Double] = [:]
+  for n in sizes {
+    var a = [Double](repeating: 0, count: n * n)
+    var x = [Double](repeating: 0, count: n)
+    var y = [Double](repeating: 0, count: n)
+    a.withUnsafeMutableBufferPointer { pa in
+      let rows = UncheckedBox(pa)
+      Parallel.forEachChunk(count: n, chunkSize: 64, threads: threads) { range in
+        for i in range {
+          GaussianFill.fill(
+            UnsafeMutableBufferPointer(rebasing: rows.value[(i * n)..<((i + 1) * n)]),
+            seed: 1, stream: 0, offset: UInt64(i * n))
+        }
+      }
+    }
+    x.withUnsafeMutableBufferPointer { GaussianFill.fill($0, seed: 2, stream: 0, offset: 0) }
+    let t = a.withUnsafeBufferPointer { pa in
+      x.withUnsafeBufferPointer { px in
+        y.withUnsafeMutableBufferPointer { py in
+          bestTime(reps: 7) { Dense.matvec(pa, rows: n, cols: n, px, into: py, threads: threads) }
+        }
+      }
+    }
+    let tt = a.withUnsafeBufferPointer { pa in
+      x.withUnsafeBufferPointer { px in
+        y.withUnsafeMutableBufferPointer { py in
+          bestTime(reps: 7) { Dense.matvecTransposed(pa, rows: n, cols: n, px, into: py, threads: threads) }
+        }
+      }
+    }
+    let t1 = a.withUnsafeBufferPointer { pa in
+      x.withUnsafeBufferPointer { px in
+        y.withUnsafeMutableBufferPointer { py in
+          bestTime(reps: 5) { Dense.matvec(pa, rows: n, cols: n, px, into: py, threads: 1) }
+        }
+      }
+    }
+    let flops = 2 * Double(n) * Double(n)
+    ours[n] = flops / t / 1e9
+    print(
+      "  n=\(n): ours \(format(flops / t / 1e9)) GFLOP/s (\(format(t * 1e3)) ms); "
+        + "1 thread \(format(flops / t1 / 1e9)); transposed \(format(flops / tt / 1e9)) GFLOP/s")
+  }
+  guard let numpy = numpyGFlops(sizes: sizes) else { return }
+  for n in sizes {
+    guard let theirs = numpy[n], let mine = ours[n] else { continue }
+    print("  n=\(n): numpy \(format(theirs)) GFLOP/s; ratio ours/numpy = \(format(mine / theirs, 3))")
+  }
+}
+
+func benchFill() {
+  // A buffer that stays in cache, filled repeatedly at advancing offsets, so the figure is
+  // the cost of generating numbers rather than of first-touch page faults.
+  let count = 1 << 16
+  let calls = 64
+  var buffer = [Double](repeating: 0, count: count)
+  var offset: UInt64 = 1
+  let t = buffer.withUnsafeMutableBufferPointer { out in
+    bestTime(reps: 9) {
+      for _ in 0..<calls {
+        GaussianFill.fill(out, seed: 42, stream: 7, offset: offset)
+        offset &+= UInt64(count)
+      }
+    }
+  }
+  let perNumber = t / Double(count * calls) * 1e9
+  print("GaussianFill: \(format(perNumber)) ns/number (one thread, best of 9 × \(calls) fills of \(count))")
+}
+
+/// Lets a buffer cross into the `@Sendable` chunk body; chunks write disjoint rows.
+struct UncheckedBox<Value>: @unchecked Sendable {
+  let value: Value
+  init(_ value: Value) { self.value = value }
+}
+
+let arguments = CommandLine.arguments.dropFirst()
+let selected = Set(arguments.isEmpty ? ["all"] : arguments)
+let known: Set = ["all", "matvec", "fill"]
+if let unknown = selected.subtracting(known).first {
+  print("tp-bench: unknown benchmark '\(unknown)' (known: matvec, fill, all)")
+  exit(2)
+}
+if selected.contains("all") || selected.contains("fill") { benchFill() }
+if selected.contains("all") || selected.contains("matvec") { benchMatvec() }
