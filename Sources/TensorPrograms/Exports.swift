@@ -1,0 +1,2 @@
+// The engines are part of the embedding API.
+@_exported import TPFinite
