@@ -30,7 +30,7 @@ let package = Package(
     .testTarget(
       name: "TPCoreTests", dependencies: ["TPCore", "TPSyntax", "TPTestSupport"],
       resources: [.copy("Fixtures")]),
-    .testTarget(name: "TPFiniteTests", dependencies: ["TensorPrograms", "TPTestSupport"]),
+    .testTarget(name: "TPFiniteTests", dependencies: ["TensorPrograms", "TPCommands", "TPTestSupport"]),
     .testTarget(name: "TPLimitTests", dependencies: ["TensorPrograms", "TPTestSupport"]),
     .testTarget(name: "TPCommandsTests", dependencies: ["TPCommands", "TPTestSupport"]),
   ],

@@ -54,7 +54,9 @@ public struct OptionSpec: Sendable {
         out.flags.insert(name)
       } else if valued.contains(name) {
         let v: String
-        if let inline { v = inline } else {
+        if let inline {
+          v = inline
+        } else {
           guard i < args.count else { throw .usage("option '--\(name)' needs a value", command: command) }
           v = args[i]
           i += 1
@@ -78,7 +80,9 @@ func editDistance(_ a: String, _ b: String) -> Int {
   var prev = Array(0...b.count)
   for i in 1...a.count {
     var cur = [i] + Array(repeating: 0, count: b.count)
-    for j in 1...b.count { cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)) }
+    for j in 1...b.count {
+      cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+    }
     prev = cur
   }
   return prev[b.count]
@@ -86,10 +90,23 @@ func editDistance(_ a: String, _ b: String) -> Int {
 
 extension ParsedArguments {
   /// An integer option within `range`, or `default`.
-  func integer(_ name: String, default d: Int, in range: ClosedRange<Int>, command: String) throws(CommandError) -> Int {
+  func integer(_ name: String, default d: Int, in range: ClosedRange<Int>, command: String)
+    throws(CommandError) -> Int
+  {
     guard let s = value(name) else { return d }
     guard let v = Int(s), range.contains(v) else {
-      throw .usage("--\(name) must be an integer in \(range.lowerBound)…\(range.upperBound), got '\(s)'", command: command)
+      throw .usage(
+        "--\(name) must be an integer in \(range.lowerBound)…\(range.upperBound), got '\(s)'",
+        command: command)
+    }
+    return v
+  }
+
+  /// `--seed S`: a non-negative 64-bit integer (default 0).
+  func seed(command: String) throws(CommandError) -> UInt64 {
+    guard let s = value("seed") else { return 0 }
+    guard let v = UInt64(s) else {
+      throw .usage("--seed must be an integer in 0…\(UInt64.max), got '\(s)'", command: command)
     }
     return v
   }
@@ -110,7 +127,9 @@ extension ParsedArguments {
   /// The single FILE operand.
   func file(command: String) throws(CommandError) -> String {
     guard positional.count == 1 else {
-      throw .usage(positional.isEmpty ? "missing FILE" : "expected one FILE, got \(positional.count) operands", command: command)
+      throw .usage(
+        positional.isEmpty ? "missing FILE" : "expected one FILE, got \(positional.count) operands",
+        command: command)
     }
     return positional[0]
   }

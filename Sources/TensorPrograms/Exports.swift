@@ -1,2 +1,3 @@
-// The engines are part of the embedding API.
+// The engines and reports are part of the embedding API.
 @_exported import TPFinite
+@_exported import TPReport
