@@ -30,6 +30,11 @@ public struct SweepResult: Sendable {
     /// Parallel to ``SweepResult/widths``.
     public var perWidth: [WidthSummary]
 
+    public init(name: String, perWidth: [WidthSummary]) {
+      self.name = name
+      self.perWidth = perWidth
+    }
+
     /// The slope of `log e(n)` against `log n`, where `e(n)` is the root-mean-square error of
     /// the single-seed values at width `n` against `limit`, `√((1/K) Σₛ (v_s − limit)²)`.
     ///
@@ -53,6 +58,12 @@ public struct SweepResult: Sendable {
   public var seeds: [UInt64]
   /// One series per output of the program, in output order.
   public var outputs: [Series]
+
+  public init(widths: [Int], seeds: [UInt64], outputs: [Series]) {
+    self.widths = widths
+    self.seeds = seeds
+    self.outputs = outputs
+  }
 
   /// The series of the output named `name`.
   public func output(_ name: String) -> Series? { outputs.first { $0.name == name } }

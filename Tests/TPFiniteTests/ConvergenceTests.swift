@@ -1,3 +1,4 @@
+import Foundation
 import TPTestSupport
 import TensorPrograms
 import Testing
@@ -62,4 +63,19 @@ func seedMeansConvergeAtRateOneOverRootN(_ c: ConvergenceCase) throws {
     )
     #expect((-0.7)...(-0.3) ~= fit.slope, "spread of \(name) shrinks with slope \(fit.slope)")
   }
+}
+
+@Test func slopeFitsRecoverPowerLawsAndSkipZeroErrors() {
+  let widths = [256, 1024, 4096]
+  let fit = SlopeFit(widths: widths, errors: widths.map { 3 / Double($0).squareRoot() })
+  expectClose(fit.slope, -0.5, absolute: 1e-12)
+  expectClose(fit.intercept, log(3), absolute: 1e-12)
+  let exact = SlopeFit(widths: widths, errors: [0, 0, 0])
+  #expect(exact.slope.isNaN)
+  let series = SweepResult.Series(
+    name: "m",
+    perWidth: widths.map {
+      SweepResult.WidthSummary(width: $0, values: [1 + 1 / Double($0), 1 - 1 / Double($0)])
+    })
+  expectClose(series.fitSlope(limit: 1).slope, -1, absolute: 1e-12)
 }
