@@ -31,7 +31,7 @@ let package = Package(
       name: "TPCoreTests", dependencies: ["TPCore", "TPSyntax", "TPTestSupport"],
       resources: [.copy("Fixtures")]),
     .testTarget(name: "TPNetworkTests", dependencies: ["TensorPrograms", "TPTestSupport"]),
-    .testTarget(name: "TPFiniteTests", dependencies: ["TensorPrograms", "TPTestSupport"]),
+    .testTarget(name: "TPFiniteTests", dependencies: ["TensorPrograms", "TPCommands", "TPTestSupport"]),
     .testTarget(name: "TPLimitTests", dependencies: ["TensorPrograms", "TPTestSupport"]),
     .testTarget(name: "TPCommandsTests", dependencies: ["TPCommands", "TensorPrograms", "TPTestSupport"]),
   ],

@@ -89,6 +89,15 @@ extension ParsedArguments {
     return v
   }
 
+  /// `--seed S`: a non-negative 64-bit integer (default 0).
+  func seed(command: String) throws(CommandError) -> UInt64 {
+    guard let s = value("seed") else { return 0 }
+    guard let v = UInt64(s) else {
+      throw .usage("--seed must be an integer in 0…\(UInt64.max), got '\(s)'", command: command)
+    }
+    return v
+  }
+
   /// `--set NAME=VALUE` pairs.
   func overrides(command: String) throws(CommandError) -> [String: Double] {
     var out: [String: Double] = [:]

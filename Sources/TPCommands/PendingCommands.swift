@@ -24,8 +24,29 @@ struct RunCommand: Command {
 
   static func run(_ args: ParsedArguments, _ io: any OutputSink) throws -> ExitCode {
     let path = try args.file(command: name)
-    _ = try loadProgram(path, overrides: try args.overrides(command: name), io: io)
-    throw CommandError("tp run: the limit interpreter is not built yet", code: .usage)
+    let width =
+      args.value("width") == nil ? nil : try args.integer("width", default: 0, in: 1...Int.max, command: name)
+    let seed = try args.seed(command: name)
+    let program = try loadProgram(path, overrides: try args.overrides(command: name), io: io)
+    guard let width else {
+      throw CommandError("tp run: the limit interpreter is not built yet", code: .usage)
+    }
+    if program.network != nil && program.core.instructions.isEmpty {
+      throw CommandError("tp run: finite-width training of network programs is not built yet", code: .usage)
+    }
+    let run: FiniteRun
+    do {
+      run = try FiniteExecutor.run(program.core, options: FiniteOptions(width: width, seed: seed))
+    } catch {
+      throw CommandError(error.description, code: .numerical)
+    }
+    if args.flag("json") {
+      let document = JSONReport.RunDocument(program: path, width: width, seed: seed, outputs: run.outputs)
+      io.out(try JSONReport.string(document))
+    } else {
+      io.out("\(path) at width \(width), seed \(seed)\n\n" + TextReport.outputs(run.outputs) + "\n")
+    }
+    return .success
   }
 }
 
@@ -43,11 +64,13 @@ struct CheckCommand: Command {
       --plot OUT.svg     Write a log-log error plot.
       --set NAME=VALUE   Override a 'param' (repeatable).
     """
-  static let options = OptionSpec(valued: ["widths", "seeds", "plot", "set", "method", "samples", "degree", "seed"], flags: ["json"])
+  static let options = OptionSpec(
+    valued: ["widths", "seeds", "plot", "set", "method", "samples", "degree", "seed"], flags: ["json"])
 
   static func run(_ args: ParsedArguments, _ io: any OutputSink) throws -> ExitCode {
     let path = try args.file(command: name)
     _ = try loadProgram(path, overrides: try args.overrides(command: name), io: io)
-    throw CommandError("tp check: the finite-width executor and limit interpreter are not built yet", code: .usage)
+    throw CommandError(
+      "tp check: the finite-width executor and limit interpreter are not built yet", code: .usage)
   }
 }

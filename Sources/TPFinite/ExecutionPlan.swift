@@ -1,0 +1,124 @@
+import Foundation
+import TPCore
+
+/// What a finite run will hold and when: matrix storage, vector lifetimes, and the peak memory
+/// this implies, computed before anything is allocated.
+struct ExecutionPlan {
+  let width: Int
+  /// `.cached` or `.regenerated` for each matrix.
+  let storage: [MatrixStorage]
+  /// Initial vectors that are read or output (the others are never sampled).
+  let neededInitial: Set<VectorID>
+  /// Vectors the outputs name: kept to the end.
+  let retained: Set<VectorID>
+  /// Vectors to free right after instruction `k` (their last reader, or their definition when
+  /// nothing reads them).
+  let vectorsFreedAfter: [[VectorID]]
+  /// Cached matrices to free right after instruction `k` (their last product).
+  let matricesFreedAfter: [[MatrixID]]
+  /// Estimated peak of vectors, cached matrices and product scratch, in bytes.
+  let peakBytes: Double
+
+  init(_ program: Program, options: FiniteOptions) {
+    let n = options.width
+    width = n
+    let count = program.instructions.count
+
+    var uses = [Int](repeating: 0, count: program.matrices.count)
+    var lastMatrixUse = [Int](repeating: -1, count: program.matrices.count)
+    var lastRead = [Int](repeating: -1, count: program.vectors.count)
+    for (k, inst) in program.instructions.enumerated() {
+      switch inst {
+      case .matmul(_, let m, _, let x):
+        uses[m.raw] += 1
+        lastMatrixUse[m.raw] = k
+        lastRead[x.raw] = k
+      case .nonlin(_, let e), .moment(_, let e):
+        for v in e.vectors { lastRead[v.raw] = k }
+      case .scalar: break
+      }
+    }
+    storage = uses.map { u in
+      switch options.matrixStorage {
+      case .automatic: return u > 2 ? .cached : .regenerated
+      case .cached, .regenerated: return options.matrixStorage
+      }
+    }
+
+    var retained = Set<VectorID>()
+    for o in program.outputs { if case .vector(let v) = o.value { retained.insert(v) } }
+    self.retained = retained
+    var needed = Set<VectorID>()
+    for g in program.initialGroups {
+      for v in g.vectors where lastRead[v.raw] >= 0 || retained.contains(v) { needed.insert(v) }
+    }
+    neededInitial = needed
+
+    var freed = [[VectorID]](repeating: [], count: count)
+    let definitions = program.vectorDefinitions
+    for v in program.vectors.indices {
+      let id = VectorID(v)
+      guard !retained.contains(id) else { continue }
+      if lastRead[v] >= 0 {
+        freed[lastRead[v]].append(id)
+      } else if let k = definitions[v] {
+        freed[k].append(id)
+      }
+    }
+    vectorsFreedAfter = freed
+    var matricesFreed = [[MatrixID]](repeating: [], count: count)
+    for m in program.matrices.indices where storage[m] == .cached && lastMatrixUse[m] >= 0 {
+      matricesFreed[lastMatrixUse[m]].append(MatrixID(m))
+    }
+    matricesFreedAfter = matricesFreed
+
+    // Walk the program, counting live bytes; Double arithmetic, so huge widths cannot overflow.
+    let vectorBytes = 8 * Double(n)
+    let matrixBytes = vectorBytes * Double(n)
+    let threads = Double(max(options.threads, 1))
+    var live = Double(needed.count) * vectorBytes
+    var peak = live
+    var cachedLive = Set<Int>()
+    for (k, inst) in program.instructions.enumerated() {
+      var scratch = 0.0
+      switch inst {
+      case .matmul(_, let m, let transposed, _):
+        live += vectorBytes
+        if storage[m.raw] == .cached {
+          if cachedLive.insert(m.raw).inserted { live += matrixBytes }
+          // Dense.matvecTransposed keeps about 32 partial vectors.
+          if transposed { scratch = 33 * vectorBytes }
+        } else {
+          let block = Double(RandomMatrix.blockRows(n) + 1) * vectorBytes
+          scratch = threads * block
+          if transposed { scratch += Double(RandomMatrix.transposedChunks(n)) * vectorBytes }
+        }
+      case .nonlin(_, let e):
+        live += vectorBytes
+        scratch = threads * Double(e.nodeCount + 2) * 8 * Double(FiniteExecutor.chunkSize)
+      case .moment(_, let e):
+        scratch = threads * Double(e.nodeCount + 2) * 8 * Double(FiniteExecutor.chunkSize)
+      case .scalar: break
+      }
+      peak = max(peak, live + scratch)
+      live -= Double(freed[k].count) * vectorBytes
+      for m in matricesFreed[k] {
+        cachedLive.remove(m.raw)
+        live -= matrixBytes
+      }
+    }
+    // Output vectors are copied into arrays one at a time at the end.
+    peakBytes = max(peak, live + (retained.isEmpty ? 0 : vectorBytes))
+  }
+
+  /// The refusal for a run whose estimate exceeds `limit` bytes.
+  func memoryError(limit: Int) -> NumericalError {
+    let gib = Double(1 << 30)
+    let cached = storage.filter { $0 == .cached }.count
+    let detail = cached > 0 ? " (\(cached) cached \(width)×\(width) matrix\(cached == 1 ? "" : "es"))" : ""
+    return NumericalError(
+      "running at width \(width) needs an estimated \(String(format: "%.1f", peakBytes / gib)) GiB of memory"
+        + detail
+        + ", more than the limit of \(String(format: "%.1f", Double(limit) / gib)) GiB; use a smaller width")
+  }
+}

@@ -1,0 +1,89 @@
+import TPCore
+import TPNumerics
+
+/// Samples one initial group: coordinates iid over `i`, each `(v¹_i, …, vᵏ_i) ~ N(μ, Σ)`.
+///
+/// With `Σ ≈ F Fᵀ` (`F` a `k × r` pivoted Cholesky factor, `r` the numerical rank, so a
+/// singular `Σ` such as two identical vectors is fine), coordinate `i` is `μ + F z_i` where
+/// `z_i` are the `r` standard normals at global indices `i·r … i·r + r − 1` of the group's
+/// stream. Every coordinate is addressable, so chunks can be filled on any thread.
+struct InitialSampler: Sendable {
+  let mean: [Double]
+  /// Row-major `k × rank`.
+  let factor: [Double]
+  let rank: Int
+  let seed: UInt64
+  let stream: UInt64
+
+  init(group: InitialGroup, seed: UInt64, stream: UInt64) {
+    let k = group.vectors.count
+    let f = CovarianceFactor(group.covariance, size: k)
+    self.mean = group.mean
+    self.factor = f.factor
+    self.rank = f.rank
+    self.seed = seed
+    self.stream = stream
+  }
+
+  /// Fills `outputs[a]` (for the members `a` with a non-nil pointer) at every coordinate.
+  func sample(into outputs: [UnsafeMutablePointer<Double>?], width n: Int, chunkSize: Int, threads: Int) {
+    let shared = UnsafeShared(outputs)
+    let me = self
+    Parallel.forEachChunk(count: n, chunkSize: chunkSize, threads: threads) { range in
+      let outputs = shared.value
+      let r = me.rank
+      let z = UnsafeMutablePointer<Double>.allocate(capacity: max(range.count * r, 1))
+      defer { z.deallocate() }
+      if r > 0 {
+        GaussianFill.fill(
+          UnsafeMutableBufferPointer(start: z, count: range.count * r), seed: me.seed, stream: me.stream,
+          offset: UInt64(range.lowerBound) &* UInt64(r))
+      }
+      for (a, out) in outputs.enumerated() {
+        guard let out else { continue }
+        let mu = me.mean[a]
+        for (k, i) in range.enumerated() {
+          var v = mu
+          for b in 0..<r { v += me.factor[a * r + b] * z[k * r + b] }
+          out[i] = v
+        }
+      }
+    }
+  }
+}
+
+/// A pivoted Cholesky factor of a small covariance matrix: `Σ ≈ F Fᵀ`, `F` of size `k × rank`.
+///
+/// Symmetric pivoting takes the largest remaining diagonal each step and stops once it falls
+/// below `k·ε·max Σ_ii` (a PSD matrix's Schur complement is then zero to rounding), so a
+/// singular `Σ` gives a thin factor instead of dividing by a vanishing pivot. Negative pivots
+/// (a matrix PSD only to rounding) are treated the same way. The checker has already verified
+/// that `Σ` is positive semi-definite.
+struct CovarianceFactor {
+  var factor: [Double]
+  var rank: Int
+
+  init(_ a: [Double], size k: Int) {
+    var m = a
+    let scale = (0..<k).map { abs(a[$0 * k + $0]) }.max() ?? 0
+    let tolerance = Double(max(k, 1)) * Double.ulpOfOne * scale
+    var columns: [[Double]] = []
+    var active = Array(0..<k)
+    while let best = active.max(by: { m[$0 * k + $0] < m[$1 * k + $1] }), m[best * k + best] > tolerance {
+      let pivot = m[best * k + best].squareRoot()
+      var column = [Double](repeating: 0, count: k)
+      column[best] = pivot
+      active.removeAll { $0 == best }
+      for i in active { column[i] = m[i * k + best] / pivot }
+      for i in active {
+        for j in active { m[i * k + j] -= column[i] * column[j] }
+      }
+      columns.append(column)
+    }
+    rank = columns.count
+    factor = [Double](repeating: 0, count: k * rank)
+    for (c, column) in columns.enumerated() {
+      for i in 0..<k { factor[i * rank + c] = column[i] }
+    }
+  }
+}

@@ -1,0 +1,62 @@
+import Foundation
+import TPCore
+
+/// Plain-text tables of results, shared by the finite executor and the limit interpreter.
+public enum TextReport {
+  /// The outputs as text: a table of scalars (value, standard error when any is nonzero,
+  /// method) followed by a table of vector laws (mean, variance, quantiles, method).
+  public static func outputs(_ results: [OutputResult]) -> String {
+    var scalarRows: [[String]] = []
+    var vectorRows: [[String]] = []
+    let showErrors = results.contains { $0.standardError != 0 }
+    for r in results {
+      switch r.value {
+      case .scalar(let v):
+        scalarRows.append(
+          [r.name, number(v)] + (showErrors ? [number(r.standardError)] : []) + [r.method.rawValue])
+      case .vector(let law):
+        vectorRows.append(
+          [r.name, number(law.mean), number(law.variance)] + law.quantiles.map(number) + [r.method.rawValue])
+      }
+    }
+    var sections: [String] = []
+    if !scalarRows.isEmpty {
+      let header = ["scalar", "value"] + (showErrors ? ["stderr"] : []) + ["method"]
+      sections.append(table(header: header, rows: scalarRows))
+    }
+    if !vectorRows.isEmpty {
+      let header =
+        ["vector", "mean", "variance"] + reportedQuantiles.map { "q" + quantileLabel($0) } + ["method"]
+      sections.append(table(header: header, rows: vectorRows))
+    }
+    return sections.joined(separator: "\n\n")
+  }
+
+  /// A table with the first column left-aligned and the others right-aligned, columns
+  /// separated by two spaces, a dashed rule under the header; no trailing spaces.
+  public static func table(header: [String], rows: [[String]]) -> String {
+    let all = [header] + rows
+    let columns = all.map(\.count).max() ?? 0
+    var widths = [Int](repeating: 0, count: columns)
+    for row in all { for (c, cell) in row.enumerated() { widths[c] = max(widths[c], cell.count) } }
+    func line(_ cells: [String]) -> String {
+      let padded = cells.enumerated().map { c, cell in
+        let pad = String(repeating: " ", count: widths[c] - cell.count)
+        return c == 0 ? cell + pad : pad + cell
+      }
+      return padded.joined(separator: "  ").replacingOccurrences(
+        of: "\\s+$", with: "", options: .regularExpression)
+    }
+    let rule = widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")
+    return ([line(header), rule] + rows.map(line)).joined(separator: "\n")
+  }
+
+  /// A number with up to 6 significant digits (`%.6g`); `nan`, `inf`, `-inf` as such.
+  public static func number(_ v: Double) -> String {
+    guard v.isFinite else { return v.isNaN ? "nan" : (v > 0 ? "inf" : "-inf") }
+    return String(format: "%.6g", v)
+  }
+
+  /// A probability as a short label: `0.05`, `0.5`.
+  public static func quantileLabel(_ p: Double) -> String { String(p) }
+}

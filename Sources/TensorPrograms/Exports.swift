@@ -1,0 +1,3 @@
+// The engines and reports are part of the embedding API.
+@_exported import TPFinite
+@_exported import TPReport

@@ -1,3 +1,0 @@
-import Testing
-
-@Test func TPFiniteTestsBuilds() { #expect(Bool(true)) }
