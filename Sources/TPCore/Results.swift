@@ -186,3 +186,59 @@ public struct RunReport: Sendable {
     self.notes = notes
   }
 }
+
+/// One quantity compared by `tp check`: its limit, finite-width statistics per width, and the
+/// fitted slope of the per-seed RMS error against the width on log–log axes.
+public struct CheckedQuantity: Sendable, Hashable {
+  public struct Width: Sendable, Hashable {
+    public var width: Int
+    public var mean: Double
+    /// Standard error of `mean` over seeds.
+    public var standardError: Double
+    /// `√(mean over seeds of (value − limit)²)`.
+    public var rmsError: Double
+    public var values: [Double]
+
+    public init(width: Int, mean: Double, standardError: Double, rmsError: Double, values: [Double]) {
+      self.width = width
+      self.mean = mean
+      self.standardError = standardError
+      self.rmsError = rmsError
+      self.values = values
+    }
+  }
+
+  public var name: String
+  public var limit: Double
+  public var limitStandardError: Double
+  public var widths: [Width]
+  /// NaN when it cannot be fitted (e.g. every width exactly right).
+  public var slope: Double
+  /// False when the finite widths do not approach the limit: slope > −0.25 and, at the largest
+  /// width, the seed mean is more than 3 standard errors from the limit.
+  public var converges: Bool
+
+  public init(name: String, limit: Double, limitStandardError: Double, widths: [Width], slope: Double, converges: Bool) {
+    self.name = name
+    self.limit = limit
+    self.limitStandardError = limitStandardError
+    self.widths = widths
+    self.slope = slope
+    self.converges = converges
+  }
+}
+
+/// The result of `tp check`.
+public struct CheckReport: Sendable {
+  public var program: String
+  public var seeds: Int
+  public var quantities: [CheckedQuantity]
+
+  public init(program: String, seeds: Int, quantities: [CheckedQuantity]) {
+    self.program = program
+    self.seeds = seeds
+    self.quantities = quantities
+  }
+
+  public var passed: Bool { quantities.allSatisfy(\.converges) }
+}

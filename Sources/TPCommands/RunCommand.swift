@@ -1,0 +1,81 @@
+import Foundation
+import TensorPrograms
+
+/// `tp run FILE`: the infinite-width limit, or with `--width N` a finite network.
+struct RunCommand: Command {
+  static let name = "run"
+  static let summary = "Compute the infinite-width limit of FILE (or run it at a finite width)."
+  static let usage = """
+    USAGE: tp run FILE [--json] [--method auto|exact|quadrature|mc] [--samples M]
+                       [--degree P] [--seed S] [--set NAME=VALUE]... [--explain] [--width N]
+
+    OPTIONS:
+      --json             Print one JSON object to stdout (notes go to stderr).
+      --method M         Expectation method: auto (default), exact, quadrature or mc.
+      --samples M        Monte Carlo particles (default 65536).
+      --degree P         Gauss–Hermite nodes per dimension (default: 100/60/40 for 1/2/3 dims).
+      --seed S           Random seed (default 0).
+      --set NAME=VALUE   Override a 'param' (repeatable).
+      --explain          Also print each vector's law and ZDot coefficients (as 'tp explain').
+      --width N          Execute at finite width N instead of the limit.
+    """
+  static let options = OptionSpec(
+    valued: ["method", "samples", "degree", "seed", "set", "width"], flags: ["json", "explain"])
+
+  static func run(_ args: ParsedArguments, _ io: any OutputSink) throws -> ExitCode {
+    let path = try args.file(command: name)
+    let width =
+      args.value("width") == nil ? nil : try args.integer("width", default: 0, in: 1...Int.max, command: name)
+    let seed = try args.seed(command: name)
+    let limitOptions = try limitOptions(args, command: name)
+    let program = try loadProgram(path, overrides: try args.overrides(command: name), io: io)
+    let report: RunReport
+    do throws(RunFailure) {
+      if let width {
+        report = try program.runFinite(width: width, seed: seed)
+      } else {
+        report = try program.runLimit(limitOptions)
+      }
+    } catch {
+      throw CommandError.from(error, path: path)
+    }
+    for note in report.notes { io.err("note: \(note)\n") }
+    if args.flag("json") {
+      io.out(try JSONReport.string(JSONReport.FullRunDocument(report, seed: seed)))
+    } else {
+      let head = width.map { "\(path) at width \($0), seed \(seed)" } ?? "\(path) in the infinite-width limit"
+      io.out(head + "\n\n" + TextReport.run(report) + "\n")
+    }
+    if args.flag("explain") && width == nil {
+      var explainArgs = args
+      explainArgs.values["samples"] = [String(limitOptions.samples)]
+      _ = try ExplainCommand.run(explainArgs, io)
+    }
+    return .success
+  }
+}
+
+/// The limit settings shared by `run` and `check`.
+func limitOptions(_ args: ParsedArguments, command: String) throws(CommandError) -> LimitOptions {
+  var options = LimitOptions(seed: try args.seed(command: command))
+  if let m = args.value("method") {
+    guard let method = ExpectationMethod(rawValue: m) else {
+      throw .usage("--method must be auto, exact, quadrature or mc, got '\(m)'", command: command)
+    }
+    options.method = method
+  }
+  options.samples = try args.integer("samples", default: options.samples, in: 2...(1 << 26), command: command)
+  options.degree = try args.integer("degree", default: 0, in: 0...400, command: command)
+  return options
+}
+
+extension CommandError {
+  /// Maps a run failure to its exit code: program errors 2, numerical trouble 3, unsupported 1.
+  static func from(_ failure: RunFailure, path: String) -> CommandError {
+    switch failure {
+    case .program(let m): return CommandError("\(path): error: \(m)", code: .program)
+    case .numerical(let m): return CommandError(m.contains(": error: ") ? m : "\(path): error: \(m)", code: .numerical)
+    case .unsupported(let m): return CommandError("\(path): \(m)", code: .usage)
+    }
+  }
+}

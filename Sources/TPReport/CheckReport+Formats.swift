@@ -1,0 +1,67 @@
+import Foundation
+import TPCore
+
+extension TextReport {
+  /// `tp check` as text: per quantity, the limit, each width's seed mean ± standard error and
+  /// RMS error, and the fitted slope.
+  public static func check(_ report: CheckReport) -> String {
+    var rows: [[String]] = []
+    for q in report.quantities {
+      rows.append(
+        [q.name, number(q.limit) + (q.limitStandardError > 0 ? " ± \(number(q.limitStandardError))" : "")]
+          + q.widths.map { "\(number($0.mean)) ± \(number($0.standardError))" }
+          + [q.slope.isNaN ? "exact" : String(format: "%.2f", q.slope), q.converges ? "ok" : "FAIL"])
+    }
+    let widths = report.quantities.first?.widths.map { "n=\($0.width)" } ?? []
+    let header = ["quantity", "limit"] + widths + ["slope", ""]
+    let verdict =
+      report.passed
+      ? "all \(report.quantities.count) quantities approach their limits"
+      : "\(report.quantities.filter { !$0.converges }.count) quantities do not approach their limits"
+    return "\(report.program): \(report.seeds) seeds per width; slope of log RMS error vs log n (≈ −0.5 expected)\n\n"
+      + table(header: header, rows: rows) + "\n\n" + verdict
+  }
+}
+
+extension JSONReport {
+  /// `tp check --json`: per quantity and width the seed mean, its standard error, the RMS
+  /// error, the limit and the fitted slope.
+  public struct CheckDocument: Encodable, Sendable {
+    public var report: CheckReport
+
+    public init(_ report: CheckReport) { self.report = report }
+
+    struct Width: Encodable {
+      var width: Int
+      var mean: JSONNumber
+      var stderr: JSONNumber
+      var rms_error: JSONNumber
+    }
+
+    struct Quantity: Encodable {
+      var name: String
+      var limit: JSONNumber
+      var limit_stderr: JSONNumber
+      var widths: [Width]
+      var slope: JSONNumber
+      var converges: Bool
+    }
+
+    enum Keys: String, CodingKey { case program, seeds, passed, quantities }
+
+    public func encode(to encoder: any Encoder) throws {
+      var c = encoder.container(keyedBy: Keys.self)
+      try c.encode(report.program, forKey: .program)
+      try c.encode(report.seeds, forKey: .seeds)
+      try c.encode(report.passed, forKey: .passed)
+      try c.encode(
+        report.quantities.map { q in
+          Quantity(
+            name: q.name, limit: JSONNumber(q.limit), limit_stderr: JSONNumber(q.limitStandardError),
+            widths: q.widths.map {
+              Width(width: $0.width, mean: JSONNumber($0.mean), stderr: JSONNumber($0.standardError), rms_error: JSONNumber($0.rmsError))
+            }, slope: JSONNumber(q.slope), converges: q.converges)
+        }, forKey: .quantities)
+    }
+  }
+}

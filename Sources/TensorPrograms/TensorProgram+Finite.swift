@@ -1,0 +1,110 @@
+import Foundation
+import TPFinite
+import TPLimit
+import TPNumerics
+
+@_exported import struct TPFinite.FiniteOptions
+@_exported import struct TPFinite.FiniteRun
+@_exported import enum TPFinite.FiniteExecutor
+
+extension TensorProgram {
+  /// True for a file that declares a network and no core instructions.
+  public var isNetwork: Bool { network != nil && core.instructions.isEmpty }
+
+  /// The core program to execute at width `n`: the file's own, or the network lowered for `n`.
+  func finiteProgram(width: Int) throws(RunFailure) -> (Program, [TrajectoryPoint]) {
+    guard isNetwork else { return (core, []) }
+    do {
+      let lowered = try lowered(.finite(width: width))
+      return (lowered.program, lowered.trajectory)
+    } catch {
+      switch error {
+      case .program(let e): throw .program(e.message)
+      case .unstable(let m): throw .numerical("instability: \(m)")
+      case .kernelRegime: throw .numerical("the network output at initialization does not converge")
+      }
+    }
+  }
+
+  /// What `tp run --width N` reports: outputs of a core program, the trajectory of a network.
+  public func runFinite(width: Int, seed: UInt64 = 0) throws(RunFailure) -> RunReport {
+    let (program, trajectory) = try finiteProgram(width: width)
+    let run: FiniteRun
+    do {
+      run = try FiniteExecutor.run(program, options: FiniteOptions(width: width, seed: seed))
+    } catch {
+      throw .numerical(error.description)
+    }
+    var report = RunReport(program: unit.file.name, width: width)
+    if trajectory.isEmpty {
+      report.outputs = run.outputs
+    } else {
+      report.trajectory = trajectory.map { p in
+        TrajectoryValue(
+          observable: p.observable, target: p.target, points: p.points, output: p.output, step: p.step,
+          value: run.scalars[p.scalar.raw], method: .finite)
+      }
+    }
+    return report
+  }
+
+  /// Runs the program at each width over `seeds` seeds and compares every scalar output (or
+  /// trajectory value) with the limit.
+  public func check(widths: [Int], seeds: Int, baseSeed: UInt64 = 0, limit options: LimitOptions = LimitOptions())
+    throws(RunFailure) -> CheckReport
+  {
+    let limitReport = try runLimit(options)
+    // The limit of each checked quantity, by name.
+    var limits: [(String, Double, Double)] = []
+    if isNetwork {
+      for t in limitReport.trajectory { limits.append((Self.label(t), t.value, t.standardError)) }
+      if limitReport.trajectory.contains(where: { $0.variance > 0 }) {
+        throw .unsupported("tp check compares deterministic limits; this network is in the kernel regime (Gaussian outputs)")
+      }
+    } else {
+      for o in limitReport.outputs {
+        if case .scalar(let v) = o.value { limits.append((o.name, v, o.standardError)) }
+      }
+    }
+    var values = [[[Double]]](repeating: [[Double]](repeating: [], count: widths.count), count: limits.count)
+    for (w, width) in widths.enumerated() {
+      for s in 0..<seeds {
+        let r = try runFinite(width: width, seed: baseSeed &+ UInt64(s))
+        let named: [String: Double]
+        if isNetwork {
+          named = Dictionary(r.trajectory.map { (Self.label($0), $0.value) }, uniquingKeysWith: { a, _ in a })
+        } else {
+          named = Dictionary(r.outputs.map { ($0.name, $0.scalarValue) }, uniquingKeysWith: { a, _ in a })
+        }
+        for (q, (name, _, _)) in limits.enumerated() { values[q][w].append(named[name] ?? .nan) }
+      }
+    }
+    var quantities: [CheckedQuantity] = []
+    for (q, (name, limit, limitSE)) in limits.enumerated() {
+      let perWidth = widths.enumerated().map { w, width in
+        let v = values[q][w]
+        let rms = (v.reduce(0) { $0 + ($1 - limit) * ($1 - limit) } / Double(max(1, v.count))).squareRoot()
+        return CheckedQuantity.Width(
+          width: width, mean: Statistics.mean(v), standardError: Statistics.standardErrorOfMean(v), rmsError: rms, values: v)
+      }
+      let fit = SlopeFit(widths: widths, errors: perWidth.map(\.rmsError))
+      let last = perWidth.last
+      let gap = last.map { abs($0.mean - limit) } ?? 0
+      let tolerance = 3 * ((last?.standardError ?? 0) * (last?.standardError ?? 0) + limitSE * limitSE).squareRoot()
+      let exact = perWidth.allSatisfy { $0.rmsError <= 1e-9 * max(1, abs(limit)) }
+      let far = gap > max(tolerance, 1e-12)
+      // Fails only when the error does not shrink *and* the largest width is visibly off.
+      let converges = exact || !far || (!fit.slope.isNaN && fit.slope <= -0.25)
+      quantities.append(
+        CheckedQuantity(name: name, limit: limit, limitStandardError: limitSE, widths: perWidth, slope: fit.slope, converges: converges))
+    }
+    return CheckReport(program: unit.file.name, seeds: seeds, quantities: quantities)
+  }
+
+  /// A stable name for a trajectory value: `f[2] at (1, 0)`.
+  static func label(_ t: TrajectoryValue) -> String {
+    let pts = t.points.map { "(" + $0.map(Program.format).joined(separator: ", ") + ")" }.joined(separator: ", ")
+    let head = t.observable + (t.target.map { " " + $0 } ?? "") + (t.output > 0 ? "[\(t.output)]" : "")
+    return "\(head)[\(t.step.map(String.init) ?? "inf")]" + (pts.isEmpty ? "" : " at \(pts)")
+  }
+}
