@@ -72,39 +72,42 @@ public enum CounterRandom {
     // results are masked at the end. Skipping per-round masks saves a fifth of the work;
     // `(x & low) &* m` compiles to a single unsigned 32×32→64 multiply.
     let low = V(repeating: 0xFFFF_FFFF)
-    let m0 = V(repeating: 0xD251_1F53)
-    let m1 = V(repeating: 0xCD9E_8D57)
-    var x0 = c0
-    var x1 = c1
-    var x2 = c2
-    var x3 = c3
-    var key0 = k0
-    var key1 = k1
-    for round in 0..<10 {
-      if round > 0 {
-        key0 &+= 0x9E37_79B9
-        key1 &+= 0xBB67_AE85
-      }
-      let a0: V = x0 & low
-      let a2: V = x2 & low
-      let p0: V = a0 &* m0
-      let p1: V = a2 &* m1
-      let h0: V = p0 &>> V(repeating: 32)
-      let h1: V = p1 &>> V(repeating: 32)
-      let r0 = V(repeating: UInt64(key0))
-      let r1 = V(repeating: UInt64(key1))
-      let y0: V = h1 ^ x1
-      let y2: V = h0 ^ x3
-      x0 = y0 ^ r0
-      x1 = p1
-      x2 = y2 ^ r1
-      x3 = p0
-    }
-    let o0: V = x0 & low
-    let o1: V = x1 & low
-    let o2: V = x2 & low
-    let o3: V = x3 & low
+    var x = (c0, c1, c2, c3)
+    // Ten rounds written out with the Weyl key schedule k + r·W (mod 2³²): a loop with a
+    // conditional key bump compiles to selects and lane shuffles instead of straight code.
+    let w0: UInt32 = 0x9E37_79B9
+    let w1: UInt32 = 0xBB67_AE85
+    philoxRound(&x, k0, k1, low)
+    philoxRound(&x, k0 &+ w0, k1 &+ w1, low)
+    philoxRound(&x, k0 &+ 2 &* w0, k1 &+ 2 &* w1, low)
+    philoxRound(&x, k0 &+ 3 &* w0, k1 &+ 3 &* w1, low)
+    philoxRound(&x, k0 &+ 4 &* w0, k1 &+ 4 &* w1, low)
+    philoxRound(&x, k0 &+ 5 &* w0, k1 &+ 5 &* w1, low)
+    philoxRound(&x, k0 &+ 6 &* w0, k1 &+ 6 &* w1, low)
+    philoxRound(&x, k0 &+ 7 &* w0, k1 &+ 7 &* w1, low)
+    philoxRound(&x, k0 &+ 8 &* w0, k1 &+ 8 &* w1, low)
+    philoxRound(&x, k0 &+ 9 &* w0, k1 &+ 9 &* w1, low)
+    let o0: V = x.0 & low
+    let o1: V = x.1 & low
+    let o2: V = x.2 & low
+    let o3: V = x.3 & low
     return (o0, o1, o2, o3)
+  }
+
+  /// One Philox round on SIMD lanes (see `philox4x32(lanes:…)` for why the high halves of
+  /// the lanes may hold garbage).
+  @inlinable @inline(__always)
+  static func philoxRound<V: SIMD>(_ x: inout (V, V, V, V), _ key0: UInt32, _ key1: UInt32, _ low: V)
+  where V.Scalar == UInt64 {
+    let a0: V = x.0 & low
+    let a2: V = x.2 & low
+    let p0: V = a0 &* V(repeating: 0xD251_1F53)
+    let p1: V = a2 &* V(repeating: 0xCD9E_8D57)
+    let h0: V = p0 &>> V(repeating: 32)
+    let h1: V = p1 &>> V(repeating: 32)
+    let y0: V = h1 ^ x.1
+    let y2: V = h0 ^ x.3
+    x = (y0 ^ V(repeating: UInt64(key0)), p1, y2 ^ V(repeating: UInt64(key1)), p0)
   }
 
   /// A 64-bit mixing hash for deriving sub-seeds, e.g. one seed per matrix from a run seed.

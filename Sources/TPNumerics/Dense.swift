@@ -16,13 +16,21 @@ public enum Dense {
   ///
   /// - Requires `a.count ≥ rows·cols`, `x.count ≥ cols`, `y.count ≥ rows`; `y` must not
   ///   overlap `a` or `x`. `cols = 0` gives `y = 0`.
-  /// - Each `yᵢ` is summed in the same fixed order (eight interleaved partial sums over
-  ///   `j`, combined pairwise, then the `cols mod 8` leftover terms in order), so blocking
+  /// - Each `yᵢ` is summed in the same fixed order (four interleaved partial sums over
+  ///   `j`, combined pairwise, then the `cols mod 4` leftover terms in order), so blocking
   ///   rows four at a time and splitting rows across threads cannot change any bit.
   public static func matvec(
     _ a: UnsafeBufferPointer<Double>, rows: Int, cols: Int, _ x: UnsafeBufferPointer<Double>,
     into y: UnsafeMutableBufferPointer<Double>,
     threads: Int = ProcessInfo.processInfo.activeProcessorCount
+  ) {
+    matvec(a, rows: rows, cols: cols, x, into: y, threads: threads, vectorized: BuildMode.prefersSIMD)
+  }
+
+  /// `matvec` with an explicit choice of kernel; both give identical bits.
+  static func matvec(
+    _ a: UnsafeBufferPointer<Double>, rows: Int, cols: Int, _ x: UnsafeBufferPointer<Double>,
+    into y: UnsafeMutableBufferPointer<Double>, threads: Int, vectorized: Bool
   ) {
     precondition(rows >= 0 && cols >= 0, "matvec dimensions must be non-negative")
     precondition(a.count >= rows * cols && x.count >= cols && y.count >= rows, "matvec buffer too small")
@@ -35,6 +43,10 @@ public enum Dense {
     let pointers = UncheckedSendable((pa, px, py))
     Parallel.forEachChunk(count: rows, chunkSize: chunkRows, threads: threads) { range in
       let (pa, px, py) = pointers.value
+      guard vectorized else {
+        for i in range { py[i] = dotScalar(pa + i * cols, cols, px) }
+        return
+      }
       var i = range.lowerBound
       while i + 4 <= range.upperBound {
         let s = dot4(pa + i * cols, cols, px)
@@ -64,6 +76,15 @@ public enum Dense {
     into y: UnsafeMutableBufferPointer<Double>,
     threads: Int = ProcessInfo.processInfo.activeProcessorCount
   ) {
+    matvecTransposed(
+      a, rows: rows, cols: cols, x, into: y, threads: threads, vectorized: BuildMode.prefersSIMD)
+  }
+
+  /// `matvecTransposed` with an explicit choice of kernel; both give identical bits.
+  static func matvecTransposed(
+    _ a: UnsafeBufferPointer<Double>, rows: Int, cols: Int, _ x: UnsafeBufferPointer<Double>,
+    into y: UnsafeMutableBufferPointer<Double>, threads: Int, vectorized: Bool
+  ) {
     precondition(rows >= 0 && cols >= 0, "matvec dimensions must be non-negative")
     precondition(a.count >= rows * cols && x.count >= rows && y.count >= cols, "matvec buffer too small")
     guard cols > 0, let py = y.baseAddress else { return }
@@ -74,7 +95,7 @@ public enum Dense {
     let chunkRows = transposedChunkRows(rows: rows, cols: cols)
     let chunks = (rows - 1) / chunkRows + 1
     if chunks == 1 {
-      accumulateRows(pa, cols: cols, px, 0..<rows, into: py)
+      accumulateRows(pa, cols: cols, px, 0..<rows, into: py, vectorized: vectorized)
       return
     }
     let partials = UnsafeMutablePointer<Double>.allocate(capacity: chunks * cols)
@@ -83,7 +104,7 @@ public enum Dense {
     Parallel.forEachChunk(count: rows, chunkSize: chunkRows, threads: threads) { range in
       let (pa, px, partials) = pointers.value
       let chunk = range.lowerBound / chunkRows
-      accumulateRows(pa, cols: cols, px, range, into: partials + chunk * cols)
+      accumulateRows(pa, cols: cols, px, range, into: partials + chunk * cols, vectorized: vectorized)
     }
     // Sum the partials in chunk order, in column blocks (each block reads `chunks` short runs).
     let reduction = UncheckedSendable((partials, py))
@@ -119,16 +140,40 @@ public enum Dense {
 
   // MARK: - Kernels
 
-  /// `Σⱼ a[j]·x[j]` in the fixed order shared by `dot1` and `dot4`.
+  /// `Σⱼ a[j]·x[j]` in the fixed order shared by all kernels: lane `l` of four partial
+  /// sums takes the terms `j ≡ l (mod 4)` of the first `4⌊cols/4⌋`, the lanes are combined
+  /// as `(s₀ + s₂) + (s₁ + s₃)`, and the leftover terms are added in order.
+  ///
+  /// Four lanes (not eight) so that `dot4`'s sixteen partial sums fit in eight SSE
+  /// registers next to the loads: with eight lanes the accumulators spill to the stack.
   @inline(__always)
   static func dot1(_ a: UnsafePointer<Double>, _ cols: Int, _ x: UnsafePointer<Double>) -> Double {
-    var acc = SIMD8<Double>()
+    var acc = SIMD4<Double>()
     var j = 0
-    while j + 8 <= cols {
-      acc += load8(a + j) * load8(x + j)
-      j += 8
+    while j + 4 <= cols {
+      acc += load4(a + j) * load4(x + j)
+      j += 4
     }
     var s = horizontalSum(acc)
+    while j < cols {
+      s += a[j] * x[j]
+      j += 1
+    }
+    return s
+  }
+
+  /// `dot1` written with four scalar accumulators.
+  static func dotScalar(_ a: UnsafePointer<Double>, _ cols: Int, _ x: UnsafePointer<Double>) -> Double {
+    var (s0, s1, s2, s3) = (0.0, 0.0, 0.0, 0.0)
+    var j = 0
+    while j + 4 <= cols {
+      s0 += a[j] * x[j]
+      s1 += a[j + 1] * x[j + 1]
+      s2 += a[j + 2] * x[j + 2]
+      s3 += a[j + 3] * x[j + 3]
+      j += 4
+    }
+    var s = (s0 + s2) + (s1 + s3)
     while j < cols {
       s += a[j] * x[j]
       j += 1
@@ -146,18 +191,18 @@ public enum Dense {
     let a1 = a + cols
     let a2 = a + 2 * cols
     let a3 = a + 3 * cols
-    var c0 = SIMD8<Double>()
-    var c1 = SIMD8<Double>()
-    var c2 = SIMD8<Double>()
-    var c3 = SIMD8<Double>()
+    var c0 = SIMD4<Double>()
+    var c1 = SIMD4<Double>()
+    var c2 = SIMD4<Double>()
+    var c3 = SIMD4<Double>()
     var j = 0
-    while j + 8 <= cols {
-      let xv = load8(x + j)
-      c0 += load8(a0 + j) * xv
-      c1 += load8(a1 + j) * xv
-      c2 += load8(a2 + j) * xv
-      c3 += load8(a3 + j) * xv
-      j += 8
+    while j + 4 <= cols {
+      let xv = load4(x + j)
+      c0 += load4(a0 + j) * xv
+      c1 += load4(a1 + j) * xv
+      c2 += load4(a2 + j) * xv
+      c3 += load4(a3 + j) * xv
+      j += 4
     }
     var s0 = horizontalSum(c0)
     var s1 = horizontalSum(c1)
@@ -176,11 +221,12 @@ public enum Dense {
 
   /// `out = Σ_{i ∈ rows} x[i]·A[i, ·]`, overwriting `out`. Rows are taken four at a time,
   /// `out += (x₀a₀ + x₁a₁) + (x₂a₂ + x₃a₃)`, then singly; the grouping starts at
-  /// `rows.lowerBound`, which is fixed by the chunk structure.
+  /// `rows.lowerBound`, which is fixed by the chunk structure. SIMD lanes and the scalar
+  /// loop evaluate the same expression per column.
   @inline(__always)
   static func accumulateRows(
     _ a: UnsafePointer<Double>, cols: Int, _ x: UnsafePointer<Double>, _ rows: Range<Int>,
-    into out: UnsafeMutablePointer<Double>
+    into out: UnsafeMutablePointer<Double>, vectorized: Bool
   ) {
     out.update(repeating: 0, count: cols)
     var i = rows.lowerBound
@@ -195,7 +241,7 @@ public enum Dense {
       let v2 = SIMD8(repeating: x2)
       let v3 = SIMD8(repeating: x3)
       var j = 0
-      while j + 8 <= cols {
+      while vectorized && j + 8 <= cols {
         let t = (v0 * load8(r0 + j) + v1 * load8(r1 + j)) + (v2 * load8(r2 + j) + v3 * load8(r3 + j))
         store8(load8(out + j) + t, out + j)
         j += 8
@@ -211,7 +257,7 @@ public enum Dense {
       let xi = x[i]
       let v = SIMD8(repeating: xi)
       var j = 0
-      while j + 8 <= cols {
+      while vectorized && j + 8 <= cols {
         store8(load8(out + j) + v * load8(r + j), out + j)
         j += 8
       }
@@ -240,9 +286,14 @@ public enum Dense {
 
   /// `((v₀+v₄) + (v₂+v₆)) + ((v₁+v₅) + (v₃+v₇))`, written out so the order is explicit.
   @inline(__always)
-  static func horizontalSum(_ v: SIMD8<Double>) -> Double {
+  static func load4(_ p: UnsafePointer<Double>) -> SIMD4<Double> {
+    UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Double>.self)
+  }
+
+  /// `(v₀ + v₂) + (v₁ + v₃)`, written out so the order is explicit.
+  @inline(__always)
+  static func horizontalSum(_ v: SIMD4<Double>) -> Double {
     let h = v.lowHalf + v.highHalf
-    let q = h.lowHalf + h.highHalf
-    return q[0] + q[1]
+    return h[0] + h[1]
   }
 }

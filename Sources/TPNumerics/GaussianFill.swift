@@ -22,7 +22,8 @@ public enum GaussianFill {
   ) {
     let n = out.count
     guard n > 0, let base = out.baseAddress else { return }
-    Ziggurat.shared.fill(base, count: n, seed: seed, stream: stream, offset: offset)
+    Ziggurat.shared.fill(
+      base, count: n, seed: seed, stream: stream, offset: offset, vectorized: BuildMode.prefersSIMD)
   }
 
   /// Convenience: `count` standard normal numbers starting at global index `offset`.
@@ -53,7 +54,7 @@ public enum GaussianFill {
 /// 52-bit uniforms. Layer, sign and uniform come from disjoint bits of one word, which
 /// avoids the correlation Doornik found in the original method.
 struct Ziggurat: Sendable {
-  /// `R`, where the tail starts, and `V`, the common layer area (Doornik's constants).
+  /// `R`, where the tail starts, and `V`, the common layer area, for 256 layers.
   static let tailStart = 3.6541528853610088
   static let layerArea = 0.00492867323399
 
@@ -99,7 +100,12 @@ struct Ziggurat: Sendable {
   }
 
   /// The fill loop: two numbers per Philox block, table pointers hoisted out of the loop.
-  func fill(_ out: UnsafeMutablePointer<Double>, count n: Int, seed: UInt64, stream: UInt64, offset: UInt64) {
+  /// `vectorized` selects eight numbers per pass in SIMD lanes; the scalar loop computes
+  /// the same words and the same arithmetic, so the output is the same either way.
+  func fill(
+    _ out: UnsafeMutablePointer<Double>, count n: Int, seed: UInt64, stream: UInt64, offset: UInt64,
+    vectorized: Bool
+  ) {
     x.withUnsafeBufferPointer { xs in
       ratio.withUnsafeBufferPointer { rs in
         let k0 = UInt32(truncatingIfNeeded: seed)
@@ -157,7 +163,9 @@ struct Ziggurat: Sendable {
           return (unsafeBitCast(magnitude | signs, to: SIMD4<Double>.self), u .< bound)
         }
 
-        while k + 8 <= n {
+        // (Near the end of the index space the lanes would not wrap like the indices do;
+        // the scalar loop below takes over there.)
+        while vectorized && k + 8 <= n && g <= UInt64.max - 7 {
           let b: SIMD4<UInt64> = SIMD4(repeating: g >> 1) &+ laneOffsets
           let bHigh: SIMD4<UInt64> = b &>> 32
           let w = CounterRandom.philox4x32(lanes: b, bHigh, stream0, stream1, key: k0, k1)

@@ -1,0 +1,152 @@
+/// The eigen-decomposition `A = V·diag(λ)·Vᵀ` of a real symmetric matrix.
+///
+/// Householder reduction to tridiagonal form (EISPACK `tred2`, as in JAMA) followed by
+/// the implicit QL iteration of `SymmetricTridiagonal`. Both stages are orthogonal
+/// similarities, so the computed pairs are exact for a matrix within `O(n·ε·‖A‖)` of `A`:
+/// eigenvalues carry an absolute error of that size, and the eigenvectors are orthonormal
+/// to working precision. Singular matrices and repeated eigenvalues need no special care
+/// (the QL step deflates at negligible off-diagonal entries); within a repeated eigenvalue
+/// the eigenvectors are some orthonormal basis of the eigenspace. Cost `≈ 9n³` flops.
+public struct SymmetricEigen: Sendable {
+  /// The eigenvalues `λ₀ ≤ λ₁ ≤ … ≤ λₙ₋₁`.
+  public let values: [Double]
+  /// `n × n` orthogonal matrix whose column `i` is a unit eigenvector for `values[i]`.
+  public let vectors: Matrix
+
+  /// Decomposes the square matrix `a`, symmetrized as `(A + Aᵀ)/2` so that rounding
+  /// asymmetry in the input cannot matter. Non-finite entries give NaN results.
+  public init(_ a: Matrix) {
+    precondition(a.rows == a.cols, "eigen-decomposition needs a square matrix")
+    let n = a.rows
+    guard n > 0 else {
+      values = []
+      vectors = Matrix(rows: 0, cols: 0)
+      return
+    }
+    var v = [Double](repeating: 0, count: n * n)
+    for i in 0..<n {
+      for j in 0..<n { v[i * n + j] = 0.5 * (a[i, j] + a[j, i]) }
+    }
+    var d = [Double](repeating: 0, count: n)
+    var e = [Double](repeating: 0, count: n)
+    Self.householderTridiagonalize(&v, n: n, diagonal: &d, subdiagonal: &e)
+    // The QL stage rotates eigenvector rows, i.e. the rows of Vᵀ.
+    var rows = [Double](repeating: 0, count: n * n)
+    for i in 0..<n {
+      for k in 0..<n { rows[i * n + k] = v[k * n + i] }
+    }
+    let offDiagonal = Array(e.dropFirst())
+    values = SymmetricTridiagonal.eigen(diagonal: d, offDiagonal: offDiagonal, rows: &rows, width: n)
+    vectors = Matrix(rows: n, cols: n, elements: rows).transposed
+  }
+
+  /// Householder tridiagonalization `A = V·T·Vᵀ` (`tred2`). On entry `v` holds `A`
+  /// (row-major); on exit it holds the orthogonal `V`, `diagonal` the diagonal of `T` and
+  /// `subdiagonal[i] = T[i, i−1]` (`subdiagonal[0] = 0`).
+  ///
+  /// Step `i` (from the last row up) reflects row `i`'s leading part onto a multiple of
+  /// `e_{i−1}`; each row is scaled by its 1-norm first so squaring cannot under- or overflow,
+  /// and an all-zero row is skipped, which is what keeps singular input harmless.
+  static func householderTridiagonalize(
+    _ v: inout [Double], n: Int, diagonal d: inout [Double], subdiagonal e: inout [Double]
+  ) {
+    for j in 0..<n { d[j] = v[(n - 1) * n + j] }
+    for i in stride(from: n - 1, to: 0, by: -1) {
+      var scale = 0.0
+      var h = 0.0
+      for k in 0..<i { scale += abs(d[k]) }
+      if scale == 0 {
+        e[i] = d[i - 1]
+        for j in 0..<i {
+          d[j] = v[(i - 1) * n + j]
+          v[i * n + j] = 0
+          v[j * n + i] = 0
+        }
+      } else {
+        for k in 0..<i {
+          d[k] /= scale
+          h += d[k] * d[k]
+        }
+        var f = d[i - 1]
+        var g = h.squareRoot()
+        if f > 0 { g = -g }
+        e[i] = scale * g
+        h -= f * g
+        d[i - 1] = f - g
+        for j in 0..<i { e[j] = 0 }
+        for j in 0..<i {
+          f = d[j]
+          v[j * n + i] = f
+          g = e[j] + v[j * n + j] * f
+          if j + 1 <= i - 1 {
+            for k in (j + 1)...(i - 1) {
+              g += v[k * n + j] * d[k]
+              e[k] += v[k * n + j] * f
+            }
+          }
+          e[j] = g
+        }
+        f = 0
+        for j in 0..<i {
+          e[j] /= h
+          f += e[j] * d[j]
+        }
+        let hh = f / (h + h)
+        for j in 0..<i { e[j] -= hh * d[j] }
+        for j in 0..<i {
+          f = d[j]
+          g = e[j]
+          for k in j...(i - 1) { v[k * n + j] -= f * e[k] + g * d[k] }
+          d[j] = v[(i - 1) * n + j]
+          v[i * n + j] = 0
+        }
+      }
+      d[i] = h
+    }
+    // Accumulate the reflections into V.
+    for i in 0..<(n - 1) {
+      v[(n - 1) * n + i] = v[i * n + i]
+      v[i * n + i] = 1
+      let h = d[i + 1]
+      if h != 0 {
+        for k in 0...i { d[k] = v[k * n + i + 1] / h }
+        for j in 0...i {
+          var g = 0.0
+          for k in 0...i { g += v[k * n + i + 1] * v[k * n + j] }
+          for k in 0...i { v[k * n + j] -= g * d[k] }
+        }
+      }
+      for k in 0...i { v[k * n + i + 1] = 0 }
+    }
+    for j in 0..<n {
+      d[j] = v[(n - 1) * n + j]
+      v[(n - 1) * n + j] = 0
+    }
+    v[(n - 1) * n + n - 1] = 1
+    e[0] = 0
+  }
+}
+
+/// The Moore–Penrose pseudo-inverse of a symmetric matrix (meant for PSD covariances):
+/// `A⁺ = Σ_{|λᵢ| > c} λᵢ⁻¹ vᵢ vᵢᵀ` with cutoff `c = relativeCutoff · maxᵢ |λᵢ|`.
+///
+/// Eigenvalues at or below the cutoff are treated as exact zeros — the directions in which
+/// a singular covariance has no spread — so `A⁺` satisfies `A A⁺ A = A`, `A⁺ A A⁺ = A⁺`
+/// and is symmetric, with `A A⁺` the orthogonal projector onto the kept eigenvectors.
+/// The zero matrix gives the zero matrix.
+public func pseudoInverse(_ a: Matrix, relativeCutoff: Double = 1e-10) -> Matrix {
+  let eigen = SymmetricEigen(a)
+  let n = a.rows
+  let largest = eigen.values.reduce(0) { max($0, abs($1)) }
+  let cutoff = relativeCutoff * largest
+  var result = Matrix(rows: n, cols: n)
+  for (i, lambda) in eigen.values.enumerated() where abs(lambda) > cutoff {
+    let column = eigen.vectors.column(i)
+    let inverse = 1 / lambda
+    for r in 0..<n {
+      let scaled = inverse * column[r]
+      for c in 0..<n { result.elements[r * n + c] += scaled * column[c] }
+    }
+  }
+  return result
+}
