@@ -17,9 +17,9 @@ struct InitialSampler: Sendable {
 
   init(group: InitialGroup, seed: UInt64, stream: UInt64) {
     let k = group.vectors.count
-    let f = CovarianceFactor(group.covariance, size: k)
+    let f = PivotedCholesky(Matrix(rows: k, cols: k, elements: group.covariance))
     self.mean = group.mean
-    self.factor = f.factor
+    self.factor = f.factor.elements
     self.rank = f.rank
     self.seed = seed
     self.stream = stream
@@ -48,42 +48,6 @@ struct InitialSampler: Sendable {
           out[i] = v
         }
       }
-    }
-  }
-}
-
-/// A pivoted Cholesky factor of a small covariance matrix: `Σ ≈ F Fᵀ`, `F` of size `k × rank`.
-///
-/// Symmetric pivoting takes the largest remaining diagonal each step and stops once it falls
-/// below `k·ε·max Σ_ii` (a PSD matrix's Schur complement is then zero to rounding), so a
-/// singular `Σ` gives a thin factor instead of dividing by a vanishing pivot. Negative pivots
-/// (a matrix PSD only to rounding) are treated the same way. The checker has already verified
-/// that `Σ` is positive semi-definite.
-struct CovarianceFactor {
-  var factor: [Double]
-  var rank: Int
-
-  init(_ a: [Double], size k: Int) {
-    var m = a
-    let scale = (0..<k).map { abs(a[$0 * k + $0]) }.max() ?? 0
-    let tolerance = Double(max(k, 1)) * Double.ulpOfOne * scale
-    var columns: [[Double]] = []
-    var active = Array(0..<k)
-    while let best = active.max(by: { m[$0 * k + $0] < m[$1 * k + $1] }), m[best * k + best] > tolerance {
-      let pivot = m[best * k + best].squareRoot()
-      var column = [Double](repeating: 0, count: k)
-      column[best] = pivot
-      active.removeAll { $0 == best }
-      for i in active { column[i] = m[i * k + best] / pivot }
-      for i in active {
-        for j in active { m[i * k + j] -= column[i] * column[j] }
-      }
-      columns.append(column)
-    }
-    rank = columns.count
-    factor = [Double](repeating: 0, count: k * rank)
-    for (c, column) in columns.enumerated() {
-      for i in 0..<k { factor[i * rank + c] = column[i] }
     }
   }
 }

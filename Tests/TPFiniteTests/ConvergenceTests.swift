@@ -44,7 +44,7 @@ let convergenceCases: [ConvergenceCase] = [
 /// At widths 256 … 4096 over `Sweep.seeds` seeds: the seed mean is within 4 standard errors of
 /// the exact value at every width, and the spread over seeds shrinks like `n^{-1/2}` (fitted
 /// log–log slope in [−0.7, −0.3]).
-@Test(arguments: convergenceCases)
+@Test(.enabled(if: Build.isOptimized, "statistical sweep: run in release"), arguments: convergenceCases)
 func seedMeansConvergeAtRateOneOverRootN(_ c: ConvergenceCase) throws {
   let program = try coreProgram(c.source)
   let sweep = try FiniteSweep.run(

@@ -29,12 +29,27 @@ func run(
     program, options: FiniteOptions(width: width, seed: seed, threads: threads, matrixStorage: storage))
 }
 
+/// Coordinatewise work only, at a width of several tape chunks (4096 coordinates each), so the
+/// chunked Nonlin, Moment reduction and initial sampling are split across threads.
+let coordinatewiseSource = """
+  width n
+  vector p, q ~ N([0, 0.5], [[1, 0.3], [0.3, 2]])
+  m = mean(p * q)
+  x = tanh(p) * m + sigmoid(q) ** 3
+  s = mean(x * x)
+  out m, s, x
+  """
+
 @Test func resultsAreBitIdenticalForAnyThreadCount() throws {
-  let program = try coreProgram(mixedSource)
-  for storage in [MatrixStorage.automatic, .cached] {
-    let one = try run(program, threads: 1, storage: storage)
+  let matrices = try coreProgram(mixedSource)
+  let coordinatewise = try coreProgram(coordinatewiseSource)
+  for (program, width, storage) in [
+    (matrices, 1000, MatrixStorage.automatic), (matrices, 1000, .cached),
+    (coordinatewise, 20_000, .automatic),
+  ] {
+    let one = try run(program, width: width, threads: 1, storage: storage)
     for threads in [2, 5] {
-      let many = try run(program, threads: threads, storage: storage)
+      let many = try run(program, width: width, threads: threads, storage: storage)
       #expect(
         one.scalars.map(\.bitPattern) == many.scalars.map(\.bitPattern), "scalars, \(storage), \(threads)")
       #expect(one.vectors == many.vectors, "output vectors, \(storage), \(threads) threads")
@@ -45,10 +60,10 @@ func run(
 
 @Test func regeneratedAndCachedMatricesAgree() throws {
   let program = try coreProgram(mixedSource)
-  // At n = 3000 the two transposed products group their sums differently (at n = 1000 they
-  // happen to coincide and agree bit for bit).
-  let regenerated = try run(program, width: 3000, threads: 2, storage: .regenerated)
-  let cached = try run(program, width: 3000, threads: 2, storage: .cached)
+  // At n = 600 the two transposed products group their sums differently (chunks of 19 and 20
+  // rows; at n = 1000 they happen to coincide and agree bit for bit).
+  let regenerated = try run(program, width: 600, threads: 2, storage: .regenerated)
+  let cached = try run(program, width: 600, threads: 2, storage: .cached)
   #expect(regenerated.matrixStorage == [.regenerated, .regenerated])
   #expect(cached.matrixStorage == [.cached, .cached])
   for name in ["m", "s"] {

@@ -7,6 +7,16 @@ func coreProgram(_ source: String, fileName: String = "test.tp") throws -> Progr
   try TensorProgram(source: source, fileName: fileName).core
 }
 
+/// Whether the tests were compiled with optimization. The statistical sweeps draw billions of
+/// normal numbers, hours in a debug build; run them with `-c release -Xswiftc -enable-testing`.
+enum Build {
+  #if DEBUG
+    static let isOptimized = false
+  #else
+    static let isOptimized = true
+  #endif
+}
+
 /// The widths and seeds of the statistical tests.
 enum Sweep {
   static let widths = [256, 512, 1024, 2048, 4096]
