@@ -74,7 +74,10 @@ extension CommandError {
   static func from(_ failure: RunFailure, path: String) -> CommandError {
     switch failure {
     case .program(let m): return CommandError("\(path): error: \(m)", code: .program)
-    case .numerical(let m): return CommandError(m.contains(": error: ") ? m : "\(path): error: \(m)", code: .numerical)
+    case .numerical(let m):
+      if m.contains(": error: ") { return CommandError(m, code: .numerical) }
+      let bare = m.hasPrefix("error: ") ? String(m.dropFirst(7)) : m
+      return CommandError("\(path): error: \(bare)", code: .numerical)
     case .unsupported(let m): return CommandError("\(path): \(m)", code: .usage)
     }
   }

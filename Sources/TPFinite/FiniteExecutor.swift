@@ -198,24 +198,9 @@ private final class Execution {
     _ tape: Tape, output: UnsafeMutablePointer<Double>?,
     _ body: @escaping @Sendable (Int, Range<Int>, UnsafePointer<Double>) -> Void
   ) {
-    let inputs = UnsafeShared((tape.inputs.map { vector($0) }, output))
-    let chunkSize = FiniteExecutor.chunkSize
-    Parallel.forEachChunk(count: n, chunkSize: chunkSize, threads: threads) { range in
-      let (inputs, output) = inputs.value
-      let count = range.count
-      // Registers, plus one spare standing in for the output slot when there is none.
-      let registers = UnsafeMutablePointer<Double>.allocate(capacity: (tape.registerCount + 1) * count)
-      defer { registers.deallocate() }
-      var slots = inputs.map { $0 + range.lowerBound }
-      for r in 0...tape.registerCount { slots.append(registers + r * count) }
-      if let output { slots[tape.outputSlot] = output + range.lowerBound }
-      slots.withUnsafeBufferPointer { s in
-        guard let base = s.baseAddress else { return }
-        tape.evaluate(count: count, slots: base)
-        guard case .slot(let result) = tape.result else { return }
-        body(range.lowerBound / chunkSize, range, s[result])
-      }
-    }
+    tape.forEachChunk(
+      count: n, inputs: tape.inputs.map { UnsafePointer(vector($0)) }, output: output,
+      chunkSize: FiniteExecutor.chunkSize, threads: threads, body)
   }
 
   // MARK: Outputs

@@ -1,3 +1,4 @@
+import TPCore
 import TPNumerics
 
 /// One `n × n` random matrix of a run, `W_ij = (σ/√n)·z_ij`, addressed through a counter-based

@@ -17,7 +17,9 @@ extension InterpreterRun {
           let (law, se, method) = try vectorLaw(vectorNode[v.raw])
           outputs.append(OutputResult(name: o.name, value: .vector(law), standardError: se, method: method, isShow: o.isShow))
         } catch {
-          throw NumericalError("the law of '\(o.name)' \(error.message)")
+          let message = "the law of '\(o.name)' \(error.message)"
+          if let k = program.vectorDefinitions[v.raw] { throw program.numericalError(message, at: k) }
+          throw NumericalError(message)
         }
       }
     }

@@ -1,4 +1,4 @@
-import TPCore
+import Foundation
 
 /// A coordinatewise expression compiled to straight-line operations over chunk-long arrays.
 ///
@@ -13,45 +13,45 @@ import TPCore
 /// to write its result into a destination vector. Repeated sub-expressions (common in symbolic
 /// derivatives such as `1 - tanh(h) * tanh(h)`) are computed once; a register is reused as soon
 /// as its last reader has run.
-struct Tape: Sendable {
-  enum Operand: Sendable, Hashable {
+public struct Tape: Sendable {
+  public enum Operand: Sendable, Hashable {
     case slot(Int)
     case constant(Double)
   }
 
-  enum Unary: Sendable, Hashable {
+  public enum Unary: Sendable, Hashable {
     case negate
     case function(Function)
   }
 
-  enum Binary: Sendable, Hashable {
+  public enum Binary: Sendable, Hashable {
     case add, subtract, multiply, divide, power
   }
 
-  enum Op: Sendable, Hashable {
+  public enum Op: Sendable, Hashable {
     case unary(Unary, dest: Int, Operand)
     case binary(Binary, dest: Int, Operand, Operand)
   }
 
   /// The vectors read, bound to slots `0 ..< inputs.count`.
-  let inputs: [VectorID]
+  public let inputs: [VectorID]
   /// Number of scratch registers, each one chunk long.
-  let registerCount: Int
-  let ops: [Op]
+  public let registerCount: Int
+  public let ops: [Op]
   /// Where the value ends up: an input slot, a register, ``outputSlot``, or a constant.
-  let result: Operand
+  public let result: Operand
 
   /// The slot of the destination vector (meaningful when compiled with `writesOutput`).
-  var outputSlot: Int { inputs.count + registerCount }
+  public var outputSlot: Int { inputs.count + registerCount }
 
   /// Slots a chunk evaluation needs pointers for.
-  var slotCount: Int { inputs.count + registerCount + 1 }
+  public var slotCount: Int { inputs.count + registerCount + 1 }
 
   /// Compiles `expression`, replacing every scalar leaf by its value in `scalars`.
   ///
   /// With `writesOutput`, the last operation writes into ``outputSlot`` (when the expression is
   /// a bare leaf, ``result`` is that leaf and the caller copies or fills it).
-  init(_ expression: CoordExpr, scalars: [Double], writesOutput: Bool) {
+  public init(_ expression: CoordExpr, scalars: [Double], writesOutput: Bool) {
     let bound = expression.substituting { leaf in
       if case .scalar(let s) = leaf { return .constant(scalars[s.raw]) }
       return nil
@@ -79,7 +79,7 @@ struct Tape: Sendable {
 
   /// Runs every operation on one chunk of `count` coordinates. `slots[i]` points at the chunk's
   /// first coordinate of slot `i` (inputs at their offset, registers, and the output).
-  func evaluate(count: Int, slots: UnsafePointer<UnsafeMutablePointer<Double>>) {
+  public func evaluate(count: Int, slots: UnsafePointer<UnsafeMutablePointer<Double>>) {
     for op in ops {
       switch op {
       case .unary(let u, let d, let a): TapeKernels.unary(u, a, into: slots[d], count: count, slots: slots)
@@ -195,5 +195,64 @@ private struct TapeCompiler {
     let d = destination(root: root)
     ops.append(.binary(b, dest: d, x, y))
     return .slot(d)
+  }
+}
+
+extension Tape {
+  /// Evaluates the tape over `count` points in fixed chunks of `chunkSize`, chunks spread over
+  /// up to `threads` threads with `DispatchQueue.concurrentPerform`. Chunk boundaries depend only
+  /// on `count` and `chunkSize`, so results never depend on the thread count.
+  ///
+  /// `inputs[i]` holds the values of ``inputs``[i] at every point; `output`, when given, receives
+  /// the result. `body(chunk, range, values)` sees the chunk's index, its points and a pointer to
+  /// its values (the output, a register or an input); it may run concurrently for different chunks.
+  public func forEachChunk(
+    count: Int, inputs: [UnsafePointer<Double>], output: UnsafeMutablePointer<Double>?, chunkSize: Int,
+    threads: Int, _ body: @escaping @Sendable (Int, Range<Int>, UnsafePointer<Double>) -> Void
+  ) {
+    guard count > 0 else { return }
+    let chunks = (count - 1) / chunkSize + 1
+    let shared = UnsafeShared((inputs, output, self))
+    let work: @Sendable (Int) -> Void = { chunk in
+      let (inputs, output, tape) = shared.value
+      let range = (chunk * chunkSize)..<min(count, (chunk + 1) * chunkSize)
+      let n = range.count
+      // Registers, plus one spare standing in for the output slot when there is none.
+      let registers = UnsafeMutablePointer<Double>.allocate(capacity: (tape.registerCount + 1) * n)
+      defer { registers.deallocate() }
+      var slots = inputs.map { UnsafeMutablePointer(mutating: $0) + range.lowerBound }
+      for r in 0...tape.registerCount { slots.append(registers + r * n) }
+      if let output { slots[tape.outputSlot] = output + range.lowerBound }
+      slots.withUnsafeBufferPointer { s in
+        guard let base = s.baseAddress else { return }
+        tape.evaluate(count: n, slots: base)
+        switch tape.result {
+        case .slot(let result): body(chunk, range, s[result])
+        case .constant(let c):
+          let tmp = registers
+          tmp.update(repeating: c, count: n)
+          body(chunk, range, tmp)
+        }
+      }
+    }
+    if threads <= 1 || chunks == 1 {
+      for c in 0..<chunks { work(c) }
+    } else {
+      // Hand out chunks from a shared counter so at most `threads` workers run at once.
+      let next = UnsafeShared(UnsafeMutablePointer<Int>.allocate(capacity: 1))
+      next.value.initialize(to: 0)
+      let lock = NSLock()
+      DispatchQueue.concurrentPerform(iterations: min(threads, chunks)) { _ in
+        while true {
+          lock.lock()
+          let c = next.value.pointee
+          next.value.pointee += 1
+          lock.unlock()
+          if c >= chunks { return }
+          work(c)
+        }
+      }
+      next.value.deallocate()
+    }
   }
 }

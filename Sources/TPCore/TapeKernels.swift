@@ -1,12 +1,11 @@
 import Foundation
-import TPCore
 
 /// The loops a tape runs: one tight loop per operation and operand kind.
 ///
 /// The operand kinds (array or immediate) and the function are switched on once per chunk,
 /// outside the loop; inside, each loop body is a fixed formula that the compiler inlines (the
 /// `@inline(__always)` helpers take closure literals, so nothing is called per coordinate).
-enum TapeKernels {
+public enum TapeKernels {
   typealias Slots = UnsafePointer<UnsafeMutablePointer<Double>>
 
   // MARK: Scalar semantics (used for folding constant operands)
@@ -106,7 +105,7 @@ enum TapeKernels {
 
   /// `Σ p[k]` over `k < n` in a fixed order: four interleaved partial sums, combined pairwise,
   /// then the leftover terms. The order depends only on `n`, so a chunk's sum is reproducible.
-  static func sum(_ p: UnsafePointer<Double>, count n: Int) -> Double {
+  public static func sum(_ p: UnsafePointer<Double>, count n: Int) -> Double {
     var s0 = 0.0
     var s1 = 0.0
     var s2 = 0.0
@@ -129,7 +128,7 @@ enum TapeKernels {
 
   /// True when every `p[k]` is finite: `Σ 0·p[k]` is 0 exactly then, and NaN as soon as one
   /// entry is NaN or ±Inf (`0·∞` is NaN). Branch-free, so it vectorizes.
-  static func allFinite(_ p: UnsafePointer<Double>, count n: Int) -> Bool {
+  public static func allFinite(_ p: UnsafePointer<Double>, count n: Int) -> Bool {
     var s = 0.0
     for k in 0..<n { s += 0 * p[k] }
     return s == 0

@@ -3,7 +3,7 @@
 /// `@unchecked`: the executor guarantees that concurrent chunk bodies only write to memory
 /// owned by their own chunk (a range of coordinates, a chunk-indexed partial), and that every
 /// buffer outlives the parallel loop that uses it.
-struct UnsafeShared<Value>: @unchecked Sendable {
-  let value: Value
-  init(_ value: Value) { self.value = value }
+public struct UnsafeShared<Value>: @unchecked Sendable {
+  public let value: Value
+  public init(_ value: Value) { self.value = value }
 }
