@@ -92,8 +92,7 @@ final class ExpectationEngine {
   }
 
   func quadrature(_ e: CoordExpr, _ support: [Int]) -> Double {
-    let set = quadraturePoints(support)
-    return set.average(set.evaluate(e) { set.values($0, self.graph) }).mean
+    quadraturePoints(support).expectation(e, graph).mean
   }
 
   /// A tensor Gauss–Hermite grid over the bases in `support`, via a pivoted Cholesky factor
@@ -114,7 +113,7 @@ final class ExpectationEngine {
       }
       columns[b] = col
     }
-    let set = PointSet(count: count, weights: grid.weights) { b in
+    let set = PointSet(count: count, weights: grid.weights, threads: options.threads) { b in
       columns[b] ?? [Double](repeating: 0, count: count)
     }
     quadratureSets[support] = set
@@ -124,8 +123,7 @@ final class ExpectationEngine {
   // MARK: Monte Carlo
 
   func monteCarloEstimate(_ e: CoordExpr) -> Estimate {
-    let set = monteCarloPoints()
-    let (m, se) = set.average(set.evaluate(e) { set.values($0, self.graph) })
+    let (m, se) = monteCarloPoints().expectation(e, graph)
     return Estimate(value: m, standardError: se, method: .mc)
   }
 
@@ -138,7 +136,7 @@ final class ExpectationEngine {
     let count = options.samples
     let seed = options.seed
     var innovations: [Int: [Double]] = [:]
-    let set = PointSet(count: count, weights: nil) { [unowned self] b in
+    let set = PointSet(count: count, weights: nil, threads: options.threads) { [unowned self] b in
       let (g, i) = self.bases.location[b]
       let group = self.bases.groups[g]
       let row = group.cholesky.loadings[i]

@@ -49,7 +49,7 @@ extension InterpreterRun {
       } else {
         set = engine.monteCarloPoints()
       }
-      quantiles = weightedQuantiles(set.values(k, engine.graph), weights: set.weights, at: reportedQuantiles)
+      quantiles = weightedQuantiles(set.array(k, engine.graph), weights: set.weights, at: reportedQuantiles)
     }
     return (VectorLaw(mean: mean, variance: variance, quantiles: quantiles), m1.standardError, method)
   }

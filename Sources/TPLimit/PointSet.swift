@@ -2,119 +2,108 @@ import Foundation
 import TPCore
 
 /// A set of points in base-Gaussian space with weights, on which graph nodes are evaluated as
-/// whole arrays (one `[Double]` per node): Monte Carlo particles or a quadrature grid.
+/// whole arrays — one contiguous buffer per node across all points (struct-of-arrays): Monte
+/// Carlo particles or a quadrature grid.
+///
+/// Node expressions are compiled to ``Tape``s and run over fixed chunks in parallel; sums are
+/// taken per chunk and added in chunk order, so results do not depend on the thread count.
 final class PointSet {
   let count: Int
   /// Quadrature weights; nil means equal weights `1/count` (Monte Carlo).
   let weights: [Double]?
   /// Supplies the values of a base Gaussian at every point.
   let baseValues: (Int) -> [Double]
-  var cache: [Int: [Double]] = [:]
+  let threads: Int
+  static let chunkSize = 4096
+  private var cache: [Int: UnsafeMutablePointer<Double>] = [:]
 
-  init(count: Int, weights: [Double]?, baseValues: @escaping (Int) -> [Double]) {
+  init(count: Int, weights: [Double]?, threads: Int, baseValues: @escaping (Int) -> [Double]) {
     self.count = count
     self.weights = weights
+    self.threads = threads
     self.baseValues = baseValues
   }
 
+  deinit { for p in cache.values { p.deallocate() } }
+
   /// The values of node `k` at every point, computing and caching ancestors as needed.
-  func values(_ k: Int, _ graph: ZGraph) -> [Double] {
-    if let v = cache[k] { return v }
-    // Evaluate missing ancestors in index order (a topological order) to avoid deep recursion.
+  func values(_ k: Int, _ graph: ZGraph) -> UnsafePointer<Double> {
+    if let v = cache[k] { return UnsafePointer(v) }
+    // Evaluate missing ancestors in index order (a topological order): no deep recursion.
     for a in graph.ancestors(of: ZGraph.node(k)) where cache[a] == nil {
       cache[a] = compute(a, graph)
     }
-    return cache[k]!  // safe: just computed
+    return UnsafePointer(cache[k]!)  // safe: just computed
   }
 
-  private func compute(_ k: Int, _ graph: ZGraph) -> [Double] {
+  /// A copy of node `k`'s values (for quantiles).
+  func array(_ k: Int, _ graph: ZGraph) -> [Double] {
+    Array(UnsafeBufferPointer(start: values(k, graph), count: count))
+  }
+
+  private func compute(_ k: Int, _ graph: ZGraph) -> UnsafeMutablePointer<Double> {
+    let out = UnsafeMutablePointer<Double>.allocate(capacity: count)
     switch graph.nodes[k].kind {
-    case .base(let b): return baseValues(b)
+    case .base(let b):
+      let v = baseValues(b)
+      v.withUnsafeBufferPointer { out.initialize(from: $0.baseAddress!, count: count) }  // safe: count elements
     case .affine(let c, let terms):
-      var out = [Double](repeating: c, count: count)
+      out.initialize(repeating: c, count: count)
       for t in terms {
         let x = cache[t.node]!  // safe: ancestors are computed first
         let s = t.coefficient
-        out.withUnsafeMutableBufferPointer { o in
-          x.withUnsafeBufferPointer { xb in for p in 0..<count { o[p] += s * xb[p] } }
+        for p in 0..<count { out[p] += s * x[p] }
+      }
+    case .nonlin(let e):
+      out.initialize(repeating: 0, count: count)
+      let tape = Tape(e, scalars: [], writesOutput: true)
+      let inputs = tape.inputs.map { UnsafePointer(cache[$0.raw]!) }  // safe: ancestors are computed first
+      let shared = UnsafeShared(out)
+      tape.forEachChunk(count: count, inputs: inputs, output: out, chunkSize: Self.chunkSize, threads: threads) {
+        _, range, values in
+        let o = shared.value + range.lowerBound
+        if UnsafePointer(o) != values { o.update(from: values, count: range.count) }
+      }
+    }
+    return out
+  }
+
+  /// `E[e] ≈ Σ_p w_p e(z_p)` and, for equal weights, the standard error `sd(e)/√count`.
+  func expectation(_ e: CoordExpr, _ graph: ZGraph) -> (mean: Double, standardError: Double) {
+    for leaf in e.vectors { _ = values(leaf.raw, graph) }
+    let tape = Tape(e, scalars: [], writesOutput: false)
+    if case .constant(let c) = tape.result { return (c, 0) }
+    let inputs = tape.inputs.map { UnsafePointer(cache[$0.raw]!) }  // safe: computed above
+    let chunks = (count - 1) / Self.chunkSize + 1
+    let sums = UnsafeMutablePointer<Double>.allocate(capacity: 2 * chunks)
+    defer { sums.deallocate() }
+    sums.initialize(repeating: 0, count: 2 * chunks)
+    let shared = UnsafeShared((sums, weights))
+    tape.forEachChunk(count: count, inputs: inputs, output: nil, chunkSize: Self.chunkSize, threads: threads) {
+      chunk, range, values in
+      let (sums, weights) = shared.value
+      var s = 0.0
+      var ss = 0.0
+      if let w = weights {
+        for (i, p) in range.enumerated() { s += w[p] * values[i] }
+      } else {
+        for i in 0..<range.count {
+          s += values[i]
+          ss += values[i] * values[i]
         }
       }
-      return out
-    case .nonlin(let e):
-      return evaluate(e) { self.cache[$0]! }  // safe: ancestors are computed first
-    }
-  }
-
-  /// Evaluates a node expression at every point, array at a time.
-  func evaluate(_ e: CoordExpr, leaf: (Int) -> [Double]) -> [Double] {
-    ArrayEvaluator(count: count).evaluate(e, leaf: leaf)
-  }
-
-  /// `Σ_p w_p f_p` and, for equal weights, the standard error `sd(f)/√count`.
-  func average(_ f: [Double]) -> (mean: Double, standardError: Double) {
-    if let w = weights {
-      var s = 0.0
-      for p in 0..<count { s += w[p] * f[p] }
-      return (s, 0)
+      sums[2 * chunk] = s
+      sums[2 * chunk + 1] = ss
     }
     var s = 0.0
-    for x in f { s += x }
-    let m = s / Double(count)
     var ss = 0.0
-    for x in f { ss += (x - m) * (x - m) }
-    let se = count > 1 ? (ss / Double(count - 1) / Double(count)).squareRoot() : 0
-    return (m, se)
-  }
-}
-
-/// Evaluates a ``CoordExpr`` over arrays: each operation is one loop over all points.
-struct ArrayEvaluator {
-  let count: Int
-
-  func evaluate(_ e: CoordExpr, leaf: (Int) -> [Double]) -> [Double] {
-    switch e {
-    case .constant(let c): return [Double](repeating: c, count: count)
-    case .vector(let v): return leaf(v.raw)
-    case .scalar, .argument: return [Double](repeating: .nan, count: count)
-    case .negate(let a): return evaluate(a, leaf: leaf).map { -$0 }
-    case .apply(let f, let a):
-      var x = evaluate(a, leaf: leaf)
-      for p in 0..<count { x[p] = f(x[p]) }
-      return x
-    case .add(let a, let b): return binary(a, b, leaf, +)
-    case .subtract(let a, let b): return binary(a, b, leaf, -)
-    case .multiply(let a, let b): return binary(a, b, leaf, *)
-    case .divide(let a, let b): return binary(a, b, leaf, /)
-    case .power(let a, let b):
-      if let k = b.constantValue {
-        var x = evaluate(a, leaf: leaf)
-        if k == 2 {
-          for p in 0..<count { x[p] *= x[p] }
-        } else {
-          for p in 0..<count { x[p] = Foundation.pow(x[p], k) }
-        }
-        return x
-      }
-      return binary(a, b, leaf, Foundation.pow)
+    for c in 0..<chunks {
+      s += sums[2 * c]
+      ss += sums[2 * c + 1]
     }
-  }
-
-  private func binary(_ a: CoordExpr, _ b: CoordExpr, _ leaf: (Int) -> [Double], _ op: (Double, Double) -> Double)
-    -> [Double]
-  {
-    if let c = b.constantValue {
-      var x = evaluate(a, leaf: leaf)
-      for p in 0..<count { x[p] = op(x[p], c) }
-      return x
-    }
-    if let c = a.constantValue {
-      var y = evaluate(b, leaf: leaf)
-      for p in 0..<count { y[p] = op(c, y[p]) }
-      return y
-    }
-    var x = evaluate(a, leaf: leaf)
-    let y = evaluate(b, leaf: leaf)
-    for p in 0..<count { x[p] = op(x[p], y[p]) }
-    return x
+    if weights != nil { return (s, 0) }
+    let m = s / Double(count)
+    let variance = max(0, ss / Double(count) - m * m) * Double(count) / Double(max(1, count - 1))
+    return (m, (variance / Double(count)).squareRoot())
   }
 }
