@@ -72,6 +72,7 @@ final class ExpectationEngine {
 
   func exact(_ e: CoordExpr) -> Double? {
     let cov = { (a: Int, b: Int) in self.bases.covariance(a, b) }
+    if let v = structuralExpectation(e) { return v }
     if let v = ClosedForms.expectation(e, graph, &affineCache, cov: cov) { return v }
     if let p = graph.polynomial(of: e, &affineCache) {
       var isserlis = IsserlisEvaluator(covariance: cov)
