@@ -2,7 +2,7 @@ import Foundation
 import TPNumerics
 import TensorPrograms
 
-// tp-bench [matvec | fill | all]
+// tp-bench [matvec | fill | finite | all]
 //
 // Every comparison is measured in the same run, so ratios are meaningful even on a
 // shared, noisy machine. Build with `-c release` for numbers worth reading.
@@ -172,10 +172,11 @@ struct UncheckedBox<Value>: @unchecked Sendable {
 
 let arguments = CommandLine.arguments.dropFirst()
 let selected = Set(arguments.isEmpty ? ["all"] : arguments)
-let known: Set = ["all", "matvec", "fill"]
+let known: Set = ["all", "matvec", "fill", "finite"]
 if let unknown = selected.subtracting(known).first {
-  print("tp-bench: unknown benchmark '\(unknown)' (known: matvec, fill, all)")
+  print("tp-bench: unknown benchmark '\(unknown)' (known: matvec, fill, finite, all)")
   exit(2)
 }
 if selected.contains("all") || selected.contains("fill") { benchFill() }
 if selected.contains("all") || selected.contains("matvec") { benchMatvec() }
+if selected.contains("all") || selected.contains("finite") { benchFinite() }
