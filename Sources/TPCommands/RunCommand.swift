@@ -18,9 +18,10 @@ struct RunCommand: Command {
       --set NAME=VALUE   Override a 'param' (repeatable).
       --explain          Also print each vector's law and ZDot coefficients (as 'tp explain').
       --width N          Execute at finite width N instead of the limit.
+      --plot OUT.svg     Write the density of every vector output (limit only).
     """
   static let options = OptionSpec(
-    valued: ["method", "samples", "degree", "seed", "set", "width"], flags: ["json", "explain"])
+    valued: ["method", "samples", "degree", "seed", "set", "width", "plot"], flags: ["json", "explain"])
 
   static func run(_ args: ParsedArguments, _ io: any OutputSink) throws -> ExitCode {
     let path = try args.file(command: name)
@@ -40,6 +41,19 @@ struct RunCommand: Command {
       throw CommandError.from(error, path: path)
     }
     for note in report.notes { io.err("note: \(note)\n") }
+    if let plot = args.value("plot") {
+      let series = report.densities.keys.sorted().map { name in
+        SVGPlot.Series(label: name, points: report.densities[name]!.map { ($0[0], $0.count > 1 ? $0[1] : 0) })  // safe: key from the dictionary
+      }
+      do {
+        try SVGPlot.plot(
+          title: "coordinate laws in the limit: \(path)", xLabel: "value", yLabel: "density", series: series,
+          logX: false, logY: false
+        ).write(toFile: plot, atomically: true, encoding: .utf8)
+      } catch {
+        throw CommandError("cannot write '\(plot)': \(error.localizedDescription)", code: .usage)
+      }
+    }
     if args.flag("json") {
       io.out(try JSONReport.string(JSONReport.FullRunDocument(report, seed: seed)))
     } else {

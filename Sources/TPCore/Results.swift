@@ -170,6 +170,8 @@ public struct RunReport: Sendable {
   public var posterior: [PosteriorValue]
   /// Remarks for stderr (methods used, dropped terms, …).
   public var notes: [String]
+  /// For vector outputs: the density of the coordinate law as `(x, p(x))` points, by name.
+  public var densities: [String: [[Double]]] = [:]
 
   public init(
     program: String, regime: RegimeSummary? = nil, width: Int? = nil, outputs: [OutputResult] = [],

@@ -6,6 +6,7 @@ extension InterpreterRun {
   /// Collects outputs: scalar values, and for vectors the law of `Z` (mean, variance, quantiles).
   func result() throws(NumericalError) -> LimitResult {
     var outputs: [OutputResult] = []
+    var densities: [String: [[Double]]] = [:]
     for o in program.outputs {
       switch o.value {
       case .scalar(let s):
@@ -16,6 +17,7 @@ extension InterpreterRun {
         do throws(MethodUnavailable) {
           let (law, se, method) = try vectorLaw(vectorNode[v.raw])
           outputs.append(OutputResult(name: o.name, value: .vector(law), standardError: se, method: method, isShow: o.isShow))
+          densities[o.name] = density(vectorNode[v.raw], law)
         } catch {
           let message = "the law of '\(o.name)' \(error.message)"
           if let k = program.vectorDefinitions[v.raw] { throw program.numericalError(message, at: k) }
@@ -25,7 +27,9 @@ extension InterpreterRun {
     }
     var all: [ScalarEstimate] = []
     for s in scalars { all.append(s ?? ScalarEstimate(value: .nan, standardError: 0, method: .exact)) }
-    return LimitResult(outputs: outputs, scalars: all, derivations: explainAll(), methodCounts: engine.counts)
+    var result = LimitResult(outputs: outputs, scalars: all, derivations: explainAll(), methodCounts: engine.counts)
+    result.densities = densities
+    return result
   }
 
   /// Mean, variance and quantiles of `Z^{node}`: Gaussian quantiles when it is affine, weighted
@@ -52,6 +56,37 @@ extension InterpreterRun {
       quantiles = weightedQuantiles(set.array(k, engine.graph), weights: set.weights, at: reportedQuantiles)
     }
     return (VectorLaw(mean: mean, variance: variance, quantiles: quantiles), m1.standardError, method)
+  }
+
+  /// The density of `Z^{node}` on 80 points between its 0.1% and 99.9% quantiles: exact for an
+  /// affine (Gaussian) node, a weighted histogram of the grid or particles otherwise.
+  func density(_ k: Int, _ law: VectorLaw) -> [[Double]] {
+    let sd = law.variance.squareRoot()
+    if engine.affine(k) != nil {
+      guard sd > 0 else { return [[law.mean, 1]] }
+      return (0...80).map { i in
+        let x = law.mean + sd * (-3.3 + 6.6 * Double(i) / 80)
+        let z = (x - law.mean) / sd
+        return [x, exp(-0.5 * z * z) / (sd * (2 * Double.pi).squareRoot())]
+      }
+    }
+    let support = engine.graph.support(of: ZGraph.node(k))
+    let set =
+      engine.effectiveRank(support) <= options.quadratureMaximumDimension
+      ? engine.quadraturePoints(support) : engine.monteCarloPoints()
+    let values = set.array(k, engine.graph)
+    let qs = weightedQuantiles(values, weights: set.weights, at: [0.001, 0.999])
+    let (lo, hi) = (qs[0], qs[1])
+    guard hi > lo else { return [[lo, 1]] }
+    let bins = 60
+    var mass = [Double](repeating: 0, count: bins)
+    let total = set.weights.map { $0.reduce(0, +) } ?? Double(values.count)
+    for (p, x) in values.enumerated() where x >= lo && x <= hi {
+      let b = min(bins - 1, Int((x - lo) / (hi - lo) * Double(bins)))
+      mass[b] += set.weights?[p] ?? 1
+    }
+    let width = (hi - lo) / Double(bins)
+    return (0..<bins).map { [lo + (Double($0) + 0.5) * width, mass[$0] / total / width] }
   }
 
   /// How each vector's `Z` is built, for `tp explain`.

@@ -96,6 +96,9 @@ public struct LimitResult: Sendable {
   public var derivations: [VectorDerivation]
   /// How many expectations each method computed.
   public var methodCounts: [Method: Int]
+  /// For vector outputs: the density of `Z` as `(x, p(x))` points (a Gaussian curve when `Z` is
+  /// affine in the base Gaussians, else a weighted histogram of the grid or particles).
+  public var densities: [String: [[Double]]] = [:]
 
   /// The output named `name`.
   public func output(_ name: String) -> OutputResult? { outputs.first { $0.name == name } }

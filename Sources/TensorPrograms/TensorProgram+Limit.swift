@@ -32,7 +32,9 @@ extension TensorProgram {
     guard let net = network, core.instructions.isEmpty else {
       do {
         let r = try limit(options)
-        return RunReport(program: name, outputs: r.outputs, notes: methodNote(r))
+        var report = RunReport(program: name, outputs: r.outputs, notes: methodNote(r))
+        report.densities = r.densities
+        return report
       } catch {
         throw .numerical(error.description)
       }
