@@ -1,0 +1,65 @@
+import Foundation
+import Testing
+
+@testable import TPCommands
+@testable import TensorPrograms
+
+let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+  .deletingLastPathComponent()
+
+func example(_ name: String) -> String { repositoryRoot.appendingPathComponent("examples/\(name)").path }
+
+/// THEORY §3: `h = W (Wᵀ y)` gets the ZDot term σ² Z^y; `tp explain` shows it.
+@Test func explainShowsTheZDotTermOfWWTranspose() {
+  let r = tp(["explain", example("transpose_ww.tp")])
+  #expect(r.code == .success)
+  #expect(r.stdout.contains("Z^{h} = Ẑ^{W g} + 2·Z^{y}"), "\(r.stdout)")
+  #expect(r.stdout.contains("E[∂Z^{g}/∂Ẑ^{Wᵀ y}]"))
+}
+
+@Test func runJSONHasMethodAndStandardErrorPerOutput() throws {
+  let r = tp(["run", example("nngp_relu.tp"), "--json"])
+  #expect(r.code == .success)
+  let object = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+  let outputs = try #require(object["outputs"] as? [[String: Any]])
+  #expect(outputs.count == 2)
+  for o in outputs {
+    #expect(o["method"] as? String == "exact")
+    #expect(o["stderr"] as? Double == 0)
+  }
+}
+
+@Test func networkRunReportsRegimeAndTrajectory() throws {
+  let r = tp(["run", example("mup1_tanh.tp"), "--json"])
+  #expect(r.code == .success)
+  let object = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+  let regime = try #require(object["regime"] as? [String: Any])
+  #expect(regime["class"] as? String == "feature-learning")
+  let trajectory = try #require(object["trajectory"] as? [[String: Any]])
+  #expect(trajectory.count == 12)  // 3 points × steps 0…3
+  // μP: the output at initialization is exactly 0 in the limit.
+  for t in trajectory where t["step"] as? Int == 0 { #expect(t["value"] as? Double == 0) }
+}
+
+@Test func unstableParametrizationExitsThree() {
+  let r = tp(["run", example("sp_unstable.tp")])
+  #expect(r.code == .numerical)
+  #expect(r.stderr.contains("grows like n^"), "\(r.stderr)")
+}
+
+/// Monte Carlo particles come from fixed chunks with counter-based streams.
+@Test func monteCarloIsIndependentOfTheThreadCount() throws {
+  let program = try TensorProgram(
+    source: """
+      width n
+      matrix W ~ N(0, 1/n)
+      vector x ~ N(0, 1)
+      g = W.T @ tanh(x)
+      h = W @ relu(g)
+      m = mean(tanh(h) * sin(g) * x)
+      out m
+      """)
+  let one = try program.limit(LimitOptions(method: .mc, samples: 20_000, threads: 1))
+  let two = try program.limit(LimitOptions(method: .mc, samples: 20_000, threads: 2))
+  #expect(one.output("m")?.scalarValue == two.output("m")?.scalarValue)
+}
