@@ -341,37 +341,43 @@ struct CheckerState {
     let value = try eval(e)
     switch value {
     case .scalar(let expr):
-      let id: ScalarID
-      if case .scalar(let s) = expr, s.raw >= scalarMark, program.scalars[s.raw].isTemporary {
-        id = s
-        program.scalars[s.raw].name = name
-        program.scalars[s.raw].isTemporary = false
-        program.scalars[s.raw].range = range
-      } else {
-        id = ScalarID(program.scalars.count)
-        program.scalars.append(
-          ScalarInfo(name: name, isTemporary: false, range: range, constantValue: expr.constantValue))
-        if expr.constantValue == nil { try emit(.scalar(dest: id, expr), range) }
-      }
-      try bind(target, .scalar(id))
+      try bind(target, .scalar(try defineScalar(name, expr, range)))
     case .vector(let expr):
-      let id: VectorID
-      if case .vector(let v) = expr, v.raw >= vectorMark, program.vectors[v.raw].isTemporary {
-        id = v
-        program.vectors[v.raw].name = name
-        program.vectors[v.raw].isTemporary = false
-        program.vectors[v.raw].range = range
-      } else {
-        id = newVector(name, range, temporary: false)
-        try emit(.nonlin(dest: id, expr), range)
-      }
-      try bind(target, .vector(id))
+      try bind(target, .vector(try defineVector(name, expr, range)))
     case .matrix:
       throw error("a matrix cannot be assigned; declare matrices with 'matrix W ~ N(0, 1/n)'", range)
     case .list:
       throw error(
         "a list cannot be assigned to '\(name)'; lists only appear in 'N(…)', data and points", e.range)
     }
+  }
+
+  /// A scalar named `name` equal to `expr`; a temporary made by this statement is renamed
+  /// rather than copied, and constants get no instruction.
+  mutating func defineScalar(_ name: String, _ expr: CoordExpr, _ range: SourceRange) throws(Failure) -> ScalarID {
+    if case .scalar(let s) = expr, s.raw >= scalarMark, program.scalars[s.raw].isTemporary {
+      program.scalars[s.raw].name = name
+      program.scalars[s.raw].isTemporary = false
+      program.scalars[s.raw].range = range
+      return s
+    }
+    let id = ScalarID(program.scalars.count)
+    program.scalars.append(ScalarInfo(name: name, isTemporary: false, range: range, constantValue: expr.constantValue))
+    if expr.constantValue == nil { try emit(.scalar(dest: id, expr), range) }
+    return id
+  }
+
+  /// A vector named `name` equal to `expr`; a temporary made by this statement is renamed.
+  mutating func defineVector(_ name: String, _ expr: CoordExpr, _ range: SourceRange) throws(Failure) -> VectorID {
+    if case .vector(let v) = expr, v.raw >= vectorMark, program.vectors[v.raw].isTemporary {
+      program.vectors[v.raw].name = name
+      program.vectors[v.raw].isTemporary = false
+      program.vectors[v.raw].range = range
+      return v
+    }
+    let id = newVector(name, range, temporary: false)
+    try emit(.nonlin(dest: id, expr), range)
+    return id
   }
 
   mutating func newVector(_ name: String?, _ range: SourceRange, temporary: Bool) -> VectorID {
@@ -447,22 +453,17 @@ struct CheckerState {
     }
     switch try eval(item) {
     case .scalar(let e):
-      if case .scalar(let s) = e {
+      // A named scalar is reported as is; anything else gets a scalar named by its text.
+      if case .scalar(let s) = e, !program.scalars[s.raw].isTemporary {
         try addOutput(name, .scalar(s), isShow: isShow, item.range)
       } else {
-        let id = ScalarID(program.scalars.count)
-        program.scalars.append(
-          ScalarInfo(name: name, isTemporary: false, range: item.range, constantValue: e.constantValue))
-        if e.constantValue == nil { try emit(.scalar(dest: id, e), item.range) }
-        try addOutput(name, .scalar(id), isShow: isShow, item.range)
+        try addOutput(name, .scalar(try defineScalar(name, e, item.range)), isShow: isShow, item.range)
       }
     case .vector(let e):
-      if case .vector(let v) = e {
+      if case .vector(let v) = e, !program.vectors[v.raw].isTemporary {
         try addOutput(name, .vector(v), isShow: isShow, item.range)
       } else {
-        let id = newVector(name, item.range, temporary: false)
-        try emit(.nonlin(dest: id, e), item.range)
-        try addOutput(name, .vector(id), isShow: isShow, item.range)
+        try addOutput(name, .vector(try defineVector(name, e, item.range)), isShow: isShow, item.range)
       }
     case .matrix:
       throw error("a matrix cannot be an output; output vectors or scalars computed from it", item.range)
