@@ -31,7 +31,8 @@ struct CheckCommand: Command {
     if let list = args.value("widths") {
       let parsed = list.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
       guard !parsed.isEmpty, parsed.allSatisfy({ ($0 ?? 0) >= 1 }) else {
-        throw CommandError.usage("--widths must be comma-separated positive integers, got '\(list)'", command: name)
+        throw CommandError.usage(
+          "--widths must be comma-separated positive integers, got '\(list)'", command: name)
       }
       widths = parsed.map { $0! }  // safe: checked above
     }

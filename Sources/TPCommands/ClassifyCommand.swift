@@ -21,7 +21,8 @@ struct ClassifyCommand: Command {
     let path = try args.file(command: name)
     let program = try loadProgram(path, overrides: try args.overrides(command: name), io: io)
     guard let net = program.network, !net.layers.isEmpty else {
-      throw CommandError("\(path): classify needs a network program (layers and a parametrization)", code: .program)
+      throw CommandError(
+        "\(path): classify needs a network program (layers and a parametrization)", code: .program)
     }
     let resolved: ResolvedParametrization
     do {
@@ -51,7 +52,9 @@ struct ClassifyCommand: Command {
         let e = resolved.layers[l.name]!  // safe: resolve covers every layer
         lines.append("  \(l.name) (\(l.role.rawValue)): a = \(e.a), b = \(e.b)")
       }
-      for cond in c.conditions { lines.append("  [\(cond.holds ? "ok" : "FAIL")] \(cond.name): \(cond.statement)") }
+      for cond in c.conditions {
+        lines.append("  [\(cond.holds ? "ok" : "FAIL")] \(cond.name): \(cond.statement)")
+      }
       lines.append("r = \(c.r)")
       lines.append("regime: \(c.regime.rawValue)" + (c.instability.map { " — \($0)" } ?? ""))
       io.out(lines.joined(separator: "\n") + "\n")

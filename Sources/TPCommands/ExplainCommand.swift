@@ -33,7 +33,9 @@ struct ExplainCommand: Command {
         core = lowered.program
         io.out("\n# lowered for the limit:\n")
         if !lowered.dropped.isEmpty {
-          io.out("# terms dropped in the limit:\n" + lowered.dropped.map { "#   " + $0 }.joined(separator: "\n") + "\n")
+          io.out(
+            "# terms dropped in the limit:\n" + lowered.dropped.map { "#   " + $0 }.joined(separator: "\n")
+              + "\n")
         }
       } catch {
         io.out("\n# not lowered for the limit: \(error)\n")
@@ -46,7 +48,9 @@ struct ExplainCommand: Command {
       io.out("\n# laws in the limit:\n")
       for d in result.derivations {
         io.out(d.formula + "\n")
-        for t in d.zdot { io.out("    Ż term \(Program.format(t.coefficient))·Z^{\(t.operand)}: \(t.derivation)\n") }
+        for t in d.zdot {
+          io.out("    Ż term \(Program.format(t.coefficient))·Z^{\(t.operand)}: \(t.derivation)\n")
+        }
       }
     } catch {
       io.err("note: the limit could not be evaluated: \(error)\n")
@@ -60,19 +64,26 @@ enum NetworkSummary {
   static func describe(_ net: NetworkSpec) -> String {
     var lines = ["width \(net.widthName)"]
     for l in net.layers {
-      lines.append("layer \(l.name) : \(l.input) -> \(l.output)  (\(l.role.rawValue), var \(Program.format(l.variance)))")
+      lines.append(
+        "layer \(l.name) : \(l.input) -> \(l.output)  (\(l.role.rawValue), var \(Program.format(l.variance)))"
+      )
     }
-    for b in net.biases { lines.append("bias \(b.name) : \(net.widthName)  (var \(Program.format(b.variance)))") }
+    for b in net.biases {
+      lines.append("bias \(b.name) : \(net.widthName)  (var \(Program.format(b.variance)))")
+    }
     if let m = net.model { lines.append("model \(m.name): R^\(m.inputDimension) -> R^\(m.outputDimension)") }
     switch net.parametrization {
     case .preset(let p): lines.append("parametrization \(p)")
     case .abc(let layers, let c):
-      let entries = layers.keys.sorted().map { "\($0): a = \(Program.format(layers[$0]!.a)), b = \(Program.format(layers[$0]!.b))" }
+      let entries = layers.keys.sorted().map {
+        "\($0): a = \(Program.format(layers[$0]!.a)), b = \(Program.format(layers[$0]!.b))"
+      }
       lines.append("parametrization abc { \(entries.joined(separator: "; ")); c = \(Program.format(c)) }")
     }
     if let t = net.training {
       lines.append(
-        "train \(t.model) on \(t.data): sgd lr \(Program.format(t.learningRate)), steps \(t.steps.map(String.init) ?? "inf"), batch \(t.batch.map(String.init) ?? "full"), loss \(t.loss.rawValue)")
+        "train \(t.model) on \(t.data): sgd lr \(Program.format(t.learningRate)), steps \(t.steps.map(String.init) ?? "inf"), batch \(t.batch.map(String.init) ?? "full"), loss \(t.loss.rawValue)"
+      )
     }
     return lines.joined(separator: "\n")
   }

@@ -354,7 +354,9 @@ struct CheckerState {
 
   /// A scalar named `name` equal to `expr`; a temporary made by this statement is renamed
   /// rather than copied, and constants get no instruction.
-  mutating func defineScalar(_ name: String, _ expr: CoordExpr, _ range: SourceRange) throws(Failure) -> ScalarID {
+  mutating func defineScalar(_ name: String, _ expr: CoordExpr, _ range: SourceRange) throws(Failure)
+    -> ScalarID
+  {
     if case .scalar(let s) = expr, s.raw >= scalarMark, program.scalars[s.raw].isTemporary {
       program.scalars[s.raw].name = name
       program.scalars[s.raw].isTemporary = false
@@ -362,13 +364,16 @@ struct CheckerState {
       return s
     }
     let id = ScalarID(program.scalars.count)
-    program.scalars.append(ScalarInfo(name: name, isTemporary: false, range: range, constantValue: expr.constantValue))
+    program.scalars.append(
+      ScalarInfo(name: name, isTemporary: false, range: range, constantValue: expr.constantValue))
     if expr.constantValue == nil { try emit(.scalar(dest: id, expr), range) }
     return id
   }
 
   /// A vector named `name` equal to `expr`; a temporary made by this statement is renamed.
-  mutating func defineVector(_ name: String, _ expr: CoordExpr, _ range: SourceRange) throws(Failure) -> VectorID {
+  mutating func defineVector(_ name: String, _ expr: CoordExpr, _ range: SourceRange) throws(Failure)
+    -> VectorID
+  {
     if case .vector(let v) = expr, v.raw >= vectorMark, program.vectors[v.raw].isTemporary {
       program.vectors[v.raw].name = name
       program.vectors[v.raw].isTemporary = false

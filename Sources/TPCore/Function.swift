@@ -23,7 +23,8 @@ public enum Function: String, Sendable, Hashable, CaseIterable {
     case .erf: return Foundation.erf(x)
     case .sigmoid: return x >= 0 ? 1 / (1 + Foundation.exp(-x)) : Foundation.exp(x) / (1 + Foundation.exp(x))
     case .gelu: return 0.5 * x * (1 + Foundation.erf(x / 2.0.squareRoot()))
-    case .softplus: return x > 0 ? x + Foundation.log1p(Foundation.exp(-x)) : Foundation.log1p(Foundation.exp(x))
+    case .softplus:
+      return x > 0 ? x + Foundation.log1p(Foundation.exp(-x)) : Foundation.log1p(Foundation.exp(x))
     case .sin: return Foundation.sin(x)
     case .cos: return Foundation.cos(x)
     case .exp: return Foundation.exp(x)

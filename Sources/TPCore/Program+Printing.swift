@@ -64,7 +64,8 @@ extension CoordExpr {
     case .constant(let v): return v < 0 && parent > 0 ? "(\(Program.format(v)))" : Program.format(v)
     case .vector, .scalar, .argument: return leafName(self)
     case .negate(let a): return wrap("-" + a.rendered(parent: 3, leafName), 3)
-    case .add(let a, let b): return wrap(a.rendered(parent: 1, leafName) + " + " + b.rendered(parent: 1, leafName), 1)
+    case .add(let a, let b):
+      return wrap(a.rendered(parent: 1, leafName) + " + " + b.rendered(parent: 1, leafName), 1)
     case .subtract(let a, let b):
       return wrap(a.rendered(parent: 1, leafName) + " - " + b.rendered(parent: 2, leafName), 1)
     case .multiply(let a, let b):

@@ -73,7 +73,8 @@ public struct NumericalError: Error, Sendable, CustomStringConvertible {
 extension Program {
   /// A ``NumericalError`` at instruction `k`, with its source location and a description of it.
   public func numericalError(_ message: String, at k: Int) -> NumericalError {
-    NumericalError("\(message) in '\(describe(instruction: k))'", instruction: k, location: location(ofInstruction: k))
+    NumericalError(
+      "\(message) in '\(describe(instruction: k))'", instruction: k, location: location(ofInstruction: k))
   }
 
   /// One instruction as text, e.g. `h = W @ x`.
@@ -220,7 +221,9 @@ public struct CheckedQuantity: Sendable, Hashable {
   /// width, the seed mean is more than 3 standard errors from the limit.
   public var converges: Bool
 
-  public init(name: String, limit: Double, limitStandardError: Double, widths: [Width], slope: Double, converges: Bool) {
+  public init(
+    name: String, limit: Double, limitStandardError: Double, widths: [Width], slope: Double, converges: Bool
+  ) {
     self.name = name
     self.limit = limit
     self.limitStandardError = limitStandardError

@@ -18,7 +18,8 @@ extension TextReport {
       report.passed
       ? "all \(report.quantities.count) quantities approach their limits"
       : "\(report.quantities.filter { !$0.converges }.count) quantities do not approach their limits"
-    return "\(report.program): \(report.seeds) seeds per width; slope of log RMS error vs log n (≈ −0.5 expected)\n\n"
+    return
+      "\(report.program): \(report.seeds) seeds per width; slope of log RMS error vs log n (≈ −0.5 expected)\n\n"
       + table(header: header, rows: rows) + "\n\n" + verdict
   }
 }
@@ -59,7 +60,9 @@ extension JSONReport {
           Quantity(
             name: q.name, limit: JSONNumber(q.limit), limit_stderr: JSONNumber(q.limitStandardError),
             widths: q.widths.map {
-              Width(width: $0.width, mean: JSONNumber($0.mean), stderr: JSONNumber($0.standardError), rms_error: JSONNumber($0.rmsError))
+              Width(
+                width: $0.width, mean: JSONNumber($0.mean), stderr: JSONNumber($0.standardError),
+                rms_error: JSONNumber($0.rmsError))
             }, slope: JSONNumber(q.slope), converges: q.converges)
         }, forKey: .quantities)
     }

@@ -13,7 +13,9 @@ extension JSONReport {
       self.seed = seed
     }
 
-    enum Keys: String, CodingKey { case program, regime, width, seed, outputs, trajectory, kernels, posterior }
+    enum Keys: String, CodingKey {
+      case program, regime, width, seed, outputs, trajectory, kernels, posterior
+    }
 
     struct Regime: Encodable {
       var `class`: String
@@ -22,7 +24,9 @@ extension JSONReport {
 
     struct Step: Encodable {
       var value: TrajectoryValue
-      enum Keys: String, CodingKey { case observable, target, point, points, output, step, value, variance, stderr, method }
+      enum Keys: String, CodingKey {
+        case observable, target, point, points, output, step, value, variance, stderr, method
+      }
       func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: Keys.self)
         try c.encode(value.observable, forKey: .observable)
@@ -64,12 +68,18 @@ extension JSONReport {
       if !report.kernels.isEmpty {
         try c.encode(
           report.kernels.map {
-            Kernel(name: $0.name, points: $0.points.map { $0.map(JSONNumber.init) }, matrix: $0.matrix.map { $0.map(JSONNumber.init) })
+            Kernel(
+              name: $0.name, points: $0.points.map { $0.map(JSONNumber.init) },
+              matrix: $0.matrix.map { $0.map(JSONNumber.init) })
           }, forKey: .kernels)
       }
       if !report.posterior.isEmpty {
         try c.encode(
-          report.posterior.map { Posterior(point: $0.point.map(JSONNumber.init), mean: JSONNumber($0.mean), variance: JSONNumber($0.variance)) },
+          report.posterior.map {
+            Posterior(
+              point: $0.point.map(JSONNumber.init), mean: JSONNumber($0.mean),
+              variance: JSONNumber($0.variance))
+          },
           forKey: .posterior)
       }
     }
