@@ -42,8 +42,8 @@ struct RunCommand: Command {
     }
     for note in report.notes { io.err("note: \(note)\n") }
     if let plot = args.value("plot") {
-      let series = report.densities.keys.sorted().map { name in
-        SVGPlot.Series(label: name, points: report.densities[name]!.map { ($0[0], $0.count > 1 ? $0[1] : 0) })  // safe: key from the dictionary
+      let series = report.densities.sorted { $0.key < $1.key }.map { name, curve in
+        SVGPlot.Series(label: name, points: curve.map { ($0[0], $0.count > 1 ? $0[1] : 0) })
       }
       do {
         try SVGPlot.plot(
