@@ -83,7 +83,7 @@ extension InterpreterRun {
     for (j, b) in relevant {
       let target = "E[∂Z^{\(node.label)}/∂Ẑ^{\(baseLabels[b] ?? engine.graph.nodes[engine.graph.baseNode[b]].label)}]"
       if useStein(b), let stein {
-        let e = stein[j]
+        let e = merged(stein, into: j, group: group, relevant: support)
         out.append(
           (j, Coefficient(value: sigma2 * e.value, standardError: sigma2 * e.standardError,
             derivation: "σ²·\(target) = \(Program.format(sigma2))·\(Program.format(e.value)) by Stein's identity C⁺E[Ẑ Z] (\(e.method.rawValue))")))
@@ -96,6 +96,27 @@ extension InterpreterRun {
       }
     }
     return out
+  }
+
+  /// Stein's solution `C⁺ E[G F]` splits the coefficient of a variable among members that are
+  /// the same Gaussian (identical operands, e.g. an observation pass that repeats a training
+  /// pass): the minimum-norm solution gives each copy a share. Only members `F` reads get a
+  /// ZDot term, so the shares of identical members `F` does not read are added back here.
+  func merged(_ stein: [Estimate], into j: Int, group: BaseGaussians.Group, relevant: Set<Int>) -> Estimate {
+    var e = stein[j]
+    let bj = group.members[j]
+    let vj = engine.bases.covariance(bj, bj)
+    var variance = e.standardError * e.standardError
+    for (i, bi) in group.members.enumerated() where i != j && !relevant.contains(bi) {
+      let vi = engine.bases.covariance(bi, bi)
+      let c = engine.bases.covariance(bi, bj)
+      // Identical up to rounding: correlation 1 and equal variances.
+      guard vi > 0, vj > 0, abs(vi - vj) <= 1e-9 * vj, c * c >= (1 - 1e-9) * vi * vj, c > 0 else { continue }
+      e.value += stein[i].value
+      variance += stein[i].standardError * stein[i].standardError
+    }
+    e.standardError = variance.squareRoot()
+    return e
   }
 
   /// Gaussian integration by parts over the whole group `G` (independent of every other base):

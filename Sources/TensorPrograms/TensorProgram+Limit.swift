@@ -4,6 +4,7 @@ import TPNumerics
 @_exported import struct TPLimit.LimitOptions
 @_exported import struct TPLimit.LimitResult
 @_exported import enum TPLimit.ExpectationMethod
+@_exported import enum TPLimit.DerivativeRule
 @_exported import enum TPLimit.LimitInterpreter
 
 /// Why a run stopped: a problem in the program (exit 2), a numerical failure or instability
