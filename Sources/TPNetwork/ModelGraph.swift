@@ -4,8 +4,8 @@ import TPSyntax
 /// A model body in SSA form: the operations of the forward pass, in order.
 ///
 /// Pointwise expressions are ``CoordExpr`` values whose `.vector` leaves are **op indices**.
-struct ModelGraph {
-  enum Op {
+package struct ModelGraph {
+  package enum Op {
     /// `U @ ξ` for an input layer `U : d -> n`.
     case inputLayer(String)
     /// `W @ v` for a hidden layer `W : n -> n`.
@@ -16,20 +16,20 @@ struct ModelGraph {
     case pointwise(CoordExpr)
   }
 
-  var ops: [Op] = []
-  var names: [String] = []
+  package var ops: [Op] = []
+  package var names: [String] = []
   /// Local name → op index.
-  var locals: [String: Int] = [:]
+  package var locals: [String: Int] = [:]
   /// The readout applied by `return V @ v`.
-  var readout = ""
-  var readoutOperand = 0
+  package var readout = ""
+  package var readoutOperand = 0
 
   static func leaf(_ k: Int) -> CoordExpr { .vector(VectorID(k)) }
 
   init() {}
 
   /// Builds the graph of a checked model body.
-  init(model: ModelSpec, network: NetworkSpec, functions: [String: UserFunction], constants: [String: Double])
+  package init(model: ModelSpec, network: NetworkSpec, functions: [String: UserFunction], constants: [String: Double])
     throws(LoweringError)
   {
     var builder = Builder(network: network, functions: functions, constants: constants, input: model.parameter)

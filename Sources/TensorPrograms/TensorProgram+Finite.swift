@@ -27,7 +27,12 @@ extension TensorProgram {
   }
 
   /// What `tp run --width N` reports: outputs of a core program, the trajectory of a network.
-  public func runFinite(width: Int, seed: UInt64 = 0) throws(RunFailure) -> RunReport {
+  ///
+  /// A network is trained by the direct finite-width trainer (real weights and back-propagation,
+  /// THEORY §7); `lowered: true` executes the network's lowered core program instead (the same
+  /// network at the same width and seed, for cross-checking the lowering).
+  public func runFinite(width: Int, seed: UInt64 = 0, lowered: Bool = false) throws(RunFailure) -> RunReport {
+    if isNetwork && !lowered { return try trainDirectly(width: width, seed: seed) }
     let (program, trajectory) = try finiteProgram(width: width)
     let run: FiniteRun
     do {
@@ -44,6 +49,26 @@ extension TensorProgram {
           observable: p.observable, target: p.target, points: p.points, output: p.output, step: p.step,
           value: run.scalars[p.scalar.raw], method: .finite)
       }
+    }
+    return report
+  }
+
+  /// A network trained by ``DirectTrainer`` at `width` from the weights drawn with `seed`.
+  func trainDirectly(width: Int, seed: UInt64) throws(RunFailure) -> RunReport {
+    let observations: [DirectObservation]
+    do {
+      observations = try DirectTrainer.run(checked, options: FiniteOptions(width: width, seed: seed))
+    } catch {
+      switch error {
+      case .program(let e): throw .program(e.message)
+      case .numerical(let e): throw .numerical(e.description)
+      }
+    }
+    var report = RunReport(program: unit.file.name, width: width)
+    report.trajectory = observations.map { o in
+      TrajectoryValue(
+        observable: o.observable, target: o.target, points: o.points, output: o.output, step: o.step, value: o.value,
+        method: .finite)
     }
     return report
   }
