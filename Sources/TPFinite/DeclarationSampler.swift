@@ -20,7 +20,8 @@ extension FiniteExecutor {
   {
     let n = options.width
     guard n >= 1 else { throw NumericalError("the width must be at least 1, got \(n)") }
-    let bytes = 8 * (Double(program.matrices.count) * Double(n) * Double(n) + Double(program.vectors.count * n))
+    let bytes =
+      8 * (Double(program.matrices.count) * Double(n) * Double(n) + Double(program.vectors.count * n))
     guard bytes <= Double(options.memoryLimitBytes) else {
       throw NumericalError(
         "holding the weights at width \(n) needs about \(Int(bytes / 1_048_576)) MiB, more than the limit of "
@@ -33,7 +34,9 @@ extension FiniteExecutor {
       defer { buffers.forEach { $0.deallocate() } }
       let sampler = InitialSampler(group: group, seed: options.seed, stream: Streams.initialGroup(g))
       sampler.sample(into: buffers.map { Optional($0) }, width: n, chunkSize: chunkSize, threads: threads)
-      for (v, p) in zip(group.vectors, buffers) { vectors[v.raw] = Array(UnsafeBufferPointer(start: p, count: n)) }
+      for (v, p) in zip(group.vectors, buffers) {
+        vectors[v.raw] = Array(UnsafeBufferPointer(start: p, count: n))
+      }
     }
     var matrices: [[Double]] = []
     for (m, info) in program.matrices.enumerated() {

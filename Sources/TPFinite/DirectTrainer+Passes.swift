@@ -58,7 +58,8 @@ extension DirectNetwork {
         for (k, column) in (inputWeights[u] ?? []).enumerated() { Self.axpy(m * xi[k], column, &h) }
         values.append(h)
       case .hidden(let w, let k):
-        values.append(multiply(hiddenWeights[w] ?? [], values[k], scale: layerMultiplier[w] ?? 0, transposed: false))
+        values.append(
+          multiply(hiddenWeights[w] ?? [], values[k], scale: layerMultiplier[w] ?? 0, transposed: false))
       case .bias(let b):
         let m = biasMultiplier[b] ?? 0
         values.append((biasWeights[b] ?? []).map { m * $0 })
@@ -169,7 +170,8 @@ extension DirectNetwork {
       for obs in network.observations where t % obs.every == 0 || t == steps {
         func record(_ kind: String, _ target: String?, _ points: [[Double]], _ output: Int, _ value: Double) {
           out.append(
-            DirectObservation(observable: kind, target: target, points: points, output: output, step: t, value: value))
+            DirectObservation(
+              observable: kind, target: target, points: points, output: output, step: t, value: value))
         }
         switch obs.kind {
         case .function:
@@ -182,7 +184,9 @@ extension DirectNetwork {
           }
           var total = 0.0
           for ex in data {
-            for (j, f) in pass(ex.input).outputs.enumerated() { total += Self.loss(f, ex.label[j], training.loss) }
+            for (j, f) in pass(ex.input).outputs.enumerated() {
+              total += Self.loss(f, ex.label[j], training.loss)
+            }
           }
           record("loss", nil, [], 0, total / Double(data.count))
         case .movement(let v):
@@ -190,13 +194,16 @@ extension DirectNetwork {
           let p = obs.points[0]
           let now = pass(p).values[k]
           let start = initial[p]?.values[k] ?? now
-          record("movement", v, [p], 0, (0..<n).reduce(0.0) { $0 + (now[$1] - start[$1]) * (now[$1] - start[$1]) } / Double(n))
+          record(
+            "movement", v, [p], 0,
+            (0..<n).reduce(0.0) { $0 + (now[$1] - start[$1]) * (now[$1] - start[$1]) } / Double(n))
         case .kernel(let v):
           let k = try local(v, obs)
           let passes = obs.points.map { pass($0).values[k] }
           for a in obs.points.indices {
             for b in a..<obs.points.count {
-              record("kernel", v, [obs.points[a], obs.points[b]], 0, Self.dot(passes[a], passes[b]) / Double(n))
+              record(
+                "kernel", v, [obs.points[a], obs.points[b]], 0, Self.dot(passes[a], passes[b]) / Double(n))
             }
           }
         }
@@ -208,7 +215,9 @@ extension DirectNetwork {
       for b in 0..<batch {
         let ex = data[(t * batch + b) % data.count]
         let p = forward(ex.input)
-        let chi = p.outputs.enumerated().map { Self.lossDerivative($0.element, ex.label[$0.offset], training.loss) }
+        let chi = p.outputs.enumerated().map {
+          Self.lossDerivative($0.element, ex.label[$0.offset], training.loss)
+        }
         guard chi.allSatisfy(\.isFinite) else { throw failure("the loss derivative", step: t) }
         backward(p, chi: chi, xi: ex.input, into: &grads)
       }

@@ -94,7 +94,8 @@ struct DirectNetwork {
       throw .program(error)
     }
     if net.training != nil && net.training?.steps == nil {
-      throw .program(LoweringError("'steps: inf' cannot be trained at a finite width", range: net.training?.range))
+      throw .program(
+        LoweringError("'steps: inf' cannot be trained at a finite width", range: net.training?.range))
     }
     let width = Double(n)
     func power(_ e: Rational) -> Double { pow(width, e.doubleValue) }
@@ -152,14 +153,16 @@ struct DirectNetwork {
 
     // Effective weights → trainable weights `w = W / (σ c n^{-a})`.
     func trainable(_ effective: [Double], _ factor: Double, _ multiplier: Double) -> [Double] {
-      multiplier == 0 ? [Double](repeating: 0, count: effective.count) : effective.map { $0 * factor / multiplier }
+      multiplier == 0
+        ? [Double](repeating: 0, count: effective.count) : effective.map { $0 * factor / multiplier }
     }
     for (name, ids) in columns {
       inputWeights[name] = ids.map { trainable(sampled.vectors[$0.raw] ?? [], 1, layerMultiplier[name] ?? 0) }
     }
     for (name, m) in matrices {
       // The lowering multiplies the core matrix (entries σ/√n·z) by n^{1/2 − (a+b)}.
-      hiddenWeights[name] = trainable(sampled.matrices[m.raw], power(.half - exps(name).scale), layerMultiplier[name] ?? 0)
+      hiddenWeights[name] = trainable(
+        sampled.matrices[m.raw], power(.half - exps(name).scale), layerMultiplier[name] ?? 0)
     }
     // The readout is `V = n^{-(a+b)} ṽ`.
     let readout = graph.readout

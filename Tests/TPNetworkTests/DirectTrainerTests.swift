@@ -14,11 +14,15 @@ func network(
   s += "model f(xi) {\n  h0 = U @ xi\(bias ? " + b" : "")\n  x0 = \(activation)(h0)\n"
   for l in 1..<hidden { s += "  h\(l) = W\(l) @ x\(l - 1)\n  x\(l) = \(activation)(h\(l))\n" }
   s += "  return V @ x\(hidden - 1)\n}\nparametrization \(parametrization)\n"
-  s += loss == "mse" ? "data train = [ [1, 0] -> 1, [0.6, 0.8] -> -1, [-0.5, 0.5] -> 0.5 ]\n" : "data train = [ [1, 0] -> 1, [0.6, 0.8] -> -1, [-0.5, 0.5] -> 1 ]\n"
+  s +=
+    loss == "mse"
+    ? "data train = [ [1, 0] -> 1, [0.6, 0.8] -> -1, [-0.5, 0.5] -> 0.5 ]\n"
+    : "data train = [ [1, 0] -> 1, [0.6, 0.8] -> -1, [-0.5, 0.5] -> 1 ]\n"
   s += "train f on train with sgd(lr: \(lr), steps: \(steps), batch: \(batch), loss: \(loss))\n"
   s += "observe f at [1, 0], [0.3, -0.7]\n"
   if observeAll {
-    s += "observe loss\nobserve movement h\(hidden - 1) at [1, 0]\nobserve kernel x\(hidden - 1) at [1, 0], [0.6, 0.8]\n"
+    s +=
+      "observe loss\nobserve movement h\(hidden - 1) at [1, 0]\nobserve kernel x\(hidden - 1) at [1, 0], [0.6, 0.8]\n"
   }
   return s
 }
@@ -30,7 +34,9 @@ struct EquivalenceCase: Sendable, CustomStringConvertible {
   var batch: String
   var bias: Bool
   var loss: String
-  var description: String { "\(parametrization) L=\(hidden) \(activation) batch \(batch)\(bias ? " bias" : "") \(loss)" }
+  var description: String {
+    "\(parametrization) L=\(hidden) \(activation) batch \(batch)\(bias ? " bias" : "") \(loss)"
+  }
 }
 
 let equivalenceCases: [EquivalenceCase] = {
@@ -41,7 +47,8 @@ let equivalenceCases: [EquivalenceCase] = {
         for batch in ["1", "full"] {
           out.append(
             EquivalenceCase(
-              parametrization: p, hidden: hidden, activation: act, batch: batch, bias: act == "relu" && hidden != 2,
+              parametrization: p, hidden: hidden, activation: act, batch: batch,
+              bias: act == "relu" && hidden != 2,
               loss: hidden == 2 && batch == "full" ? "logistic" : "mse"))
         }
       }
@@ -58,7 +65,8 @@ func loweredProgramEqualsDirectTrainer(_ c: EquivalenceCase) throws {
   // SP's updates grow like n: a smaller step keeps tanh out of saturation at this width.
   let lr = c.parametrization == "sp" ? 0.05 : 0.5
   let source = network(
-    hidden: c.hidden, c.activation, c.parametrization, lr: lr, steps: steps, batch: c.batch, bias: c.bias, loss: c.loss)
+    hidden: c.hidden, c.activation, c.parametrization, lr: lr, steps: steps, batch: c.batch, bias: c.bias,
+    loss: c.loss)
   let p = try TensorProgram(source: source)
   for (width, seed) in [(64, UInt64(3)), (96, UInt64(11))] {
     let lowered = try p.runFinite(width: width, seed: seed, lowered: true).trajectory
@@ -67,7 +75,8 @@ func loweredProgramEqualsDirectTrainer(_ c: EquivalenceCase) throws {
     #expect(lowered.count == (steps + 1) * (2 + 1 + 1 + 3))
     for (a, b) in zip(lowered, direct) {
       #expect(TensorProgram.label(a) == TensorProgram.label(b))
-      expectClose(b.value, a.value, absolute: 1e-13, relative: 1e-9, "\(TensorProgram.label(a)) at n=\(width)")
+      expectClose(
+        b.value, a.value, absolute: 1e-13, relative: 1e-9, "\(TensorProgram.label(a)) at n=\(width)")
     }
   }
 }
