@@ -30,7 +30,7 @@ let package = Package(
     .testTarget(
       name: "TPCoreTests", dependencies: ["TPCore", "TPSyntax", "TPTestSupport"],
       resources: [.copy("Fixtures")]),
-    .testTarget(name: "TPNetworkTests", dependencies: ["TensorPrograms", "TPTestSupport"]),
+    .testTarget(name: "TPNetworkTests", dependencies: ["TensorPrograms", "TPCommands", "TPTestSupport"]),
     .testTarget(name: "TPFiniteTests", dependencies: ["TensorPrograms", "TPCommands", "TPTestSupport"]),
     .testTarget(name: "TPLimitTests", dependencies: ["TensorPrograms", "TPTestSupport"]),
     .testTarget(name: "TPCommandsTests", dependencies: ["TPCommands", "TensorPrograms", "TPTestSupport"]),

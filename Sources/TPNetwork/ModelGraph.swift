@@ -4,8 +4,8 @@ import TPSyntax
 /// A model body in SSA form: the operations of the forward pass, in order.
 ///
 /// Pointwise expressions are ``CoordExpr`` values whose `.vector` leaves are **op indices**.
-struct ModelGraph {
-  enum Op {
+package struct ModelGraph {
+  package enum Op {
     /// `U @ ξ` for an input layer `U : d -> n`.
     case inputLayer(String)
     /// `W @ v` for a hidden layer `W : n -> n`.
@@ -16,23 +16,26 @@ struct ModelGraph {
     case pointwise(CoordExpr)
   }
 
-  var ops: [Op] = []
-  var names: [String] = []
+  package var ops: [Op] = []
+  package var names: [String] = []
   /// Local name → op index.
-  var locals: [String: Int] = [:]
+  package var locals: [String: Int] = [:]
   /// The readout applied by `return V @ v`.
-  var readout = ""
-  var readoutOperand = 0
+  package var readout = ""
+  package var readoutOperand = 0
 
   static func leaf(_ k: Int) -> CoordExpr { .vector(VectorID(k)) }
 
   init() {}
 
   /// Builds the graph of a checked model body.
-  init(model: ModelSpec, network: NetworkSpec, functions: [String: UserFunction], constants: [String: Double])
+  package init(
+    model: ModelSpec, network: NetworkSpec, functions: [String: UserFunction], constants: [String: Double]
+  )
     throws(LoweringError)
   {
-    var builder = Builder(network: network, functions: functions, constants: constants, input: model.parameter)
+    var builder = Builder(
+      network: network, functions: functions, constants: constants, input: model.parameter)
     for s in model.body {
       switch s.kind {
       case .assign(let t, let e):
@@ -44,7 +47,8 @@ struct ModelGraph {
         guard case .binary(.matmul, let l, let r) = e.kind, case .name(let v) = l.kind,
           network.layer(named: v)?.role == .readout
         else {
-          throw LoweringError("the model must return a readout layer applied to a vector, as in 'return V @ x'", range: e.range)
+          throw LoweringError(
+            "the model must return a readout layer applied to a vector, as in 'return V @ x'", range: e.range)
         }
         builder.graph.readout = v
         builder.graph.readoutOperand = builder.materialize(try builder.convert(r), name: "%out")
@@ -63,7 +67,8 @@ struct ModelGraph {
     var graph = ModelGraph()
     var biasOps: [String: Int] = [:]
 
-    init(network: NetworkSpec, functions: [String: UserFunction], constants: [String: Double], input: String) {
+    init(network: NetworkSpec, functions: [String: UserFunction], constants: [String: Double], input: String)
+    {
       self.network = network
       self.functions = functions
       self.constants = constants
@@ -103,7 +108,8 @@ struct ModelGraph {
         switch layer.role {
         case .input:
           guard case .name(let rn) = r.kind, rn == input else {
-            throw LoweringError("input layer '\(ln)' can only multiply the model input '\(input)'", range: r.range)
+            throw LoweringError(
+              "input layer '\(ln)' can only multiply the model input '\(input)'", range: r.range)
           }
           return ModelGraph.leaf(add(.inputLayer(ln), name: "\(ln) \(input)"))
         case .hidden:

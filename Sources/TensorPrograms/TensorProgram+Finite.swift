@@ -3,9 +3,9 @@ import TPFinite
 import TPLimit
 import TPNumerics
 
+@_exported import enum TPFinite.FiniteExecutor
 @_exported import struct TPFinite.FiniteOptions
 @_exported import struct TPFinite.FiniteRun
-@_exported import enum TPFinite.FiniteExecutor
 
 extension TensorProgram {
   /// True for a file that declares a network and no core instructions.
@@ -27,7 +27,12 @@ extension TensorProgram {
   }
 
   /// What `tp run --width N` reports: outputs of a core program, the trajectory of a network.
-  public func runFinite(width: Int, seed: UInt64 = 0) throws(RunFailure) -> RunReport {
+  ///
+  /// A network is trained by the direct finite-width trainer (real weights and back-propagation,
+  /// THEORY §7); `lowered: true` executes the network's lowered core program instead (the same
+  /// network at the same width and seed, for cross-checking the lowering).
+  public func runFinite(width: Int, seed: UInt64 = 0, lowered: Bool = false) throws(RunFailure) -> RunReport {
+    if isNetwork && !lowered { return try trainDirectly(width: width, seed: seed) }
     let (program, trajectory) = try finiteProgram(width: width)
     let run: FiniteRun
     do {
@@ -48,9 +53,32 @@ extension TensorProgram {
     return report
   }
 
+  /// A network trained by ``DirectTrainer`` at `width` from the weights drawn with `seed`.
+  func trainDirectly(width: Int, seed: UInt64) throws(RunFailure) -> RunReport {
+    let observations: [DirectObservation]
+    do {
+      observations = try DirectTrainer.run(checked, options: FiniteOptions(width: width, seed: seed))
+    } catch {
+      switch error {
+      case .program(let e): throw .program(e.message)
+      case .numerical(let e): throw .numerical(e.description)
+      }
+    }
+    var report = RunReport(program: unit.file.name, width: width)
+    report.trajectory = observations.map { o in
+      TrajectoryValue(
+        observable: o.observable, target: o.target, points: o.points, output: o.output, step: o.step,
+        value: o.value,
+        method: .finite)
+    }
+    return report
+  }
+
   /// Runs the program at each width over `seeds` seeds and compares every scalar output (or
   /// trajectory value) with the limit.
-  public func check(widths: [Int], seeds: Int, baseSeed: UInt64 = 0, limit options: LimitOptions = LimitOptions())
+  public func check(
+    widths: [Int], seeds: Int, baseSeed: UInt64 = 0, limit options: LimitOptions = LimitOptions()
+  )
     throws(RunFailure) -> CheckReport
   {
     let limitReport = try runLimit(options)
@@ -59,7 +87,8 @@ extension TensorProgram {
     if isNetwork {
       for t in limitReport.trajectory { limits.append((Self.label(t), t.value, t.standardError)) }
       if limitReport.trajectory.contains(where: { $0.variance > 0 }) {
-        throw .unsupported("tp check compares deterministic limits; this network is in the kernel regime (Gaussian outputs)")
+        throw .unsupported(
+          "tp check compares deterministic limits; this network is in the kernel regime (Gaussian outputs)")
       }
     } else {
       for o in limitReport.outputs {
@@ -85,25 +114,30 @@ extension TensorProgram {
         let v = values[q][w]
         let rms = (v.reduce(0) { $0 + ($1 - limit) * ($1 - limit) } / Double(max(1, v.count))).squareRoot()
         return CheckedQuantity.Width(
-          width: width, mean: Statistics.mean(v), standardError: Statistics.standardErrorOfMean(v), rmsError: rms, values: v)
+          width: width, mean: Statistics.mean(v), standardError: Statistics.standardErrorOfMean(v),
+          rmsError: rms, values: v)
       }
       let fit = SlopeFit(widths: widths, errors: perWidth.map(\.rmsError))
       let last = perWidth.last
       let gap = last.map { abs($0.mean - limit) } ?? 0
-      let tolerance = 3 * ((last?.standardError ?? 0) * (last?.standardError ?? 0) + limitSE * limitSE).squareRoot()
+      let tolerance =
+        3 * ((last?.standardError ?? 0) * (last?.standardError ?? 0) + limitSE * limitSE).squareRoot()
       let exact = perWidth.allSatisfy { $0.rmsError <= 1e-9 * max(1, abs(limit)) }
       let far = gap > max(tolerance, 1e-12)
       // Fails only when the error does not shrink *and* the largest width is visibly off.
       let converges = exact || !far || (!fit.slope.isNaN && fit.slope <= -0.25)
       quantities.append(
-        CheckedQuantity(name: name, limit: limit, limitStandardError: limitSE, widths: perWidth, slope: fit.slope, converges: converges))
+        CheckedQuantity(
+          name: name, limit: limit, limitStandardError: limitSE, widths: perWidth, slope: fit.slope,
+          converges: converges))
     }
     return CheckReport(program: unit.file.name, seeds: seeds, quantities: quantities)
   }
 
   /// A stable name for a trajectory value: `f[2] at (1, 0)`.
   static func label(_ t: TrajectoryValue) -> String {
-    let pts = t.points.map { "(" + $0.map(Program.format).joined(separator: ", ") + ")" }.joined(separator: ", ")
+    let pts = t.points.map { "(" + $0.map(Program.format).joined(separator: ", ") + ")" }.joined(
+      separator: ", ")
     let head = t.observable + (t.target.map { " " + $0 } ?? "") + (t.output > 0 ? "[\(t.output)]" : "")
     return "\(head)[\(t.step.map(String.init) ?? "inf")]" + (pts.isEmpty ? "" : " at \(pts)")
   }
