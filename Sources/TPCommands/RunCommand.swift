@@ -13,7 +13,7 @@ struct RunCommand: Command {
       --json             Print one JSON object to stdout (notes go to stderr).
       --method M         Expectation method: auto (default), exact, quadrature or mc.
       --samples M        Monte Carlo particles (default 65536).
-      --degree P         Gauss–Hermite nodes per dimension (default: 100/60/40 for 1/2/3 dims).
+      --degree P         Gauss–Hermite nodes per dimension (default: 100/80/60 for 1/2/3 dims).
       --seed S           Random seed (default 0).
       --set NAME=VALUE   Override a 'param' (repeatable).
       --explain          Also print each vector's law and ZDot coefficients (as 'tp explain').

@@ -28,7 +28,7 @@ public struct LimitOptions: Sendable, Hashable {
   public var method: ExpectationMethod
   /// Monte Carlo particles.
   public var samples: Int
-  /// Gauss–Hermite nodes per dimension; 0 chooses by dimension (100, 60, 40 for 1, 2, 3
+  /// Gauss–Hermite nodes per dimension; 0 chooses by dimension (100, 80, 60 for 1, 2, 3
   /// dimensions, then 20), enough for smooth integrands to reach about 1e-6.
   public var degree: Int
   public var seed: UInt64
@@ -56,8 +56,8 @@ public struct LimitOptions: Sendable, Hashable {
     if degree > 0 { return degree }
     switch dimension {
     case ...1: return 100
-    case 2: return 60
-    case 3: return 40
+    case 2: return 80
+    case 3: return 60
     default: return 20
     }
   }
