@@ -3,9 +3,9 @@ import TPFinite
 import TPLimit
 import TPNumerics
 
+@_exported import enum TPFinite.FiniteExecutor
 @_exported import struct TPFinite.FiniteOptions
 @_exported import struct TPFinite.FiniteRun
-@_exported import enum TPFinite.FiniteExecutor
 
 extension TensorProgram {
   /// True for a file that declares a network and no core instructions.
@@ -50,7 +50,21 @@ extension TensorProgram {
 
   /// Runs the program at each width over `seeds` seeds and compares every scalar output (or
   /// trajectory value) with the limit.
-  public func check(widths: [Int], seeds: Int, baseSeed: UInt64 = 0, limit options: LimitOptions = LimitOptions())
+  public func check(
+    widths: [Int], seeds: Int, baseSeed: UInt64 = 0, limit options: LimitOptions = LimitOptions()
+  )
+    throws(RunFailure) -> CheckReport
+  {
+    try check(
+      widths: widths, seeds: seeds, baseSeed: baseSeed, limit: options,
+      limitPerturbation: CheckTestHooks.limitPerturbation)
+  }
+
+  /// `check` with `limitPerturbation` added to every limit: a test hook (not an option) that
+  /// shows the check fails when the limit is wrong.
+  func check(
+    widths: [Int], seeds: Int, baseSeed: UInt64, limit options: LimitOptions, limitPerturbation: Double
+  )
     throws(RunFailure) -> CheckReport
   {
     let limitReport = try runLimit(options)
@@ -59,13 +73,15 @@ extension TensorProgram {
     if isNetwork {
       for t in limitReport.trajectory { limits.append((Self.label(t), t.value, t.standardError)) }
       if limitReport.trajectory.contains(where: { $0.variance > 0 }) {
-        throw .unsupported("tp check compares deterministic limits; this network is in the kernel regime (Gaussian outputs)")
+        throw .unsupported(
+          "tp check compares deterministic limits; this network is in the kernel regime (Gaussian outputs)")
       }
     } else {
       for o in limitReport.outputs {
         if case .scalar(let v) = o.value { limits.append((o.name, v, o.standardError)) }
       }
     }
+    if limitPerturbation != 0 { limits = limits.map { ($0.0, $0.1 + limitPerturbation, $0.2) } }
     var values = [[[Double]]](repeating: [[Double]](repeating: [], count: widths.count), count: limits.count)
     for (w, width) in widths.enumerated() {
       for s in 0..<seeds {
@@ -85,26 +101,38 @@ extension TensorProgram {
         let v = values[q][w]
         let rms = (v.reduce(0) { $0 + ($1 - limit) * ($1 - limit) } / Double(max(1, v.count))).squareRoot()
         return CheckedQuantity.Width(
-          width: width, mean: Statistics.mean(v), standardError: Statistics.standardErrorOfMean(v), rmsError: rms, values: v)
+          width: width, mean: Statistics.mean(v), standardError: Statistics.standardErrorOfMean(v),
+          rmsError: rms, values: v)
       }
       let fit = SlopeFit(widths: widths, errors: perWidth.map(\.rmsError))
       let last = perWidth.last
       let gap = last.map { abs($0.mean - limit) } ?? 0
-      let tolerance = 3 * ((last?.standardError ?? 0) * (last?.standardError ?? 0) + limitSE * limitSE).squareRoot()
+      let tolerance =
+        3 * ((last?.standardError ?? 0) * (last?.standardError ?? 0) + limitSE * limitSE).squareRoot()
       let exact = perWidth.allSatisfy { $0.rmsError <= 1e-9 * max(1, abs(limit)) }
       let far = gap > max(tolerance, 1e-12)
       // Fails only when the error does not shrink *and* the largest width is visibly off.
       let converges = exact || !far || (!fit.slope.isNaN && fit.slope <= -0.25)
       quantities.append(
-        CheckedQuantity(name: name, limit: limit, limitStandardError: limitSE, widths: perWidth, slope: fit.slope, converges: converges))
+        CheckedQuantity(
+          name: name, limit: limit, limitStandardError: limitSE, widths: perWidth, slope: fit.slope,
+          converges: converges))
     }
     return CheckReport(program: unit.file.name, seeds: seeds, quantities: quantities)
   }
 
   /// A stable name for a trajectory value: `f[2] at (1, 0)`.
   static func label(_ t: TrajectoryValue) -> String {
-    let pts = t.points.map { "(" + $0.map(Program.format).joined(separator: ", ") + ")" }.joined(separator: ", ")
+    let pts = t.points.map { "(" + $0.map(Program.format).joined(separator: ", ") + ")" }.joined(
+      separator: ", ")
     let head = t.observable + (t.target.map { " " + $0 } ?? "") + (t.output > 0 ? "[\(t.output)]" : "")
     return "\(head)[\(t.step.map(String.init) ?? "inf")]" + (pts.isEmpty ? "" : " at \(pts)")
   }
+}
+
+/// Hooks for tests of `check` (reachable with `@testable import`; not part of the API).
+enum CheckTestHooks {
+  /// Added to every limit by the public `check`, so an in-process `tp check` can be made to
+  /// compare against a wrong limit: `CheckTestHooks.$limitPerturbation.withValue(0.5) { … }`.
+  @TaskLocal static var limitPerturbation: Double = 0
 }
