@@ -81,6 +81,18 @@ extension TensorProgram {
   )
     throws(RunFailure) -> CheckReport
   {
+    try check(
+      widths: widths, seeds: seeds, baseSeed: baseSeed, limit: options,
+      limitPerturbation: CheckTestHooks.limitPerturbation)
+  }
+
+  /// `check` with `limitPerturbation` added to every limit: a test hook (not an option) that
+  /// shows the check fails when the limit is wrong.
+  func check(
+    widths: [Int], seeds: Int, baseSeed: UInt64, limit options: LimitOptions, limitPerturbation: Double
+  )
+    throws(RunFailure) -> CheckReport
+  {
     let limitReport = try runLimit(options)
     // The limit of each checked quantity, by name.
     var limits: [(String, Double, Double)] = []
@@ -95,6 +107,7 @@ extension TensorProgram {
         if case .scalar(let v) = o.value { limits.append((o.name, v, o.standardError)) }
       }
     }
+    if limitPerturbation != 0 { limits = limits.map { ($0.0, $0.1 + limitPerturbation, $0.2) } }
     var values = [[[Double]]](repeating: [[Double]](repeating: [], count: widths.count), count: limits.count)
     for (w, width) in widths.enumerated() {
       for s in 0..<seeds {
@@ -141,4 +154,11 @@ extension TensorProgram {
     let head = t.observable + (t.target.map { " " + $0 } ?? "") + (t.output > 0 ? "[\(t.output)]" : "")
     return "\(head)[\(t.step.map(String.init) ?? "inf")]" + (pts.isEmpty ? "" : " at \(pts)")
   }
+}
+
+/// Hooks for tests of `check` (reachable with `@testable import`; not part of the API).
+enum CheckTestHooks {
+  /// Added to every limit by the public `check`, so an in-process `tp check` can be made to
+  /// compare against a wrong limit: `CheckTestHooks.$limitPerturbation.withValue(0.5) { … }`.
+  @TaskLocal static var limitPerturbation: Double = 0
 }

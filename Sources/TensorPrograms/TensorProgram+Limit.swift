@@ -1,11 +1,12 @@
 import TPLimit
 import TPNumerics
 
-@_exported import struct TPLimit.LimitOptions
-@_exported import struct TPLimit.LimitResult
+@_exported import enum TPLimit.DerivativeRule
 @_exported import enum TPLimit.ExpectationMethod
 @_exported import enum TPLimit.DerivativeRule
 @_exported import enum TPLimit.LimitInterpreter
+@_exported import struct TPLimit.LimitOptions
+@_exported import struct TPLimit.LimitResult
 
 /// Why a run stopped: a problem in the program (exit 2), a numerical failure or instability
 /// (exit 3), or a feature that is not supported for this program (exit 1).
@@ -44,7 +45,9 @@ extension TensorProgram {
   }
 
   func methodNote(_ r: LimitResult) -> [String] {
-    let parts = [Method.exact, .quadrature, .mc].compactMap { m in r.methodCounts[m].map { "\($0) \(m.rawValue)" } }
+    let parts = [Method.exact, .quadrature, .mc].compactMap { m in
+      r.methodCounts[m].map { "\($0) \(m.rawValue)" }
+    }
     return parts.isEmpty ? [] : ["expectations: " + parts.joined(separator: ", ")]
   }
 }
@@ -70,7 +73,8 @@ struct NetworkLimit {
     if network.training != nil || !network.observations.isEmpty {
       switch cls.regime {
       case .unstable:
-        throw .numerical("the \(resolved.name) parametrization is unstable: \(cls.instability ?? "a quantity grows with n")")
+        throw .numerical(
+          "the \(resolved.name) parametrization is unstable: \(cls.instability ?? "a quantity grows with n")")
       case .kernel:
         try kernelRegime(&report)
       case .featureLearning, .trivial:
@@ -89,7 +93,9 @@ struct NetworkLimit {
       switch error {
       case .program(let e): throw .program(e.message)
       case .unstable(let m): throw .numerical("instability: \(m)")
-      case .kernelRegime: throw .unsupported("the output at initialization does not vanish; this parametrization is in the kernel regime")
+      case .kernelRegime:
+        throw .unsupported(
+          "the output at initialization does not vanish; this parametrization is in the kernel regime")
       }
     }
     let result: LimitResult
@@ -102,11 +108,14 @@ struct NetworkLimit {
       let est = result.scalars[p.scalar.raw]
       report.trajectory.append(
         TrajectoryValue(
-          observable: p.observable, target: p.target, points: p.points, output: p.output, step: p.step, value: est.value,
+          observable: p.observable, target: p.target, points: p.points, output: p.output, step: p.step,
+          value: est.value,
           standardError: est.standardError, method: est.method))
     }
     report.notes += program.methodNote(result)
-    if !lowered.dropped.isEmpty { report.notes.append("terms vanishing in the limit: \(lowered.dropped.count)") }
+    if !lowered.dropped.isEmpty {
+      report.notes.append("terms vanishing in the limit: \(lowered.dropped.count)")
+    }
   }
 
   /// Points used by the kernel program: training inputs first, then every observed point.
@@ -126,7 +135,9 @@ struct NetworkLimit {
   }
 
   /// Evaluates K, Θ and feature kernels on `points` by running the kernel program in the limit.
-  func kernels(_ points: [[Double]]) throws(RunFailure) -> (k: Matrix, theta: Matrix, features: [String: Matrix], method: Method) {
+  func kernels(_ points: [[Double]]) throws(RunFailure) -> (
+    k: Matrix, theta: Matrix, features: [String: Matrix], method: Method
+  ) {
     let kp: KernelProgram
     do {
       kp = try NetworkLowering.kernelProgram(program.checked, points: points)
@@ -144,7 +155,9 @@ struct NetworkLimit {
     func assemble(_ terms: [KernelProgram.PairKey: [KernelProgram.KernelTerm]]) -> Matrix {
       var out = Matrix(rows: m, cols: m, repeating: 0)
       for (key, ts) in terms {
-        let v = ts.reduce(0.0) { acc, t in acc + t.coefficient * t.moments.reduce(1.0) { $0 * result.scalars[$1.raw].value } }
+        let v = ts.reduce(0.0) { acc, t in
+          acc + t.coefficient * t.moments.reduce(1.0) { $0 * result.scalars[$1.raw].value }
+        }
         out[key.p, key.q] = v
         out[key.q, key.p] = v
       }
@@ -159,29 +172,36 @@ struct NetworkLimit {
       }
       features[name] = f
     }
-    let method: Method = result.methodCounts[.mc] != nil ? .mc : (result.methodCounts[.quadrature] != nil ? .quadrature : .exact)
+    let method: Method =
+      result.methodCounts[.mc] != nil ? .mc : (result.methodCounts[.quadrature] != nil ? .quadrature : .exact)
     return (assemble(kp.nngp), assemble(kp.ntk), features, method)
   }
 
   func kernelRegime(_ report: inout RunReport) throws(RunFailure) {
     guard case .preset("ntk") = network.parametrization else {
-      throw .unsupported("kernel-regime training is computed for the 'ntk' parametrization; this one is kernel-regime too but not yet supported")
+      throw .unsupported(
+        "kernel-regime training is computed for the 'ntk' parametrization; this one is kernel-regime too but not yet supported"
+      )
     }
     let (points, index) = kernelPoints([])
     let (k, theta, features, method) = try kernels(points)
     let training = network.training
     let data = training.flatMap { network.datasets[$0.data] } ?? []
-    if training?.loss == .logistic { throw .unsupported("kernel-regime training is computed for the mse loss only") }
+    if training?.loss == .logistic {
+      throw .unsupported("kernel-regime training is computed for the mse loss only")
+    }
     let train = data.map { index[$0.input]! }  // safe: training inputs were added first
     let labels = data.map { $0.label.first ?? 0 }
     var states: [(Int?, KernelDynamics.State)] = []
     if let t = training, t.steps == nil {
-      let s0 = KernelDynamics.trajectory(theta: theta, train: train, labels: labels, lr: 0, steps: 0, batch: nil)[0]
+      let s0 = KernelDynamics.trajectory(
+        theta: theta, train: train, labels: labels, lr: 0, steps: 0, batch: nil)[0]
       states = [(0, s0), (nil, KernelDynamics.trained(theta: theta, train: train, labels: labels))]
     } else {
       let steps = training?.steps ?? 0
       let all = KernelDynamics.trajectory(
-        theta: theta, train: train, labels: labels, lr: training?.learningRate ?? 0, steps: steps, batch: training?.batch)
+        theta: theta, train: train, labels: labels, lr: training?.learningRate ?? 0, steps: steps,
+        batch: training?.batch)
       states = all.enumerated().map { ($0.offset, $0.element) }
     }
     let lastStep = training?.steps ?? 0
@@ -193,20 +213,31 @@ struct NetworkLimit {
           for p in o.points {
             let z = index[p]!  // safe: observation points were added
             report.trajectory.append(
-              TrajectoryValue(observable: program.network?.model?.name ?? "f", points: [p], step: step, value: mean[z], variance: variance[z], method: method))
+              TrajectoryValue(
+                observable: program.network?.model?.name ?? "f", points: [p], step: step, value: mean[z],
+                variance: variance[z], method: method))
           }
         case .loss:
           var total = 0.0
-          for (c, z) in train.enumerated() { total += 0.5 * ((mean[z] - labels[c]) * (mean[z] - labels[c]) + variance[z]) }
-          report.trajectory.append(TrajectoryValue(observable: "loss", points: [], step: step, value: total / Double(max(1, train.count)), method: method))
+          for (c, z) in train.enumerated() {
+            total += 0.5 * ((mean[z] - labels[c]) * (mean[z] - labels[c]) + variance[z])
+          }
+          report.trajectory.append(
+            TrajectoryValue(
+              observable: "loss", points: [], step: step, value: total / Double(max(1, train.count)),
+              method: method))
         case .movement(let v):
-          report.trajectory.append(TrajectoryValue(observable: "movement", target: v, points: o.points, step: step, value: 0, method: .exact))
+          report.trajectory.append(
+            TrajectoryValue(
+              observable: "movement", target: v, points: o.points, step: step, value: 0, method: .exact))
         case .kernel(let v):
           guard let f = features[v] else { throw .program("the model has no vector '\(v)'") }
           for a in o.points.indices {
             for b in a..<o.points.count {
               report.trajectory.append(
-                TrajectoryValue(observable: "kernel", target: v, points: [o.points[a], o.points[b]], step: step, value: f[index[o.points[a]]!, index[o.points[b]]!], method: method))
+                TrajectoryValue(
+                  observable: "kernel", target: v, points: [o.points[a], o.points[b]], step: step,
+                  value: f[index[o.points[a]]!, index[o.points[b]]!], method: method))
             }
           }
         }
@@ -232,9 +263,11 @@ struct NetworkLimit {
         report.kernels.append(KernelMatrix(name: "ntk", points: pts, matrix: rows(theta, idx)))
       } else {
         let test = Array(trainIdx.count..<pts.count)
-        let post = KernelDynamics.posterior(k: k, train: trainIdx, labels: labels, noise: req.noise, test: test)
+        let post = KernelDynamics.posterior(
+          k: k, train: trainIdx, labels: labels, noise: req.noise, test: test)
         for (i, z) in test.enumerated() {
-          report.posterior.append(PosteriorValue(point: pts[z], mean: post[i].mean, variance: post[i].variance))
+          report.posterior.append(
+            PosteriorValue(point: pts[z], mean: post[i].mean, variance: post[i].variance))
         }
       }
     }
