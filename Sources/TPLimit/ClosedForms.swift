@@ -12,11 +12,14 @@ enum ClosedForms {
   }
 
   /// Splits `e` into `scale · ∏ factors`; nil when some factor is not of the form φ(affine).
-  static func factorize(_ e: CoordExpr, _ graph: ZGraph, _ cache: inout [Int: Affine?]) -> (Double, [Factor])? {
+  static func factorize(_ e: CoordExpr, _ graph: ZGraph, _ cache: inout [Int: Affine?]) -> (Double, [Factor])?
+  {
     switch e {
     case .constant(let c): return (c, [])
     case .multiply(let a, let b):
-      guard let (sa, fa) = factorize(a, graph, &cache), let (sb, fb) = factorize(b, graph, &cache) else { return nil }
+      guard let (sa, fa) = factorize(a, graph, &cache), let (sb, fb) = factorize(b, graph, &cache) else {
+        return nil
+      }
       return (sa * sb, fa + fb)
     case .negate(let a):
       guard let (s, f) = factorize(a, graph, &cache) else { return nil }
@@ -45,7 +48,9 @@ enum ClosedForms {
   }
 
   /// `E[e]` when `e` is a product of at most two closed-form factors.
-  static func expectation(_ e: CoordExpr, _ graph: ZGraph, _ cache: inout [Int: Affine?], cov: (Int, Int) -> Double)
+  static func expectation(
+    _ e: CoordExpr, _ graph: ZGraph, _ cache: inout [Int: Affine?], cov: (Int, Int) -> Double
+  )
     -> Double?
   {
     guard let (scale, factors) = factorize(e, graph, &cache), factors.count <= 2 else { return nil }

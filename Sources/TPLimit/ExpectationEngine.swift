@@ -38,7 +38,8 @@ final class ExpectationEngine {
     switch options.method {
     case .exact:
       guard let v = exact(e) else {
-        throw MethodUnavailable(message: "has no exact form (it is not a polynomial in Gaussians nor a known closed form)")
+        throw MethodUnavailable(
+          message: "has no exact form (it is not a polynomial in Gaussians nor a known closed form)")
       }
       result = Estimate(value: v, standardError: 0, method: .exact)
     case .quadrature:

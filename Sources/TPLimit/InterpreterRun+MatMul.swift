@@ -11,7 +11,9 @@ extension InterpreterRun {
     let sigma2 = program.matrices[m.raw].variance
     let key = MatrixKey(matrix: m.raw, transposed: transposed)
     let g: Int
-    if let existing = matmulGroups[key] { g = existing } else {
+    if let existing = matmulGroups[key] {
+      g = existing
+    } else {
       g = engine.bases.addGroup(variance: sigma2)
       matmulGroups[key] = g
     }
@@ -38,11 +40,13 @@ extension InterpreterRun {
         terms.append((other.operands[j], c.value))
         zdot.append(
           ZDotTerm(
-            operand: engine.graph.nodes[other.operands[j]].label, coefficient: c.value, standardError: c.standardError,
+            operand: engine.graph.nodes[other.operands[j]].label, coefficient: c.value,
+            standardError: c.standardError,
             derivation: c.derivation))
       }
     }
-    let node = terms.count == 1 ? hat : engine.add(.affine(constant: 0, terms: terms), label: program.name(dest))
+    let node =
+      terms.count == 1 ? hat : engine.add(.affine(constant: 0, terms: terms), label: program.name(dest))
     if node == hat { engine.graph.nodes[hat].label = program.name(dest) }
     vectorNode[dest.raw] = node
     var formula = "Z^{\(program.name(dest))} = Ẑ^{\(matrixName) \(operandName)}"
@@ -81,18 +85,31 @@ extension InterpreterRun {
     }
     var out: [(Int, Coefficient)] = []
     for (j, b) in relevant {
-      let target = "E[∂Z^{\(node.label)}/∂Ẑ^{\(baseLabels[b] ?? engine.graph.nodes[engine.graph.baseNode[b]].label)}]"
+      let target =
+        "E[∂Z^{\(node.label)}/∂Ẑ^{\(baseLabels[b] ?? engine.graph.nodes[engine.graph.baseNode[b]].label)}]"
       if useStein(b), let stein {
         let e = merged(stein, into: j, group: group, relevant: support)
         out.append(
-          (j, Coefficient(value: sigma2 * e.value, standardError: sigma2 * e.standardError,
-            derivation: "σ²·\(target) = \(Program.format(sigma2))·\(Program.format(e.value)) by Stein's identity C⁺E[Ẑ Z] (\(e.method.rawValue))")))
+          (
+            j,
+            Coefficient(
+              value: sigma2 * e.value, standardError: sigma2 * e.standardError,
+              derivation:
+                "σ²·\(target) = \(Program.format(sigma2))·\(Program.format(e.value)) by Stein's identity C⁺E[Ẑ Z] (\(e.method.rawValue))"
+            )
+          ))
       } else {
         let t = tangent(x, b)
         let e = try engine.expectation(t)
         out.append(
-          (j, Coefficient(value: sigma2 * e.value, standardError: sigma2 * e.standardError,
-            derivation: "σ²·\(target) = \(Program.format(sigma2))·\(Program.format(e.value)), path-wise E[\(engine.graph.render(t))] (\(e.method.rawValue))")))
+          (
+            j,
+            Coefficient(
+              value: sigma2 * e.value, standardError: sigma2 * e.standardError,
+              derivation:
+                "σ²·\(target) = \(Program.format(sigma2))·\(Program.format(e.value)), path-wise E[\(engine.graph.render(t))] (\(e.method.rawValue))"
+            )
+          ))
       }
     }
     return out
@@ -137,7 +154,9 @@ extension InterpreterRun {
       for j in 0..<m {
         v += pinv[i, j] * moments[j].value
         se2 += pinv[i, j] * pinv[i, j] * moments[j].standardError * moments[j].standardError
-        if moments[j].method == .mc { method = .mc } else if moments[j].method == .quadrature && method == .exact {
+        if moments[j].method == .mc {
+          method = .mc
+        } else if moments[j].method == .quadrature && method == .exact {
           method = .quadrature
         }
       }
@@ -167,7 +186,8 @@ extension InterpreterRun {
         result = result + e.derivative(withRespectTo: .vector(leaf)) * dt
       }
     }
-    if result.constantValue == nil, case .vector = result {} else if result.constantValue == nil {
+    if result.constantValue == nil, case .vector = result {
+    } else if result.constantValue == nil {
       result = ZGraph.node(engine.add(.nonlin(result), label: "∂\(node.label)"))
     }
     tangents[TangentKey(node: k, base: b)] = result

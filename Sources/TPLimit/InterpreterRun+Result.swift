@@ -12,11 +12,15 @@ extension InterpreterRun {
       case .scalar(let s):
         guard let est = scalars[s.raw] else { continue }
         outputs.append(
-          OutputResult(name: o.name, value: .scalar(est.value), standardError: est.standardError, method: est.method, isShow: o.isShow))
+          OutputResult(
+            name: o.name, value: .scalar(est.value), standardError: est.standardError, method: est.method,
+            isShow: o.isShow))
       case .vector(let v):
         do throws(MethodUnavailable) {
           let (law, se, method) = try vectorLaw(vectorNode[v.raw])
-          outputs.append(OutputResult(name: o.name, value: .vector(law), standardError: se, method: method, isShow: o.isShow))
+          outputs.append(
+            OutputResult(
+              name: o.name, value: .vector(law), standardError: se, method: method, isShow: o.isShow))
           densities[o.name] = density(vectorNode[v.raw], law)
         } catch {
           let message = "the law of '\(o.name)' \(error.message)"
@@ -27,7 +31,8 @@ extension InterpreterRun {
     }
     var all: [ScalarEstimate] = []
     for s in scalars { all.append(s ?? ScalarEstimate(value: .nan, standardError: 0, method: .exact)) }
-    var result = LimitResult(outputs: outputs, scalars: all, derivations: explainAll(), methodCounts: engine.counts)
+    var result = LimitResult(
+      outputs: outputs, scalars: all, derivations: explainAll(), methodCounts: engine.counts)
     result.densities = densities
     return result
   }
@@ -41,7 +46,9 @@ extension InterpreterRun {
     let mean = m1.value
     let variance = max(0, m2.value - mean * mean)
     guard mean.isFinite, variance.isFinite else { throw MethodUnavailable(message: "is not finite") }
-    let method: Method = [m1.method, m2.method].contains(.mc) ? .mc : ([m1.method, m2.method].contains(.quadrature) ? .quadrature : .exact)
+    let method: Method =
+      [m1.method, m2.method].contains(.mc)
+      ? .mc : ([m1.method, m2.method].contains(.quadrature) ? .quadrature : .exact)
     let quantiles: [Double]
     if engine.affine(k) != nil {
       quantiles = reportedQuantiles.map { mean + variance.squareRoot() * normalQuantile($0) }
@@ -106,7 +113,10 @@ extension InterpreterRun {
       case .base(let b):
         formula = "Z^{\(v.name)} ~ N(0, \(Program.format(engine.bases.covariance(b, b))))  (initial)"
       case .affine(let c, let terms):
-        formula = "Z^{\(v.name)} = \(Program.format(c)) + " + terms.map { "\(Program.format($0.coefficient))·Z^{\(engine.graph.nodes[$0.node].label)}" }.joined(separator: " + ")
+        formula =
+          "Z^{\(v.name)} = \(Program.format(c)) + "
+          + terms.map { "\(Program.format($0.coefficient))·Z^{\(engine.graph.nodes[$0.node].label)}" }.joined(
+            separator: " + ")
       case .nonlin(let e):
         formula = "Z^{\(v.name)} = \(engine.graph.render(e))"
       }
@@ -121,26 +131,37 @@ extension InterpreterRun {
 func normalQuantile(_ p: Double) -> Double {
   if p <= 0 { return -.infinity }
   if p >= 1 { return .infinity }
-  let a = [-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02, 1.383577518672690e+02,
-           -3.066479806614716e+01, 2.506628277459239e+00]
-  let b = [-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02, 6.680131188771972e+01,
-           -1.328068155288572e+01]
-  let c = [-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00, -2.549732539343734e+00,
-           4.374664141464968e+00, 2.938163982698783e+00]
+  let a = [
+    -3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02, 1.383577518672690e+02,
+    -3.066479806614716e+01, 2.506628277459239e+00,
+  ]
+  let b = [
+    -5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02, 6.680131188771972e+01,
+    -1.328068155288572e+01,
+  ]
+  let c = [
+    -7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00, -2.549732539343734e+00,
+    4.374664141464968e+00, 2.938163982698783e+00,
+  ]
   let d = [7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00, 3.754408661907416e+00]
   let low = 0.02425
   var x: Double
   if p < low {
     let q = (-2 * log(p)).squareRoot()
-    x = (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1)
+    x =
+      (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5])
+      / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1)
   } else if p <= 1 - low {
     let q = p - 0.5
     let r = q * q
-    x = (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q
+    x =
+      (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q
       / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1)
   } else {
     let q = (-2 * log(1 - p)).squareRoot()
-    x = -(((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1)
+    x =
+      -(((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5])
+      / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1)
   }
   let e = 0.5 * erfc(-x / 2.0.squareRoot()) - p
   let u = e * (2 * Double.pi).squareRoot() * exp(x * x / 2)

@@ -30,7 +30,9 @@ public enum KernelDynamics {
   ///   - theta: the NTK over all points `Z`.
   ///   - train: indices into `Z` of the training examples, in data order, with their labels.
   ///   - batch: examples per step, taken cyclically; nil for the full batch.
-  public static func trajectory(theta: Matrix, train: [Int], labels: [Double], lr: Double, steps: Int, batch: Int?)
+  public static func trajectory(
+    theta: Matrix, train: [Int], labels: [Double], lr: Double, steps: Int, batch: Int?
+  )
     -> [State]
   {
     let m = theta.rows

@@ -69,7 +69,9 @@ struct InterpreterRun {
       let b = engine.bases.addBase(group: g, covariances: covs, variance: group.covariance(i, i))
       let baseNode = engine.add(.base(b), label: program.name(v))
       let mean = group.mean[i]
-      vectorNode[v.raw] = mean == 0 ? baseNode : engine.add(.affine(constant: mean, terms: [(baseNode, 1)]), label: program.name(v))
+      vectorNode[v.raw] =
+        mean == 0
+        ? baseNode : engine.add(.affine(constant: mean, terms: [(baseNode, 1)]), label: program.name(v))
     }
   }
 
@@ -115,7 +117,11 @@ struct InterpreterRun {
     var method = Method.exact
     for s in e.scalars {
       guard let est = scalars[s.raw] else { continue }
-      if est.method == .mc { method = .mc } else if est.method == .quadrature && method == .exact { method = .quadrature }
+      if est.method == .mc {
+        method = .mc
+      } else if est.method == .quadrature && method == .exact {
+        method = .quadrature
+      }
       guard est.standardError > 0 else { continue }
       let d = e.derivative(withRespectTo: .scalar(s)).evaluate { leaf in
         if case .scalar(let t) = leaf { return scalars[t.raw]?.value ?? .nan }

@@ -59,7 +59,9 @@ final class PointSet {
       let tape = Tape(e, scalars: [], writesOutput: true)
       let inputs = tape.inputs.map { UnsafePointer(cache[$0.raw]!) }  // safe: ancestors are computed first
       let shared = UnsafeShared(out)
-      tape.forEachChunk(count: count, inputs: inputs, output: out, chunkSize: Self.chunkSize, threads: threads) {
+      tape.forEachChunk(
+        count: count, inputs: inputs, output: out, chunkSize: Self.chunkSize, threads: threads
+      ) {
         _, range, values in
         let o = shared.value + range.lowerBound
         if UnsafePointer(o) != values { o.update(from: values, count: range.count) }
@@ -79,7 +81,8 @@ final class PointSet {
     defer { sums.deallocate() }
     sums.initialize(repeating: 0, count: 2 * chunks)
     let shared = UnsafeShared((sums, weights))
-    tape.forEachChunk(count: count, inputs: inputs, output: nil, chunkSize: Self.chunkSize, threads: threads) {
+    tape.forEachChunk(count: count, inputs: inputs, output: nil, chunkSize: Self.chunkSize, threads: threads)
+    {
       chunk, range, values in
       let (sums, weights) = shared.value
       var s = 0.0

@@ -76,7 +76,8 @@ extension ExpectationEngine {
     func find(_ i: Int) -> Int { parent[i] == i ? i : find(parent[i]) }
     for i in factors.indices {
       for j in (i + 1)..<factors.count where find(i) != find(j) {
-        let linked = supports[i].contains { a in supports[j].contains { b in a == b || covariance(a, b) != 0 } }
+        let linked = supports[i].contains { a in supports[j].contains { b in a == b || covariance(a, b) != 0 }
+        }
         if linked { parent[find(j)] = find(i) }
       }
     }

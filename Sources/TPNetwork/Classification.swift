@@ -55,7 +55,8 @@ public struct Classification: Sendable, Hashable {
     let abL = exps(out).scale
     let okOut = abL >= .half
     initStable = initStable && okOut
-    conditions.append(Condition(name: "init: \(out.name)", statement: "a+b = \(abL) (must be ≥ 1/2)", holds: okOut))
+    conditions.append(
+      Condition(name: "init: \(out.name)", statement: "a+b = \(abL) (must be ≥ 1/2)", holds: okOut))
 
     // r, the exponent of feature updates.
     var minTerm: Rational?
@@ -70,7 +71,8 @@ public struct Classification: Sendable, Hashable {
     let s2 = 2 * aL + c >= .one
     let s3 = abL + r >= .one
     conditions.append(Condition(name: "train: r ≥ 0", statement: "r = \(r)", holds: s1))
-    conditions.append(Condition(name: "train: 2a_{L+1} + c ≥ 1", statement: "2a+c = \(2 * aL + c)", holds: s2))
+    conditions.append(
+      Condition(name: "train: 2a_{L+1} + c ≥ 1", statement: "2a+c = \(2 * aL + c)", holds: s2))
     conditions.append(Condition(name: "train: a_{L+1}+b_{L+1}+r ≥ 1", statement: "= \(abL + r)", holds: s3))
     let nontrivial = (2 * aL + c) == .one || (abL + r) == .one
     conditions.append(

@@ -61,7 +61,8 @@ struct CoreBuilder {
   }
 
   mutating func newScalar(_ name: String, _ value: Double?) -> ScalarID {
-    program.scalars.append(ScalarInfo(name: name, isTemporary: name.hasPrefix("%"), range: range, constantValue: value))
+    program.scalars.append(
+      ScalarInfo(name: name, isTemporary: name.hasPrefix("%"), range: range, constantValue: value))
     return ScalarID(program.scalars.count - 1)
   }
 

@@ -31,12 +31,18 @@ public struct KernelProgram: Sendable {
 
 extension NetworkLowering {
   /// Builds the NNGP/NTK program at `points` for the model of `checked`.
-  public static func kernelProgram(_ checked: CheckedUnit, points: [[Double]]) throws(LoweringFailure) -> KernelProgram {
-    guard let net = checked.network, let model = net.model else { throw .program(LoweringError("the file declares no model")) }
+  public static func kernelProgram(_ checked: CheckedUnit, points: [[Double]]) throws(LoweringFailure)
+    -> KernelProgram
+  {
+    guard let net = checked.network, let model = net.model else {
+      throw .program(LoweringError("the file declares no model"))
+    }
     var constants: [String: Double] = [:]
     for s in checked.program.scalars { if let v = s.constantValue { constants[s.name] = v } }
     let graph: ModelGraph
-    do { graph = try ModelGraph(model: model, network: net, functions: checked.functions, constants: constants) } catch {
+    do {
+      graph = try ModelGraph(model: model, network: net, functions: checked.functions, constants: constants)
+    } catch {
       throw .program(error)
     }
     var core = CoreBuilder(widthName: net.widthName, range: model.range)
@@ -47,7 +53,9 @@ extension NetworkLowering {
       switch l.role {
       case .input:
         guard case .finite(let d) = l.input else { continue }
-        columns[l.name] = (0..<d).map { core.initial("\(l.name)[:, \($0)]", variance: l.variance / Double(d)) }
+        columns[l.name] = (0..<d).map {
+          core.initial("\(l.name)[:, \($0)]", variance: l.variance / Double(d))
+        }
       case .hidden: matrices[l.name] = core.matrix(l.name, variance: l.variance)
       case .readout: readout = core.initial("ṽ", variance: l.variance)
       }
@@ -69,7 +77,9 @@ extension NetworkLowering {
         switch op {
         case .inputLayer(let u):
           var e: CoordExpr = 0
-          for (k, col) in (columns[u] ?? []).enumerated() where k < p.count { e = e + .constant(p[k]) * .vector(col) }
+          for (k, col) in (columns[u] ?? []).enumerated() where k < p.count {
+            e = e + .constant(p[k]) * .vector(col)
+          }
           values.append(core.vector("\(graph.names[i])[\(tag)]", e))
         case .hidden(let w, let k):
           values.append(core.matmul("\(graph.names[i])[\(tag)]", matrices[w]!, transposed: false, values[k]))  // safe
@@ -122,7 +132,9 @@ extension NetworkLowering {
     for p in points.indices {
       for q in p..<points.count {
         let key = KernelProgram.PairKey(p, q)
-        let xx = moment("E[x^L(p\(p)) x^L(p\(q))]", passes[p].values[graph.readoutOperand], passes[q].values[graph.readoutOperand])
+        let xx = moment(
+          "E[x^L(p\(p)) x^L(p\(q))]", passes[p].values[graph.readoutOperand],
+          passes[q].values[graph.readoutOperand])
         // ṽ has variance σ_V²: Cov(f(p), f(q)) = σ_V² E[x^L x^L′].
         nngp[key] = [KernelProgram.KernelTerm(coefficient: readoutVar, moments: [xx])]
         var terms = [KernelProgram.KernelTerm(coefficient: readoutVar, moments: [xx])]
@@ -132,13 +144,16 @@ extension NetworkLowering {
           switch op {
           case .hidden(let w, let k):
             let variance = net.layer(named: w)?.variance ?? 1
-            let xin = moment("E[\(graph.names[k])(p\(p)) \(graph.names[k])(p\(q))]", passes[p].values[k], passes[q].values[k])
+            let xin = moment(
+              "E[\(graph.names[k])(p\(p)) \(graph.names[k])(p\(q))]", passes[p].values[k], passes[q].values[k]
+            )
             terms.append(KernelProgram.KernelTerm(coefficient: variance, moments: [dd, xin]))
           case .inputLayer(let u):
             let layer = net.layer(named: u)
             let d = Double(points[p].count)
             let dot = zip(points[p], points[q]).reduce(0) { $0 + $1.0 * $1.1 }
-            terms.append(KernelProgram.KernelTerm(coefficient: (layer?.variance ?? 1) / d * dot, moments: [dd]))
+            terms.append(
+              KernelProgram.KernelTerm(coefficient: (layer?.variance ?? 1) / d * dot, moments: [dd]))
           case .bias(let b):
             let variance = net.biases.first { $0.name == b }?.variance ?? 0
             terms.append(KernelProgram.KernelTerm(coefficient: variance, moments: [dd]))
@@ -147,7 +162,8 @@ extension NetworkLowering {
         }
         ntk[key] = terms
         for (name, k) in graph.locals {
-          features[name, default: [:]][key] = moment("E[\(name)(p\(p)) \(name)(p\(q))]", passes[p].values[k], passes[q].values[k])
+          features[name, default: [:]][key] = moment(
+            "E[\(name)(p\(p)) \(name)(p\(q))]", passes[p].values[k], passes[q].values[k])
         }
       }
     }

@@ -46,7 +46,9 @@ public enum LoweringFailure: Error, Sendable {
 
 /// Lowers `network + SGD` into a core program by unrolling training (THEORY §5).
 public enum NetworkLowering {
-  public static func lower(_ checked: CheckedUnit, mode: LoweringMode) throws(LoweringFailure) -> LoweredNetwork {
+  public static func lower(_ checked: CheckedUnit, mode: LoweringMode) throws(LoweringFailure)
+    -> LoweredNetwork
+  {
     guard let net = checked.network, let model = net.model else {
       throw .program(LoweringError("the file declares no model"))
     }

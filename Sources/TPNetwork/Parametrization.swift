@@ -41,13 +41,17 @@ public struct ResolvedParametrization: Sendable, Hashable {
   public static func presetC(_ name: String) -> Rational { name == "mf" ? Rational(-1) : .zero }
 
   /// Resolves a parametrization statement against the declared layers.
-  public static func resolve(_ spec: ParametrizationSpec, layers: [LayerSpec]) throws(LoweringError) -> ResolvedParametrization {
+  public static func resolve(_ spec: ParametrizationSpec, layers: [LayerSpec]) throws(LoweringError)
+    -> ResolvedParametrization
+  {
     switch spec {
     case .preset(let name):
       var out: [String: LayerExponents] = [:]
       for l in layers {
         guard let e = preset(name, role: l.role) else {
-          throw LoweringError("the '\(name)' parametrization is defined for one hidden layer only; layer '\(l.name)' is a \(l.role.rawValue) layer", range: l.range)
+          throw LoweringError(
+            "the '\(name)' parametrization is defined for one hidden layer only; layer '\(l.name)' is a \(l.role.rawValue) layer",
+            range: l.range)
         }
         out[l.name] = e
       }
@@ -55,12 +59,17 @@ public struct ResolvedParametrization: Sendable, Hashable {
     case .abc(let given, let c):
       var out: [String: LayerExponents] = [:]
       for l in layers {
-        guard let g = given[l.name], let a = Rational(approximating: g.a), let b = Rational(approximating: g.b) else {
-          throw LoweringError("the exponents of layer '\(l.name)' must be rationals with small denominators", range: l.range)
+        guard let g = given[l.name], let a = Rational(approximating: g.a),
+          let b = Rational(approximating: g.b)
+        else {
+          throw LoweringError(
+            "the exponents of layer '\(l.name)' must be rationals with small denominators", range: l.range)
         }
         out[l.name] = LayerExponents(a: a, b: b)
       }
-      guard let cr = Rational(approximating: c) else { throw LoweringError("the exponent c must be a simple rational") }
+      guard let cr = Rational(approximating: c) else {
+        throw LoweringError("the exponent c must be a simple rational")
+      }
       return ResolvedParametrization(name: "abc", layers: out, c: cr)
     }
   }
@@ -78,4 +87,3 @@ public struct LoweringError: Error, Sendable, CustomStringConvertible {
 
   public var description: String { message }
 }
-

@@ -34,7 +34,9 @@ extension Unroller {
       }
     }
     let x = values[graph.readoutOperand]
-    let overlaps = readoutHistory.map { up in up.forward == nil ? nil : core.moment("%m", .vector(up.x) * .vector(x)) }
+    let overlaps = readoutHistory.map { up in
+      up.forward == nil ? nil : core.moment("%m", .vector(up.x) * .vector(x))
+    }
     var outputs: [CoordExpr] = []
     for (j, row) in readoutRows.enumerated() {
       var f: CoordExpr = 0
@@ -69,7 +71,8 @@ extension Unroller {
   /// Reverse-mode differentiation of the pass, scaled by `n^α`, recording each layer's update.
   mutating func backward(
     _ pass: Pass, chi: [CoordExpr], xi: [Double], tag: String, invB: Double,
-    hidden: inout [String: [HiddenUpdate]], input: inout [String: [InputUpdate]], bias: inout [String: [BiasUpdate]]
+    hidden: inout [String: [HiddenUpdate]], input: inout [String: [InputUpdate]],
+    bias: inout [String: [BiasUpdate]]
   ) throws(LoweringFailure) {
     let t = Int(tag.dropFirst(2).prefix { $0.isNumber }) ?? 0
     let step = "step \(t + 1)"
@@ -98,7 +101,9 @@ extension Unroller {
         let layer = network.layer(named: w)!  // safe: the model graph checked it
         let dh = core.vector("d\(name)[\(tag)]", a)
         let e = .one - c - 2 * exps(w).a - readoutA
-        if let kappa = try scaled(-lr * layer.variance * invB, e, "\(name), the output of layer \(w), after \(step)") {
+        if let kappa = try scaled(
+          -lr * layer.variance * invB, e, "\(name), the output of layer \(w), after \(step)")
+        {
           hidden[w, default: []].append(HiddenUpdate(kappa: kappa, dh: dh, input: pass.values[k]))
         }
         let mt = core.matmul("\(w)ᵀ d\(name)[\(tag)]", matrices[w]!, transposed: true, dh)  // safe: declared
@@ -113,7 +118,9 @@ extension Unroller {
         guard case .finite(let d) = layer.input else { continue }
         let dh = core.vector("d\(name)[\(tag)]", a)
         let e = -c - 2 * exps(u).a - readoutA
-        if let kappa = try scaled(-lr * layer.variance / Double(d) * invB, e, "\(name), the output of layer \(u), after \(step)") {
+        if let kappa = try scaled(
+          -lr * layer.variance / Double(d) * invB, e, "\(name), the output of layer \(u), after \(step)")
+        {
           input[u, default: []].append(InputUpdate(kappa: kappa, dh: dh, xi: xi))
         }
       case .bias(let b):
@@ -136,9 +143,14 @@ extension Unroller {
     return pass
   }
 
-  mutating func record(_ observable: String, target: String? = nil, _ points: [[Double]], output: Int = 0, step: Int, _ e: CoordExpr, name: String) {
+  mutating func record(
+    _ observable: String, target: String? = nil, _ points: [[Double]], output: Int = 0, step: Int,
+    _ e: CoordExpr, name: String
+  ) {
     let id = core.scalar(name, e)
-    trajectory.append(TrajectoryPoint(observable: observable, target: target, points: points, output: output, step: step, scalar: id))
+    trajectory.append(
+      TrajectoryPoint(
+        observable: observable, target: target, points: points, output: output, step: step, scalar: id))
     core.program.outputs.append(OutputItem(name: name, value: .scalar(id), isShow: false))
   }
 
@@ -152,7 +164,9 @@ extension Unroller {
           let pass = try pass(at: p, step: t)
           for (j, f) in pass.outputs.enumerated() {
             let suffix = pass.outputs.count > 1 ? "[\(j)]" : ""
-            record(model.name, [p], output: j, step: t, f, name: "\(model.name)\(suffix)[\(t)] at \(Unroller.format(p))")
+            record(
+              model.name, [p], output: j, step: t, f,
+              name: "\(model.name)\(suffix)[\(t)] at \(Unroller.format(p))")
           }
         }
       case .loss:
@@ -182,7 +196,8 @@ extension Unroller {
             let m = core.moment("%m", .vector(passes[a].values[k]) * .vector(passes[b].values[k]))
             record(
               "kernel", target: v, [obs.points[a], obs.points[b]], step: t, m,
-              name: "kernel \(v)[\(t)] at \(Unroller.format(obs.points[a])), \(Unroller.format(obs.points[b]))")
+              name:
+                "kernel \(v)[\(t)] at \(Unroller.format(obs.points[a])), \(Unroller.format(obs.points[b]))")
           }
         }
       }
@@ -194,7 +209,8 @@ extension Unroller {
       throw .program(
         LoweringError(
           "the model has no vector '\(name)'"
-            + (closestMatch(to: name, among: graph.locals.keys).map { "; did you mean '\($0)'?" } ?? ""), range: range))
+            + (closestMatch(to: name, among: graph.locals.keys).map { "; did you mean '\($0)'?" } ?? ""),
+          range: range))
     }
     return k
   }

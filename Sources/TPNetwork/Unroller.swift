@@ -80,7 +80,9 @@ struct Unroller {
   var training: TrainingSpec? { network.training }
   var lr: Double { training?.learningRate ?? 0 }
   var c: Rational { parametrization.c }
-  func exps(_ name: String) -> LayerExponents { parametrization.layers[name] ?? LayerExponents(a: .zero, b: .zero) }
+  func exps(_ name: String) -> LayerExponents {
+    parametrization.layers[name] ?? LayerExponents(a: .zero, b: .zero)
+  }
   var readoutSpec: LayerSpec { network.layer(named: graph.readout)! }  // safe: the model graph checked it
   var alpha: Rational { exps(graph.readout).scale }
 
@@ -108,7 +110,8 @@ struct Unroller {
       switch l.role {
       case .input:
         guard case .finite(let d) = l.input else { continue }
-        let v = try scaled(l.variance / Double(d), -2 * e.scale, "input layer \(l.name) at initialization") ?? 0
+        let v =
+          try scaled(l.variance / Double(d), -2 * e.scale, "input layer \(l.name) at initialization") ?? 0
         inputColumns[l.name] = (0..<d).map { core.initial("\(l.name)[:, \($0)]", variance: v) }
       case .hidden:
         matrices[l.name] = core.matrix(l.name, variance: l.variance)
@@ -137,7 +140,8 @@ struct Unroller {
     try declareLayers()
     let steps = training.map { $0.steps ?? 0 } ?? 0
     if training?.steps == nil && training != nil {
-      throw .program(LoweringError("'steps: inf' is only defined in the kernel regime", range: training?.range))
+      throw .program(
+        LoweringError("'steps: inf' is only defined in the kernel regime", range: training?.range))
     }
     let data = training.flatMap { network.datasets[$0.data] } ?? []
     for t in 0...steps {
@@ -162,15 +166,21 @@ struct Unroller {
       let tag = "t=\(t), ex=\((t * batch + b) % data.count)"
       let pass = try forward(ex.input, tag: tag)
       let chi = pass.outputs.enumerated().map { (j, f) in
-        CoordExpr.scalar(core.scalar("χ[\(tag)]\(pass.outputs.count > 1 ? "[\(j)]" : "")", lossDerivative(f, ex.label[j], training.loss)))
+        CoordExpr.scalar(
+          core.scalar(
+            "χ[\(tag)]\(pass.outputs.count > 1 ? "[\(j)]" : "")",
+            lossDerivative(f, ex.label[j], training.loss)))
       }
-      try backward(pass, chi: chi, xi: ex.input, tag: tag, invB: invB, hidden: &newHidden, input: &newInput, bias: &newBias)
+      try backward(
+        pass, chi: chi, xi: ex.input, tag: tag, invB: invB, hidden: &newHidden, input: &newInput,
+        bias: &newBias)
       let v = readoutSpec.variance
       let a = exps(graph.readout).a
       newReadout.append(
         ReadoutUpdate(
           forward: try scaled(-lr * v * invB, .one - c - 2 * a, "the readout update of \(graph.readout)"),
-          backward: try scaled(-lr * v * invB, alpha - c - 2 * a, "the readout update seen by the backward pass"),
+          backward: try scaled(
+            -lr * v * invB, alpha - c - 2 * a, "the readout update seen by the backward pass"),
           chi: chi, x: pass.values[graph.readoutOperand]))
     }
     for (k, v) in newHidden { hiddenHistory[k, default: []] += v }

@@ -3,7 +3,6 @@ import TPNumerics
 
 @_exported import enum TPLimit.DerivativeRule
 @_exported import enum TPLimit.ExpectationMethod
-@_exported import enum TPLimit.DerivativeRule
 @_exported import enum TPLimit.LimitInterpreter
 @_exported import struct TPLimit.LimitOptions
 @_exported import struct TPLimit.LimitResult

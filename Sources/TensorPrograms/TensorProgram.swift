@@ -1,4 +1,5 @@
 @_exported import TPCore
+@_exported import TPNetwork
 @_exported import TPSyntax
 
 /// A checked `.tp` program: the entry point of the embedding API.
@@ -15,7 +16,9 @@ public struct TensorProgram: Sendable {
 
   /// Parses and checks `source`; throws ``Diagnostics`` with every error found.
   /// `overrides` replace `param` values (the CLI's `--set NAME=VALUE`).
-  public init(source: String, fileName: String = "<input>", overrides: [String: Double] = [:]) throws(Diagnostics) {
+  public init(source: String, fileName: String = "<input>", overrides: [String: Double] = [:])
+    throws(Diagnostics)
+  {
     try self.init(file: SourceFile(name: fileName, text: source), overrides: overrides)
   }
 
@@ -32,8 +35,6 @@ public struct TensorProgram: Sendable {
   /// The network declarations, when the file declares a network.
   public var network: NetworkSpec? { checked.network }
 }
-
-@_exported import TPNetwork
 
 extension TensorProgram {
   /// The network lowered to a core program, for the limit or a finite width.

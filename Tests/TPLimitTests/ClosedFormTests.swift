@@ -89,5 +89,6 @@ func tanhPairQuadratureAgreesWithMonteCarlo(_ c: CovarianceCase) throws {
   expectClose(try #require(r.output("m")).scalarValue, 0.5, absolute: 1e-12)
   let q = try limitOf(pairProgram(c, "tanh(a) * tanh(b)"), LimitOptions(method: .quadrature, degree: 60))
   let q1 = try limitOf(pairProgram(c, "tanh(a) ** 2"), LimitOptions(method: .quadrature, degree: 60))
-  expectClose(try #require(q.output("m")).scalarValue, try #require(q1.output("m")).scalarValue, absolute: 1e-10)
+  expectClose(
+    try #require(q.output("m")).scalarValue, try #require(q1.output("m")).scalarValue, absolute: 1e-10)
 }

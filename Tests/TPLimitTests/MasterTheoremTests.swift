@@ -46,7 +46,8 @@ import Testing
   let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent().appendingPathComponent("examples/linear_mup.tp")
   let source = try String(contentsOf: url, encoding: .utf8)
-  let r = try LimitInterpreter.run(try TensorProgram(source: source).core, options: LimitOptions(method: .exact))
+  let r = try LimitInterpreter.run(
+    try TensorProgram(source: source).core, options: LimitOptions(method: .exact))
   var (a, b, c, d) = (1.0, 0.0, 0.0, 1.0)
   for t in 0...10 {
     let f = (a * c + b * d) * xi
@@ -54,7 +55,9 @@ import Testing
     expectClose(out.scalarValue, f, absolute: 1e-12, "f[\(t)]")
     #expect(out.method == .exact)
     let chi = f - y
-    (a, b, c, d) = (a - eta * chi * xi * c, b - eta * chi * xi * d, c - eta * chi * xi * a, d - eta * chi * xi * b)
+    (a, b, c, d) = (
+      a - eta * chi * xi * c, b - eta * chi * xi * d, c - eta * chi * xi * a, d - eta * chi * xi * b
+    )
   }
   #expect(r.methodCounts.keys.allSatisfy { $0 == .exact }, "no sampling and no quadrature")
 }

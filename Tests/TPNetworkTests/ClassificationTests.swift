@@ -19,7 +19,8 @@ func mlp(hidden: Int, _ parametrization: String) -> String {
 func classify(_ source: String) throws -> Classification {
   let p = try TensorProgram(source: source)
   let net = try #require(p.network)
-  return Classification.classify(try ResolvedParametrization.resolve(net.parametrization, layers: net.layers), layers: net.layers)
+  return Classification.classify(
+    try ResolvedParametrization.resolve(net.parametrization, layers: net.layers), layers: net.layers)
 }
 
 struct RegimeCase: Sendable, CustomStringConvertible {
@@ -40,31 +41,37 @@ let regimeCases: [RegimeCase] = [
   .init(name: "sp c=0", hidden: 2, parametrization: "sp", regime: .unstable, r: Rational(-1)),
   .init(
     name: "sp c=1", hidden: 2,
-    parametrization: "abc { U: a = 0, b = 0; W0: a = 0, b = 0.5; V: a = 0, b = 0.5; c = 1 }", regime: .kernel, r: .half),
+    parametrization: "abc { U: a = 0, b = 0; W0: a = 0, b = 0.5; V: a = 0, b = 0.5; c = 1 }", regime: .kernel,
+    r: .half),
   // μP shifted by the symmetry (a, b, c) → (a + ½, b − ½, c − 1): same dynamics, still r = 0.
   .init(
     name: "mup shifted", hidden: 2,
-    parametrization: "abc { U: a = 0, b = 0; W0: a = 0.5, b = 0; V: a = 1, b = 0; c = -1 }", regime: .featureLearning,
+    parametrization: "abc { U: a = 0, b = 0; W0: a = 0.5, b = 0; V: a = 1, b = 0; c = -1 }",
+    regime: .featureLearning,
     r: .zero),
   // Readout a+b = 3/2: r = 3/2 − 1 = 1/2, but neither nontriviality equation holds → trivial.
   .init(
     name: "small readout", hidden: 2,
-    parametrization: "abc { U: a = -0.5, b = 0.5; W0: a = 0, b = 0.5; V: a = 1, b = 0.5; c = 0 }", regime: .trivial,
+    parametrization: "abc { U: a = -0.5, b = 0.5; W0: a = 0, b = 0.5; V: a = 1, b = 0.5; c = 0 }",
+    regime: .trivial,
     r: .half),
   // NTK with c = −1/2: 2a_{L+1} + c = 1/2 < 1 → unstable.
   .init(
     name: "ntk c=-1/2", hidden: 2,
-    parametrization: "abc { U: a = 0, b = 0; W0: a = 0.5, b = 0; V: a = 0.5, b = 0; c = -0.5 }", regime: .unstable,
+    parametrization: "abc { U: a = 0, b = 0; W0: a = 0.5, b = 0; V: a = 0.5, b = 0; c = -0.5 }",
+    regime: .unstable,
     r: .zero),
   // NTK with c = 1: r = 3/2, 2a+c = 2, a+b+r = 2 → stable but trivial.
   .init(
     name: "ntk c=1", hidden: 2,
-    parametrization: "abc { U: a = 0, b = 0; W0: a = 0.5, b = 0; V: a = 0.5, b = 0; c = 1 }", regime: .trivial,
+    parametrization: "abc { U: a = 0, b = 0; W0: a = 0.5, b = 0; V: a = 0.5, b = 0; c = 1 }",
+    regime: .trivial,
     r: Rational(3, 2)),
   // Hidden a+b = 0: the forward pass blows up at initialization.
   .init(
     name: "bad init", hidden: 2,
-    parametrization: "abc { U: a = 0, b = 0; W0: a = 0, b = 0; V: a = 0.5, b = 0.5; c = 0 }", regime: .unstable, r: nil),
+    parametrization: "abc { U: a = 0, b = 0; W0: a = 0, b = 0; V: a = 0.5, b = 0.5; c = 0 }",
+    regime: .unstable, r: nil),
 ]
 
 @Test(arguments: regimeCases)

@@ -14,7 +14,10 @@ let trainedMLP = """
   #expect(lowered.dropped.isEmpty)
   #expect(lowered.trajectory.map(\.step) == [0, 1, 2])
   // The second hidden layer's backward pass needs W.T, so the program has transposed MatMuls.
-  #expect(lowered.program.instructions.contains { if case .matmul(_, _, true, _) = $0 { return true } else { return false } })
+  #expect(
+    lowered.program.instructions.contains {
+      if case .matmul(_, _, true, _) = $0 { return true } else { return false }
+    })
 }
 
 @Test func ntkLimitIsRoutedToTheKernelEngine() throws {
@@ -33,7 +36,8 @@ let trainedMLP = """
 /// SP-like exponents with a readout scaled so f(0) stays O(1): the first update is what blows up.
 @Test func standardParametrizationIsUnstableInTheLimit() throws {
   let p = try TensorProgram(
-    source: mlp(hidden: 2, "abc { U: a = 0, b = 0; W0: a = 0, b = 0.5; V: a = 0, b = 1; c = 0 }") + trainedMLP)
+    source: mlp(hidden: 2, "abc { U: a = 0, b = 0; W0: a = 0, b = 0.5; V: a = 0, b = 1; c = 0 }") + trainedMLP
+  )
   do {
     _ = try p.lowered(.limit)
     Issue.record("expected an instability")

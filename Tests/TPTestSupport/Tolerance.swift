@@ -8,7 +8,8 @@ public func expectClose(
   let tolerance = absolute + relative * abs(expected)
   let ok = abs(actual - expected) <= tolerance
   #expect(
-    ok, "\(actual) vs \(expected): |Δ| = \(abs(actual - expected)) > \(tolerance) \(comment.map { "— \($0)" } ?? "")",
+    ok,
+    "\(actual) vs \(expected): |Δ| = \(abs(actual - expected)) > \(tolerance) \(comment.map { "— \($0)" } ?? "")",
     sourceLocation: sourceLocation)
 }
 
