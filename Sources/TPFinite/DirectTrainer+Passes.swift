@@ -138,9 +138,11 @@ extension DirectNetwork {
     }
     for (u, g) in grads.input {
       let s = -base * (layerMultiplier[u] ?? 0)
-      for k in g.indices { Self.axpy(s, g[k], &inputWeights[u]![k]) }  // safe: the gradient has the layer's columns
+      // safe: the gradient has the layer's columns
+      for k in g.indices { Self.axpy(s, g[k], &inputWeights[u]![k]) }
     }
-    for (b, g) in grads.bias { Self.axpy(-base * (biasMultiplier[b] ?? 0), g, &biasWeights[b]!) }  // safe: as above
+    // safe: as above
+    for (b, g) in grads.bias { Self.axpy(-base * (biasMultiplier[b] ?? 0), g, &biasWeights[b]!) }
     let s = -base * (layerMultiplier[graph.readout] ?? 0)
     for (j, g) in grads.readout.enumerated() { Self.axpy(s, g, &readoutWeights[j]) }
   }

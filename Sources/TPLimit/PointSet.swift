@@ -46,7 +46,8 @@ final class PointSet {
     switch graph.nodes[k].kind {
     case .base(let b):
       let v = baseValues(b)
-      v.withUnsafeBufferPointer { out.initialize(from: $0.baseAddress!, count: count) }  // safe: count elements
+      // safe: count elements
+      v.withUnsafeBufferPointer { out.initialize(from: $0.baseAddress!, count: count) }
     case .affine(let c, let terms):
       out.initialize(repeating: c, count: count)
       for t in terms {

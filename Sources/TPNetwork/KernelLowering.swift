@@ -82,7 +82,8 @@ extension NetworkLowering {
           }
           values.append(core.vector("\(graph.names[i])[\(tag)]", e))
         case .hidden(let w, let k):
-          values.append(core.matmul("\(graph.names[i])[\(tag)]", matrices[w]!, transposed: false, values[k]))  // safe
+          // safe
+          values.append(core.matmul("\(graph.names[i])[\(tag)]", matrices[w]!, transposed: false, values[k]))
         case .bias(let b): values.append(biases[b]!)  // safe: declared
         case .pointwise(let e):
           values.append(
@@ -112,7 +113,8 @@ extension NetworkLowering {
         case .hidden(let w, let k):
           let dh = core.vector("d\(graph.names[i])[\(tag)]", a)
           gradients[i] = dh
-          let back = core.matmul("\(w)ᵀ d\(graph.names[i])[\(tag)]", matrices[w]!, transposed: true, dh)  // safe
+          // safe
+          let back = core.matmul("\(w)ᵀ d\(graph.names[i])[\(tag)]", matrices[w]!, transposed: true, dh)
           adjoint[k] = (adjoint[k] ?? 0) + .vector(back)
         case .inputLayer, .bias:
           gradients[i] = core.vector("d\(graph.names[i])[\(tag)]", a)

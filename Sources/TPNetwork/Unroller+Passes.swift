@@ -20,7 +20,8 @@ extension Unroller {
         values.append(core.vector(name, e))
       case .hidden(let w, let k):
         let x = values[k]
-        let m = core.matmul("\(w) \(graph.names[k])[\(tag)]", matrices[w]!, transposed: false, x)  // safe: declared
+        // safe: declared
+        let m = core.matmul("\(w) \(graph.names[k])[\(tag)]", matrices[w]!, transposed: false, x)
         var e = .constant(hiddenScale[w] ?? 1) * .vector(m)
         for up in hiddenHistory[w] ?? [] {
           let s = core.moment("%m", .vector(up.input) * .vector(x))
