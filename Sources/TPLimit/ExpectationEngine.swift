@@ -55,7 +55,10 @@ final class ExpectationEngine {
         result = Estimate(value: v, standardError: 0, method: .exact)
       } else {
         let support = graph.support(of: e)
-        let rank = effectiveRank(support)
+        // The rank needs a factorization of the support's covariance, O(D³): only worth it when
+        // a small rank is plausible (degenerate copies are rare beyond a few extra dimensions).
+        let rank =
+          support.count <= options.quadratureMaximumDimension + 4 ? effectiveRank(support) : support.count
         if rank <= options.quadratureMaximumDimension
           && pow(Double(options.degree(forDimension: rank)), Double(rank)) <= 4e6
         {
