@@ -104,7 +104,8 @@ struct Unroller {
   // MARK: Setup
 
   mutating func declareLayers() throws(LoweringFailure) {
-    let inputA = network.layers.first { $0.role == .input }.map { exps($0.name).a } ?? .zero
+    // Biases scale like the input layer (a bias is an input weight on a constant 1).
+    let inputScale = network.layers.first { $0.role == .input }.map { exps($0.name).scale } ?? .zero
     for l in network.layers {
       let e = exps(l.name)
       switch l.role {
@@ -122,10 +123,8 @@ struct Unroller {
       }
     }
     for b in network.biases {
-      let e = -2 * (exps(network.layers.first { $0.role == .input }?.name ?? "").scale)
-      let v = try scaled(b.variance, e, "bias \(b.name) at initialization") ?? 0
+      let v = try scaled(b.variance, -2 * inputScale, "bias \(b.name) at initialization") ?? 0
       biasInit[b.name] = core.initial(b.name, variance: v)
-      _ = inputA
     }
     do {
       initialOutputScale = try scaled(1, .one - alpha, "the output at initialization")

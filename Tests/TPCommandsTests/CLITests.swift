@@ -3,18 +3,8 @@ import TPCommands
 import TPTestSupport
 import Testing
 
-/// Collects what a command writes, for in-process tests of `TPCommands.run`.
-final class CapturingSink: OutputSink, @unchecked Sendable {
-  private let lock = NSLock()
-  private var outText = ""
-  private var errText = ""
-
-  func out(_ text: String) { lock.withLock { outText += text } }
-  func err(_ text: String) { lock.withLock { errText += text } }
-
-  var stdout: String { lock.withLock { outText } }
-  var stderr: String { lock.withLock { errText } }
-}
+/// The shared sink of TPTestSupport, as a TPCommands output.
+extension CapturingSink: OutputSink {}
 
 /// Runs `tp` in-process with `args`; returns the exit code and both streams.
 func tp(_ args: String...) -> (code: ExitCode, stdout: String, stderr: String) {

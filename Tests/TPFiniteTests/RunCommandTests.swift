@@ -1,20 +1,11 @@
 import Foundation
 import TPCommands
+import TPTestSupport
 import TensorPrograms
 import Testing
 
-/// Collects what a command writes.
-final class CapturingSink: OutputSink, @unchecked Sendable {
-  // @unchecked: the buffers are only touched under `lock`.
-  private let lock = NSLock()
-  private var stdout = ""
-  private var stderr = ""
-
-  func out(_ text: String) { lock.withLock { stdout += text } }
-  func err(_ text: String) { lock.withLock { stderr += text } }
-  var output: String { lock.withLock { stdout } }
-  var errors: String { lock.withLock { stderr } }
-}
+/// The shared sink of TPTestSupport, as a TPCommands output.
+extension CapturingSink: OutputSink {}
 
 /// The repository's `examples/` folder, found from this file's path.
 let examplesDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
@@ -41,8 +32,8 @@ func tp(_ arguments: [String]) -> (ExitCode, CapturingSink) {
 @Test func runAtAFiniteWidthPrintsParseableJSON() throws {
   let path = examplesDirectory.appendingPathComponent("transpose_ww.tp").path
   let (code, sink) = tp(["run", path, "--width", "512", "--json", "--seed", "3"])
-  #expect(code == .success, "\(sink.errors)")
-  let object = try #require(try JSONSerialization.jsonObject(with: Data(sink.output.utf8)) as? [String: Any])
+  #expect(code == .success, "\(sink.stderr)")
+  let object = try #require(try JSONSerialization.jsonObject(with: Data(sink.stdout.utf8)) as? [String: Any])
   #expect(object["program"] as? String == path)
   #expect(object["width"] as? Int == 512)
   #expect(object["seed"] as? Int == 3)
@@ -61,9 +52,9 @@ func tp(_ arguments: [String]) -> (ExitCode, CapturingSink) {
   let source = "width n\nmatrix W ~ N(0, 1/n)\nvector x ~ N(0, 1)\nh = W @ x\nm = mean(h * h)\nout m, h\n"
   try withTemporaryProgram("law.tp", source) { path in
     let (code, sink) = tp(["run", path, "--width", "256", "--json"])
-    #expect(code == .success, "\(sink.errors)")
+    #expect(code == .success, "\(sink.stderr)")
     let object = try #require(
-      try JSONSerialization.jsonObject(with: Data(sink.output.utf8)) as? [String: Any])
+      try JSONSerialization.jsonObject(with: Data(sink.stdout.utf8)) as? [String: Any])
     let outputs = try #require(object["outputs"] as? [[String: Any]])
     let law = try #require(outputs.last?["law"] as? [String: Any])
     let quantiles = try #require(law["quantiles"] as? [String: Double])
@@ -76,8 +67,8 @@ func tp(_ arguments: [String]) -> (ExitCode, CapturingSink) {
 
     let (textCode, text) = tp(["run", path, "--width", "256"])
     #expect(textCode == .success)
-    #expect(text.output.contains("variance"))
-    #expect(text.output.contains("q0.95"))
+    #expect(text.stdout.contains("variance"))
+    #expect(text.stdout.contains("q0.95"))
   }
 }
 
@@ -85,13 +76,13 @@ func tp(_ arguments: [String]) -> (ExitCode, CapturingSink) {
   try withTemporaryProgram("nan.tp", "width n\nvector x ~ N(0, 1)\ny = x / (x - x)\nout y\n") { path in
     let (nanCode, nanSink) = tp(["run", path, "--width", "64"])
     #expect(nanCode == .numerical)
-    #expect(nanSink.errors.contains("y = x / (x - x)"), "\(nanSink.errors)")
-    #expect(nanSink.errors.contains("nan.tp:3:1"), "\(nanSink.errors)")
+    #expect(nanSink.stderr.contains("y = x / (x - x)"), "\(nanSink.stderr)")
+    #expect(nanSink.stderr.contains("nan.tp:3:1"), "\(nanSink.stderr)")
 
     // In the limit the same NaN is reported, naming the instruction that made it.
     let (limitCode, limitSink) = tp(["run", path])
     #expect(limitCode == .numerical)
-    #expect(limitSink.errors.contains("y = x / (x - x)"), "\(limitSink.errors)")
+    #expect(limitSink.stderr.contains("y = x / (x - x)"), "\(limitSink.stderr)")
 
     let (widthCode, _) = tp(["run", path, "--width", "0"])
     #expect(widthCode == .usage)
@@ -101,5 +92,5 @@ func tp(_ arguments: [String]) -> (ExitCode, CapturingSink) {
   let network = examplesDirectory.appendingPathComponent("mup1_tanh.tp").path
   let (networkCode, networkSink) = tp(["run", network, "--width", "64"])
   #expect(networkCode == .success)
-  #expect(networkSink.output.contains("at width 64"), "\(networkSink.output)")
+  #expect(networkSink.stdout.contains("at width 64"), "\(networkSink.stdout)")
 }
