@@ -20,10 +20,13 @@ struct CheckCommand: Command {
       --json             Print one JSON object to stdout.
       --plot OUT.svg     Write a log-log plot of the error against the width.
       --set NAME=VALUE   Override a 'param' (repeatable).
-      --method, --samples, --degree, --seed   As for 'tp run' (the limit's settings).
+      --method, --samples, --replicates, --degree, --seed
+                         As for 'tp run' (the limit's settings), except that
+                         --replicates defaults to 4 here.
     """
   static let options = OptionSpec(
-    valued: ["widths", "seeds", "plot", "set", "method", "samples", "degree", "seed"], flags: ["json"])
+    valued: ["widths", "seeds", "plot", "set", "method", "samples", "replicates", "degree", "seed"],
+    flags: ["json"])
 
   static func run(_ args: ParsedArguments, _ io: any OutputSink) throws -> ExitCode {
     let path = try args.file(command: name)
@@ -37,7 +40,9 @@ struct CheckCommand: Command {
       widths = parsed.map { $0! }  // safe: checked above
     }
     let seeds = try args.integer("seeds", default: 8, in: 1...10_000, command: name)
-    let options = try limitOptions(args, command: name)
+    var options = try limitOptions(args, command: name)
+    // The exit-4 rule compares against the limit's error, so it must include propagated error.
+    if args.value("replicates") == nil { options.replicates = 4 }
     let program = try loadProgram(path, overrides: try args.overrides(command: name), io: io)
     let report: CheckReport
     do {

@@ -5,7 +5,7 @@ struct ExplainCommand: Command {
   static let name = "explain"
   static let summary = "Print the typed, unrolled core program of FILE."
   static let usage = """
-    USAGE: tp explain FILE [--set NAME=VALUE]... [--samples M] [--seed S]
+    USAGE: tp explain FILE [--set NAME=VALUE]... [--samples M] [--replicates R] [--seed S]
 
     Prints every declaration and instruction of the core Tensor Program after loops are
     unrolled and expressions are split into MatMul, Nonlin and Moment instructions; then
@@ -15,16 +15,15 @@ struct ExplainCommand: Command {
     OPTIONS:
       --set NAME=VALUE   Override a 'param' (repeatable).
       --samples M        Monte Carlo particles for coefficients that need them (default 65536).
+      --replicates R     Average R independent Monte Carlo runs (default 1); see 'tp run'.
       --seed S           Random seed (default 0).
     """
-  static let options = OptionSpec(valued: ["set", "samples", "seed"])
+  static let options = OptionSpec(valued: ["set", "samples", "replicates", "seed"])
 
   static func run(_ args: ParsedArguments, _ io: any OutputSink) throws -> ExitCode {
     let path = try args.file(command: name)
     let program = try loadProgram(path, overrides: try args.overrides(command: name), io: io)
-    let options = LimitOptions(
-      samples: try args.integer("samples", default: 1 << 16, in: 2...(1 << 26), command: name),
-      seed: UInt64(try args.integer("seed", default: 0, in: 0...Int.max, command: name)))
+    let options = try limitOptions(args, command: name)
     var core = program.core
     if let net = program.network, program.core.instructions.isEmpty {
       io.out(NetworkSummary.describe(net) + "\n")

@@ -7,12 +7,15 @@ struct RunCommand: Command {
   static let summary = "Compute the infinite-width limit of FILE (or run it at a finite width)."
   static let usage = """
     USAGE: tp run FILE [--json] [--method auto|exact|quadrature|mc] [--samples M]
-                       [--degree P] [--seed S] [--set NAME=VALUE]... [--explain] [--width N]
+                       [--replicates R] [--degree P] [--seed S] [--set NAME=VALUE]...
+                       [--explain] [--width N] [--plot OUT.svg]
 
     OPTIONS:
       --json             Print one JSON object to stdout (notes go to stderr).
       --method M         Expectation method: auto (default), exact, quadrature or mc.
-      --samples M        Monte Carlo particles (default 65536).
+      --samples M        Monte Carlo particles (default 65536, per replicate).
+      --replicates R     Average R independent Monte Carlo runs (default 1); ± is then their
+                         spread / √R, which includes error propagated through Ż coefficients.
       --degree P         Gauss–Hermite nodes per dimension (default: 100/80/60 for 1/2/3 dims).
       --seed S           Random seed (default 0).
       --set NAME=VALUE   Override a 'param' (repeatable).
@@ -21,7 +24,8 @@ struct RunCommand: Command {
       --plot OUT.svg     Write the density of every vector output (limit only).
     """
   static let options = OptionSpec(
-    valued: ["method", "samples", "degree", "seed", "set", "width", "plot"], flags: ["json", "explain"])
+    valued: ["method", "samples", "replicates", "degree", "seed", "set", "width", "plot"],
+    flags: ["json", "explain"])
 
   static func run(_ args: ParsedArguments, _ io: any OutputSink) throws -> ExitCode {
     let path = try args.file(command: name)
@@ -63,6 +67,7 @@ struct RunCommand: Command {
     if args.flag("explain") && width == nil {
       var explainArgs = args
       explainArgs.values["samples"] = [String(limitOptions.samples)]
+      explainArgs.values["replicates"] = [String(limitOptions.replicates)]
       _ = try ExplainCommand.run(explainArgs, io)
     }
     return .success
@@ -79,6 +84,8 @@ func limitOptions(_ args: ParsedArguments, command: String) throws(CommandError)
     options.method = method
   }
   options.samples = try args.integer("samples", default: options.samples, in: 2...(1 << 26), command: command)
+  options.replicates = try args.integer(
+    "replicates", default: options.replicates, in: 1...1024, command: command)
   options.degree = try args.integer("degree", default: 0, in: 0...400, command: command)
   return options
 }

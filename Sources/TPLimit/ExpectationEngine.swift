@@ -23,6 +23,8 @@ final class ExpectationEngine {
   var affineCache: [Int: Affine?] = [:]
   var quadratureSets: [[Int]: PointSet] = [:]
   var counts: [Method: Int] = [:]
+  /// Memo of ``localPartial(_:_:)``.
+  var partials: [PartialKey: CoordExpr] = [:]
 
   init(options: LimitOptions) { self.options = options }
 
@@ -104,6 +106,8 @@ final class ExpectationEngine {
   /// `F` of their covariance (`base = F ε`, `ε ~ N(0, I_r)`), cached per support.
   func quadraturePoints(_ support: [Int]) -> PointSet {
     if let s = quadratureSets[support] { return s }
+    // Grids are cheap to rebuild; keep the dictionary from growing without bound over long runs.
+    if quadratureSets.count >= 64 { quadratureSets.removeAll() }
     let chol = PivotedCholesky(bases.covarianceMatrix(support))
     let r = chol.rank
     let grid = GaussianQuadratureGrid(dimension: r, degree: r == 0 ? 1 : options.degree(forDimension: r))
@@ -118,7 +122,9 @@ final class ExpectationEngine {
       }
       columns[b] = col
     }
-    let set = PointSet(count: count, weights: grid.weights, threads: options.threads) { b in
+    let set = PointSet(
+      count: count, weights: grid.weights, threads: options.threads, budgetBytes: options.cacheBytes / 16
+    ) { b in
       columns[b] ?? [Double](repeating: 0, count: count)
     }
     quadratureSets[support] = set
@@ -141,7 +147,9 @@ final class ExpectationEngine {
     let count = options.samples
     let seed = options.seed
     var innovations: [Int: [Double]] = [:]
-    let set = PointSet(count: count, weights: nil, threads: options.threads) { [unowned self] b in
+    let set = PointSet(count: count, weights: nil, threads: options.threads, budgetBytes: options.cacheBytes)
+    {
+      [unowned self] b in
       let (g, i) = self.bases.location[b]
       let group = self.bases.groups[g]
       let row = group.cholesky.loadings[i]
@@ -161,4 +169,68 @@ final class ExpectationEngine {
   }
 
   var monteCarloPoints_: PointSet?
+
+  /// Path-wise `E[∂Z^x/∂Ẑ_b]` for each `b` in `bases`, by reverse mode over the particles.
+  func pathwiseGradient(of x: Int, bases: Set<Int>) -> [Int: (mean: Double, standardError: Double)] {
+    counts[.mc, default: 0] += bases.count
+    // Create every local partial the sweep needs first: the sweep reads a fixed graph.
+    var seen: Set<Int> = []
+    var stack = [x]
+    while let k = stack.popLast() {
+      guard seen.insert(k).inserted else { continue }
+      let inputs: [Int]
+      switch graph.nodes[k].kind {
+      case .base: inputs = []
+      case .affine(_, let terms): inputs = terms.map(\.node)
+      case .nonlin(let e): inputs = e.vectors.map(\.raw)
+      }
+      for j in inputs where graph.nodes[j].support.contains(where: bases.contains) {
+        if case .nonlin = graph.nodes[k].kind { _ = localPartial(k, j) }
+        stack.append(j)
+      }
+    }
+    let partials = self.partials
+    return monteCarloPoints().gradientExpectations(of: x, bases: bases, graph) { k, j in
+      partials[PartialKey(node: k, input: j)] ?? 0
+    }
+  }
+
+  /// `∂e/∂Z^j` of nonlin node `k = e(…)` as a constant or a graph node, memoized. Inside it,
+  /// `e` itself is read back as `Z^k` (e.g. `tanh′ = 1 − Z^k²`), so `tanh` is not recomputed.
+  func localPartial(_ k: Int, _ j: Int) -> CoordExpr {
+    if let d = partials[PartialKey(node: k, input: j)] { return d }
+    guard case .nonlin(let e) = graph.nodes[k].kind else { return 0 }
+    var d = Self.replacing(e, with: ZGraph.node(k), in: e.derivative(withRespectTo: ZGraph.node(j)))
+    if d.constantValue == nil, case .vector = d {
+    } else if d.constantValue == nil {
+      d = ZGraph.node(add(.nonlin(d), label: "∂\(graph.nodes[k].label)/∂\(graph.nodes[j].label)"))
+    }
+    partials[PartialKey(node: k, input: j)] = d
+    return d
+  }
+
+  struct PartialKey: Hashable {
+    var node: Int
+    var input: Int
+  }
+
+  /// `d` with every occurrence of the subexpression `target` replaced by `node`.
+  static func replacing(_ target: CoordExpr, with node: CoordExpr, in d: CoordExpr) -> CoordExpr {
+    if d == target { return node }
+    switch d {
+    case .constant, .vector, .scalar, .argument: return d
+    case .negate(let a): return -replacing(target, with: node, in: a)
+    case .apply(let f, let a): return .call(f, replacing(target, with: node, in: a))
+    case .add(let a, let b):
+      return replacing(target, with: node, in: a) + replacing(target, with: node, in: b)
+    case .subtract(let a, let b):
+      return replacing(target, with: node, in: a) - replacing(target, with: node, in: b)
+    case .multiply(let a, let b):
+      return replacing(target, with: node, in: a) * replacing(target, with: node, in: b)
+    case .divide(let a, let b):
+      return replacing(target, with: node, in: a) / replacing(target, with: node, in: b)
+    case .power(let a, let b):
+      return .pow(replacing(target, with: node, in: a), replacing(target, with: node, in: b))
+    }
+  }
 }

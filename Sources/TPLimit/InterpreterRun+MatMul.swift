@@ -41,23 +41,25 @@ extension InterpreterRun {
         zdot.append(
           ZDotTerm(
             operand: engine.graph.nodes[other.operands[j]].label, coefficient: c.value,
-            standardError: c.standardError,
-            derivation: c.derivation))
+            standardError: c.standardError, sigma2: sigma2, target: c.target, rule: c.rule, method: c.method))
       }
     }
     let node =
       terms.count == 1 ? hat : engine.add(.affine(constant: 0, terms: terms), label: program.name(dest))
     if node == hat { engine.graph.nodes[hat].label = program.name(dest) }
     vectorNode[dest.raw] = node
-    var formula = "Z^{\(program.name(dest))} = Ẑ^{\(matrixName) \(operandName)}"
-    for t in zdot { formula += " + \(Program.format(t.coefficient))·Z^{\(t.operand)}" }
-    derivations.append(VectorDerivation(vector: program.name(dest), formula: formula, zdot: zdot))
+    derivations.append(
+      VectorDerivation(
+        vector: program.name(dest), lead: "Z^{\(program.name(dest))} = Ẑ^{\(matrixName) \(operandName)}",
+        zdot: zdot))
   }
 
   struct Coefficient {
     var value: Double
     var standardError: Double
-    var derivation: String
+    var target: String
+    var rule: String
+    var method: Method
   }
 
   /// `σ² E[∂Z^x/∂Ẑ_j]` for each member `j` of the transposed group that `x` depends on:
@@ -83,6 +85,9 @@ extension InterpreterRun {
     if relevant.contains(where: { useStein($0.element) }) {
       stein = try steinDerivatives(x: x, group: group)
     }
+    let pathwise = Set(relevant.map(\.element).filter { !useStein($0) })
+    let reverse =
+      pathwise.isEmpty || !reverseModeApplies(x) ? nil : engine.pathwiseGradient(of: x, bases: pathwise)
     var out: [(Int, Coefficient)] = []
     for (j, b) in relevant {
       let target =
@@ -93,10 +98,16 @@ extension InterpreterRun {
           (
             j,
             Coefficient(
-              value: sigma2 * e.value, standardError: sigma2 * e.standardError,
-              derivation:
-                "σ²·\(target) = \(Program.format(sigma2))·\(Program.format(e.value)) by Stein's identity C⁺E[Ẑ Z] (\(e.method.rawValue))"
-            )
+              value: sigma2 * e.value, standardError: sigma2 * e.standardError, target: target,
+              rule: "by Stein's identity C⁺E[Ẑ Z]", method: e.method)
+          ))
+      } else if let reverse, let g = reverse[b] {
+        out.append(
+          (
+            j,
+            Coefficient(
+              value: sigma2 * g.mean, standardError: sigma2 * g.standardError, target: target,
+              rule: "path-wise, by reverse mode over the particles", method: .mc)
           ))
       } else {
         let t = tangent(x, b)
@@ -105,14 +116,27 @@ extension InterpreterRun {
           (
             j,
             Coefficient(
-              value: sigma2 * e.value, standardError: sigma2 * e.standardError,
-              derivation:
-                "σ²·\(target) = \(Program.format(sigma2))·\(Program.format(e.value)), path-wise E[\(engine.graph.render(t))] (\(e.method.rawValue))"
-            )
+              value: sigma2 * e.value, standardError: sigma2 * e.standardError, target: target,
+              rule: "path-wise E[\(engine.graph.render(t))]", method: e.method)
           ))
       }
     }
     return out
+  }
+
+  /// Whether path-wise derivatives of `x` are averaged by one reverse sweep over the Monte Carlo
+  /// particles rather than through forward-mode tangent nodes: when the tangents' expectations
+  /// would be Monte Carlo anyway (too many bases for quadrature, not a polynomial for Isserlis).
+  /// Tangent chains cost one node per (ancestor, base) pair and grow like steps³.
+  func reverseModeApplies(_ x: Int) -> Bool {
+    guard options.reverseModeDerivatives else { return false }
+    switch options.method {
+    case .mc: return true
+    case .exact, .quadrature: return false
+    case .auto:
+      let node = engine.graph.nodes[x]
+      return node.polynomialDegree == nil && node.support.count > options.quadratureMaximumDimension + 4
+    }
   }
 
   /// Stein's solution `C⁺ E[G F]` splits the coefficient of a variable among members that are
@@ -145,7 +169,12 @@ extension InterpreterRun {
       moments.append(try engine.expectation(ZGraph.node(engine.graph.baseNode[b]) * ZGraph.node(x)))
     }
     let c = engine.bases.covarianceMatrix(group.members)
-    let pinv = pseudoInverse(c)
+    // Directions of C whose eigenvalue is below 1/√N of the largest cannot be resolved by N
+    // particles (the particles' own covariance differs from C by O(1/√N)); inverting them
+    // amplifies noise that compounds over SGD steps. Exact and quadrature moments keep 1e-10.
+    let sampled = moments.contains { $0.method == .mc }
+    let cutoff = sampled ? 1 / Double(options.samples).squareRoot() : 1e-10
+    let pinv = pseudoInverse(c, relativeCutoff: cutoff)
     var out: [Estimate] = []
     for i in 0..<m {
       var v = 0.0

@@ -120,7 +120,7 @@ extension InterpreterRun {
       case .nonlin(let e):
         formula = "Z^{\(v.name)} = \(engine.graph.render(e))"
       }
-      out.append(VectorDerivation(vector: v.name, formula: formula, zdot: []))
+      out.append(VectorDerivation(vector: v.name, lead: formula, zdot: []))
     }
     return out
   }

@@ -5,13 +5,43 @@ import TPNumerics
 /// The master-theorem interpreter (THEORY §3): walks a program once, giving every vector a node
 /// `Z^x` over base Gaussians and every scalar its limit value.
 public enum LimitInterpreter {
-  /// Computes the infinite-width limit of `program`.
+  /// Computes the infinite-width limit of `program`. With `options.replicates = R > 1` and any
+  /// Monte Carlo expectation, the program is interpreted `R` times on independent particle sets
+  /// of `samples` particles each, and every number is the replicate mean with standard error
+  /// `max(sd_R, rms(se_r)) / √R` (see ``LimitResult/combining(_:)``): the replicate spread
+  /// includes the error an output inherits from `Ż` coefficients and earlier moments, which a
+  /// single run's sampling error of its final average leaves out. (Splitting `samples` over the
+  /// replicates instead would cost no more, but errors compound non-linearly over SGD steps, so
+  /// small replicates are far worse than one large run.)
   public static func run(_ program: Program, options: LimitOptions = LimitOptions()) throws(NumericalError)
     -> LimitResult
   {
+    let r = max(1, options.replicates)
+    if r == 1 { return try single(program, options) }
+    var results: [LimitResult] = []
+    for i in 0..<r {
+      var o = options
+      o.seed = replicateSeed(options.seed, i)
+      let result = try single(program, o)
+      // Without Monte Carlo every replicate would be the same.
+      if i == 0, result.methodCounts[.mc, default: 0] == 0 { return result }
+      results.append(result)
+    }
+    return LimitResult.combining(results)
+  }
+
+  static func single(_ program: Program, _ options: LimitOptions) throws(NumericalError) -> LimitResult {
     var run = InterpreterRun(program: program, options: options)
     try run.execute()
     return try run.result()
+  }
+
+  /// An independent seed for replicate `i` (SplitMix64 of the pair).
+  static func replicateSeed(_ seed: UInt64, _ i: Int) -> UInt64 {
+    var z = seed &+ 0x9E37_79B9_7F4A_7C15 &* UInt64(i + 1)
+    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+    return z ^ (z >> 31)
   }
 }
 

@@ -26,8 +26,13 @@ public enum DerivativeRule: String, Sendable, Hashable {
 /// Settings of a limit computation.
 public struct LimitOptions: Sendable, Hashable {
   public var method: ExpectationMethod
-  /// Monte Carlo particles.
+  /// Monte Carlo particles (per replicate).
   public var samples: Int
+  /// Independent Monte Carlo replicates, averaged, whose spread gives the reported standard
+  /// errors (only when some expectation is Monte Carlo). With 1, the reported error is each
+  /// final average's sampling error, which leaves out error inherited from `Ż` coefficients
+  /// and earlier moments (measured 2–3× too small on trained two-hidden-layer networks).
+  public var replicates: Int
   /// Gauss–Hermite nodes per dimension; 0 chooses by dimension (100, 80, 60 for 1, 2, 3
   /// dimensions, then 20), enough for smooth integrands to reach about 1e-6.
   public var degree: Int
@@ -36,19 +41,31 @@ public struct LimitOptions: Sendable, Hashable {
   public var quadratureMaximumDimension: Int
   public var derivativeRule: DerivativeRule
   public var threads: Int
+  /// Bytes of node values the Monte Carlo particle set keeps between expectations (least
+  /// recently used buffers beyond it are freed and recomputed when needed again; results are
+  /// identical for every budget). Quadrature grids keep 1/16 of it each.
+  public var cacheBytes: Int
+  /// Whether path-wise `Ż` derivatives that would be Monte Carlo anyway are averaged by one
+  /// reverse-mode sweep over the particles (true, the default: cost linear in the ancestors)
+  /// or through forward-mode tangent nodes per base (false: the same per-particle values, for
+  /// cross-checks; the number of tangent nodes grows like steps³ in trained networks).
+  public var reverseModeDerivatives: Bool = true
 
   public init(
-    method: ExpectationMethod = .auto, samples: Int = 1 << 16, degree: Int = 0, seed: UInt64 = 0,
+    method: ExpectationMethod = .auto, samples: Int = 1 << 16, replicates: Int = 1, degree: Int = 0,
+    seed: UInt64 = 0,
     quadratureMaximumDimension: Int = 3, derivativeRule: DerivativeRule = .auto,
-    threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    threads: Int = ProcessInfo.processInfo.activeProcessorCount, cacheBytes: Int = 1 << 30
   ) {
     self.method = method
     self.samples = samples
+    self.replicates = replicates
     self.degree = degree
     self.seed = seed
     self.quadratureMaximumDimension = quadratureMaximumDimension
     self.derivativeRule = derivativeRule
     self.threads = threads
+    self.cacheBytes = cacheBytes
   }
 
   /// The Gauss–Hermite degree used for a `dimension`-dimensional integral.
@@ -63,22 +80,60 @@ public struct LimitOptions: Sendable, Hashable {
   }
 }
 
-/// One `Ż` term of a MatMul: `coefficient · Z^{operand}`, with how the coefficient was found.
+/// One `Ż` term of a MatMul: `coefficient · Z^{operand}` with `coefficient = σ² E[∂Z^x/∂Ẑ^{Wᵀy}]`,
+/// and how that expectation was found.
 public struct ZDotTerm: Sendable, Hashable {
   /// The program vector `y_j` multiplied by the coefficient.
   public var operand: String
   public var coefficient: Double
   public var standardError: Double
-  /// `E[∂Z^x/∂Ẑ^{Wᵀy}]` spelled out, and whether it was path-wise or Stein.
-  public var derivation: String
+  /// The matrix's variance `σ²`.
+  public var sigma2: Double
+  /// The expectation, spelled out: `E[∂Z^{x}/∂Ẑ^{Wᵀ y}]`.
+  public var target: String
+  /// How it was computed: Stein's identity, path-wise tangents, or path-wise reverse mode.
+  public var rule: String
+  public var method: Method
+
+  public init(
+    operand: String, coefficient: Double, standardError: Double, sigma2: Double, target: String, rule: String,
+    method: Method
+  ) {
+    self.operand = operand
+    self.coefficient = coefficient
+    self.standardError = standardError
+    self.sigma2 = sigma2
+    self.target = target
+    self.rule = rule
+    self.method = method
+  }
+
+  /// `σ²·E[…] = σ²·value [± se] rule (method)`, as `tp explain` prints it.
+  public var derivation: String {
+    let value = sigma2 == 0 ? 0 : coefficient / sigma2
+    let error = standardError > 0 ? " ± \(Program.format(standardError / sigma2))" : ""
+    return
+      "σ²·\(target) = \(Program.format(sigma2))·\(Program.format(value))\(error), \(rule) (\(method.rawValue))"
+  }
 }
 
 /// How one vector's `Z` is built, for `tp explain`.
 public struct VectorDerivation: Sendable, Hashable {
   public var vector: String
-  /// E.g. `Z^{h} = Ẑ^{W g} + 2·Z^{y}`.
-  public var formula: String
+  /// The formula without its `Ż` terms, e.g. `Z^{h} = Ẑ^{W g}`.
+  public var lead: String
   public var zdot: [ZDotTerm]
+
+  public init(vector: String, lead: String, zdot: [ZDotTerm]) {
+    self.vector = vector
+    self.lead = lead
+    self.zdot = zdot
+  }
+
+  /// The whole formula, e.g. `Z^{h} = Ẑ^{W g} + 2·Z^{y}`.
+  public var formula: String {
+    zdot.reduce(lead) { $0 + " + \(Program.format($1.coefficient))·Z^{\($1.operand)}" }
+  }
 }
 
 /// A scalar's limit value.
@@ -99,6 +154,8 @@ public struct LimitResult: Sendable {
   /// For vector outputs: the density of `Z` as `(x, p(x))` points (a Gaussian curve when `Z` is
   /// affine in the base Gaussians, else a weighted histogram of the grid or particles).
   public var densities: [String: [[Double]]] = [:]
+  /// How many Monte Carlo replicates were averaged (1 when none or no Monte Carlo was needed).
+  public var replicates = 1
 
   /// The output named `name`.
   public func output(_ name: String) -> OutputResult? { outputs.first { $0.name == name } }

@@ -15,30 +15,76 @@ final class PointSet {
   let baseValues: (Int) -> [Double]
   let threads: Int
   static let chunkSize = 4096
-  private var cache: [Int: UnsafeMutablePointer<Double>] = [:]
+  private(set) var cache: [Int: UnsafeMutablePointer<Double>] = [:]
+  /// When each cached node was last read (a counter), for least-recently-used eviction.
+  private var lastUse: [Int: Int] = [:]
+  private var clock = 0
+  /// Most node buffers kept between requests; older ones are freed and recomputed on demand
+  /// (recomputation is deterministic, so results do not depend on the budget).
+  let capacity: Int
 
-  init(count: Int, weights: [Double]?, threads: Int, baseValues: @escaping (Int) -> [Double]) {
+  /// A point set keeping at most `budgetBytes` of node values between requests (at least 16 nodes).
+  init(
+    count: Int, weights: [Double]?, threads: Int, budgetBytes: Int = 1 << 30,
+    baseValues: @escaping (Int) -> [Double]
+  ) {
     self.count = count
     self.weights = weights
     self.threads = threads
+    self.capacity = max(16, budgetBytes / max(1, 8 * count))
     self.baseValues = baseValues
   }
 
   deinit { for p in cache.values { p.deallocate() } }
 
-  /// The values of node `k` at every point, computing and caching ancestors as needed.
+  /// The values of node `k` at every point, computing and caching missing ancestors as needed.
+  /// The walk stops at cached nodes and uses an explicit stack (no deep recursion).
   func values(_ k: Int, _ graph: ZGraph) -> UnsafePointer<Double> {
+    clock += 1
+    lastUse[k] = clock
     if let v = cache[k] { return UnsafePointer(v) }
-    // Evaluate missing ancestors in index order (a topological order): no deep recursion.
-    for a in graph.ancestors(of: ZGraph.node(k)) where cache[a] == nil {
-      cache[a] = compute(a, graph)
+    var stack = [k]
+    while let top = stack.last {
+      if cache[top] != nil {
+        stack.removeLast()
+        continue
+      }
+      let missing = Self.inputs(of: top, graph).filter { cache[$0] == nil }
+      if missing.isEmpty {
+        cache[top] = compute(top, graph)
+        lastUse[top] = clock
+        stack.removeLast()
+      } else {
+        stack.append(contentsOf: missing)
+      }
     }
     return UnsafePointer(cache[k]!)  // safe: just computed
   }
 
+  private static func inputs(of k: Int, _ graph: ZGraph) -> [Int] {
+    switch graph.nodes[k].kind {
+    case .base: return []
+    case .affine(_, let terms): return terms.map(\.node)
+    case .nonlin(let e): return e.vectors.map(\.raw)
+    }
+  }
+
+  /// Frees the least recently used buffers beyond ``capacity``. Called only at the start of a
+  /// request, so no pointer handed out within one request is ever freed under it.
+  func evict() {
+    guard cache.count > capacity else { return }
+    let excess = cache.count - capacity + capacity / 4
+    let oldest = cache.keys.sorted { lastUse[$0, default: 0] < lastUse[$1, default: 0] }.prefix(excess)
+    for k in oldest {
+      cache.removeValue(forKey: k)?.deallocate()
+      lastUse.removeValue(forKey: k)
+    }
+  }
+
   /// A copy of node `k`'s values (for quantiles).
   func array(_ k: Int, _ graph: ZGraph) -> [Double] {
-    Array(UnsafeBufferPointer(start: values(k, graph), count: count))
+    evict()
+    return Array(UnsafeBufferPointer(start: values(k, graph), count: count))
   }
 
   private func compute(_ k: Int, _ graph: ZGraph) -> UnsafeMutablePointer<Double> {
@@ -57,22 +103,34 @@ final class PointSet {
       }
     case .nonlin(let e):
       out.initialize(repeating: 0, count: count)
-      let tape = Tape(e, scalars: [], writesOutput: true)
-      let inputs = tape.inputs.map { UnsafePointer(cache[$0.raw]!) }  // safe: ancestors are computed first
-      let shared = UnsafeShared(out)
-      tape.forEachChunk(
-        count: count, inputs: inputs, output: out, chunkSize: Self.chunkSize, threads: threads
-      ) {
-        _, range, values in
-        let o = shared.value + range.lowerBound
-        if UnsafePointer(o) != values { o.update(from: values, count: range.count) }
-      }
+      evaluate(e, into: out)
     }
     return out
   }
 
+  /// Writes `e` at every point into `out` (initialized). Leaves are cached nodes, or ids in
+  /// `extra` (buffers that are not graph nodes, such as adjoints).
+  func evaluate(
+    _ e: CoordExpr, into out: UnsafeMutablePointer<Double>, extra: [Int: UnsafePointer<Double>] = [:]
+  ) {
+    let tape = Tape(e, scalars: [], writesOutput: true)
+    if case .constant(let c) = tape.result {
+      out.update(repeating: c, count: count)
+      return
+    }
+    let inputs = tape.inputs.map { extra[$0.raw] ?? UnsafePointer(cache[$0.raw]!) }  // safe: callers compute leaves first
+    let shared = UnsafeShared(out)
+    tape.forEachChunk(count: count, inputs: inputs, output: out, chunkSize: Self.chunkSize, threads: threads)
+    {
+      _, range, values in
+      let o = shared.value + range.lowerBound
+      if UnsafePointer(o) != values { o.update(from: values, count: range.count) }
+    }
+  }
+
   /// `E[e] ≈ Σ_p w_p e(z_p)` and, for equal weights, the standard error `sd(e)/√count`.
   func expectation(_ e: CoordExpr, _ graph: ZGraph) -> (mean: Double, standardError: Double) {
+    evict()
     for leaf in e.vectors { _ = values(leaf.raw, graph) }
     let tape = Tape(e, scalars: [], writesOutput: false)
     if case .constant(let c) = tape.result { return (c, 0) }

@@ -8,15 +8,14 @@ import TPCore
 ///   Gaussians factorize: `E[∏ groups] = ∏ E[group]`.
 ///
 /// These make `f₀ = mean(ṽ · φ(U ξ)) = 0` exact for μP, rather than a quadrature `1e-18`.
-extension ExpectationEngine {
-  enum Parity { case even, odd }
-
-  /// The parity of `e` under the global sign flip, when it can be decided symbolically.
+extension ZGraph {
+  /// The parity of `e` under the global sign flip, when it can be decided symbolically; nodes
+  /// carry their own parity (computed once, when added), so this never walks the graph.
   func parity(_ e: CoordExpr) -> Parity? {
     switch e {
     case .constant: return .even
     case .scalar, .argument: return nil
-    case .vector(let v): return parity(node: v.raw)
+    case .vector(let v): return nodes[v.raw].parity
     case .negate(let a): return parity(a)
     case .add(let a, let b), .subtract(let a, let b):
       guard let x = parity(a), let y = parity(b) else { return nil }
@@ -41,17 +40,22 @@ extension ExpectationEngine {
     }
   }
 
-  func parity(node k: Int) -> Parity? {
-    switch graph.nodes[k].kind {
+  /// The parity of a node about to be added with `kind`.
+  func nodeParity(_ kind: Kind) -> Parity? {
+    switch kind {
     case .base: return .odd
     case .affine(let c, let terms):
-      guard terms.allSatisfy({ parity(node: $0.node) == .odd }) else {
+      guard terms.allSatisfy({ nodes[$0.node].parity == .odd }) else {
         return terms.isEmpty ? .even : nil
       }
       return c == 0 ? .odd : nil
     case .nonlin(let e): return parity(e)
     }
   }
+}
+
+extension ExpectationEngine {
+  func parity(_ e: CoordExpr) -> ZGraph.Parity? { graph.parity(e) }
 
   /// `E[e]` from symmetry and independence alone, when they decide it.
   func structuralExpectation(_ e: CoordExpr) -> Double? {

@@ -24,7 +24,14 @@ struct ZGraph {
     var jumpSupport: [Int]
     /// Its display name in explanations.
     var label: String
+    /// Its parity under the global sign flip `Ẑ → −Ẑ`, when decided symbolically.
+    var parity: Parity?
+    /// Its degree as a polynomial in the base Gaussians, nil when it is not one (or above 64).
+    var polynomialDegree: Int?
   }
+
+  /// Behaviour under the global sign flip of every base Gaussian.
+  enum Parity { case even, odd }
 
   var nodes: [Node] = []
 
@@ -52,7 +59,10 @@ struct ZGraph {
       }
       jumps.formUnion(ZGraph.jumpSources(e, nodes))
     }
-    nodes.append(Node(kind: kind, support: support.sorted(), jumpSupport: jumps.sorted(), label: label))
+    nodes.append(
+      Node(
+        kind: kind, support: support.sorted(), jumpSupport: jumps.sorted(), label: label,
+        parity: nodeParity(kind), polynomialDegree: nodeDegree(kind)))
     if case .base(let b) = kind {
       while baseNode.count <= b { baseNode.append(-1) }
       baseNode[b] = nodes.count - 1
@@ -94,19 +104,47 @@ struct ZGraph {
       return "?"
     }
   }
+}
 
-  /// All nodes `e` depends on, in topological (index) order.
-  func ancestors(of e: CoordExpr) -> [Int] {
-    var seen = Set<Int>()
-    var stack = e.vectors.map(\.raw)
-    while let k = stack.popLast() {
-      guard seen.insert(k).inserted else { continue }
-      switch nodes[k].kind {
-      case .base: break
-      case .affine(_, let terms): stack.append(contentsOf: terms.map(\.node))
-      case .nonlin(let x): stack.append(contentsOf: x.vectors.map(\.raw))
+extension ZGraph {
+  /// The polynomial degree of a node about to be added with `kind`.
+  func nodeDegree(_ kind: Kind) -> Int? {
+    switch kind {
+    case .base: return 1
+    case .affine(_, let terms):
+      var d = 0
+      for t in terms {
+        guard let x = nodes[t.node].polynomialDegree else { return nil }
+        d = max(d, x)
       }
+      return d
+    case .nonlin(let e): return degree(e)
     }
-    return seen.sorted()
+  }
+
+  /// The polynomial degree of `e` in the base Gaussians, nil when it is not a polynomial.
+  func degree(_ e: CoordExpr) -> Int? {
+    let limit = 64
+    switch e {
+    case .constant: return 0
+    case .scalar, .argument: return nil
+    case .vector(let v): return nodes[v.raw].polynomialDegree
+    case .negate(let a), .apply(.identity, let a): return degree(a)
+    case .add(let a, let b), .subtract(let a, let b):
+      guard let x = degree(a), let y = degree(b) else { return nil }
+      return max(x, y)
+    case .multiply(let a, let b):
+      guard let x = degree(a), let y = degree(b), x + y <= limit else { return nil }
+      return x + y
+    case .divide(let a, let b):
+      guard b.constantValue != nil else { return nil }
+      return degree(a)
+    case .power(let a, let b):
+      guard let k = b.constantValue, k == k.rounded(), k >= 0, let x = degree(a),
+        Double(x) * k <= Double(limit)
+      else { return nil }
+      return x * Int(k)
+    case .apply: return nil
+    }
   }
 }

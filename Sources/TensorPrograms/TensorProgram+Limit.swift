@@ -47,7 +47,15 @@ extension TensorProgram {
     let parts = [Method.exact, .quadrature, .mc].compactMap { m in
       r.methodCounts[m].map { "\($0) \(m.rawValue)" }
     }
-    return parts.isEmpty ? [] : ["expectations: " + parts.joined(separator: ", ")]
+    var notes = parts.isEmpty ? [] : ["expectations: " + parts.joined(separator: ", ")]
+    if r.replicates > 1 {
+      notes.append("± is the spread of \(r.replicates) independent Monte Carlo replicates / √\(r.replicates)")
+    } else if r.methodCounts[.mc, default: 0] > 0 {
+      notes.append(
+        "± is each Monte Carlo average's own sampling error; error inherited through Ż coefficients and earlier moments is not in it (--replicates R measures it)"
+      )
+    }
+    return notes
   }
 }
 

@@ -137,20 +137,23 @@ func extrapolate(_ widths: [Int], means: [Double], errors: [Double]) -> (value: 
   return ((sxx * sy - sx * sxy) / det, (sxx / det).squareRoot())
 }
 
-/// μP, two hidden layers (Monte Carlo limit). The finite-width error is a seed fluctuation
-/// `∝ n^{-1/2}` plus an `O(1/n)` bias whose constant is large for tanh (≈ 10/n, as in
-/// REFERENCE.md case B). For tanh the spread over seeds also has a large `1/n` part at these
-/// widths (measured slopes −0.58 … −1.02 over 512–4096, flattening towards −½ between 2048 and
-/// 4096), so both slopes are asserted in [−1.1, −0.3] (relu stays in [−0.7, −0.3]); the sharp check
-/// is that the `L + B/n` extrapolation of the seed means agrees with the limit within 4 combined
-/// standard errors.
+/// μP, two hidden layers (Monte Carlo limit), 4 SGD steps. The finite-width error is a seed
+/// fluctuation `∝ n^{-1/2}` plus an `O(1/n)` bias whose constant is large for tanh (≈ 10/n, as
+/// in REFERENCE.md case B): over widths 512…4096 that bias steepens tanh's slopes to −0.6…−1.0,
+/// so the sweep runs 1024…8192. One value's fitted slope is itself noisy with 12 seeds: `f[0]`,
+/// an exactly `n^{-1/2}` Gaussian, measures −0.30…−0.62 (sd ≈ 0.1). So the rate is asserted on
+/// the average slope over the trajectory, in [−0.7, −0.3], and each value's slope within
+/// [−0.9, −0.1] (4 sd of that noise around −½). The sharp check is that the `L + B/n`
+/// extrapolation of the seed means agrees with the limit within 4 combined standard errors,
+/// the limit's error measured by 4 Monte Carlo replicates.
 @Test(arguments: ["tanh", "relu"])
 func muPTwoHiddenLayersConvergeToTheLimit(_ activation: String) throws {
-  let widths = [512, 1024, 2048, 4096]
+  let widths = [1024, 2048, 4096, 8192]
   let seeds = 12
   let p = try TensorProgram(source: twohidden(activation, "mup", steps: 4))
-  let limit = try p.runLimit(LimitOptions(samples: 1 << 20))
+  let limit = try p.runLimit(LimitOptions(samples: 1 << 18, replicates: 4))
   let finite = try directRuns(p, widths: widths, seeds: seeds)
+  var slopes: [Double] = []
   for t in limit.trajectory {
     let label = TensorProgram.label(t)
     let perWidth = try #require(finite[label])
@@ -164,16 +167,15 @@ func muPTwoHiddenLayersConvergeToTheLimit(_ activation: String) throws {
     let ses = spread.map { $0 / Double(seeds).squareRoot() }
     let (l, lse) = extrapolate(widths, means: means, errors: ses)
     let rmsSlope = logLogSlope(widths, rms)
-    let spreadSlope = logLogSlope(widths, spread)
     print(
-      "μP2 \(activation): \(label) limit \(t.value) ± \(t.standardError) extrapolated \(l) ± \(lse) rms \(rms.map { String(format: "%.2e", $0) }) rms slope \(String(format: "%.3f", rmsSlope)) spread slope \(String(format: "%.3f", spreadSlope))"
+      "μP2 \(activation): \(label) limit \(t.value) ± \(t.standardError) extrapolated \(l) ± \(lse) rms \(rms.map { String(format: "%.2e", $0) }) rms slope \(String(format: "%.3f", rmsSlope)) spread slope \(String(format: "%.3f", logLogSlope(widths, spread)))"
     )
-    #expect(rmsSlope >= -1.1 && rmsSlope <= -0.3, "\(label): rms slope \(rmsSlope), rms \(rms)")
-    let steepest = activation == "relu" ? -0.7 : -1.1
-    #expect(
-      spreadSlope >= steepest && spreadSlope <= -0.3,
-      "\(label): spread slope \(spreadSlope), spread \(spread)")
+    slopes.append(rmsSlope)
+    #expect(rmsSlope >= -0.9 && rmsSlope <= -0.1, "\(label): rms slope \(rmsSlope), rms \(rms)")
     expectWithinStandardErrors(
       l, standardError: (lse * lse + t.standardError * t.standardError).squareRoot(), of: t.value)
   }
+  let average = slopes.reduce(0, +) / Double(slopes.count)
+  print("μP2 \(activation): average rms slope \(String(format: "%.3f", average)) over \(slopes.count) values")
+  #expect(average >= -0.7 && average <= -0.3, "average slope \(average)")
 }

@@ -1,0 +1,105 @@
+import Foundation
+import TPTestSupport
+import Testing
+
+@testable import TPLimit
+@testable import TensorPrograms
+
+/// A μP two-hidden-layer tanh network trained for `steps` SGD steps (batch 1, two examples).
+func trainedTanh2(steps: Int) -> String {
+  """
+  width n
+  layer U : 2 -> n  (var: 2)
+  layer W : n -> n
+  layer V : n -> 1
+  model f(xi) {
+    x1 = tanh(U @ xi)
+    x2 = tanh(W @ x1)
+    return V @ x2
+  }
+  parametrization mup
+  data train = [ [1, 0] -> 1, [0, 1] -> -1 ]
+  train f on train with sgd(lr: 0.5, steps: \(steps), batch: 1, loss: mse)
+  observe f at [1, 0], [0, 1], [0.8, 0.6]
+
+  """
+}
+
+/// Reverse-mode sweeps give each particle the same chain-rule value as forward-mode tangent
+/// nodes, so the two computations of the same limit agree to rounding (not to sampling error).
+@Test func reverseModeDerivativesEqualTangentNodes() throws {
+  let p = try TensorProgram(source: trainedTanh2(steps: 6))
+  var options = LimitOptions(samples: 1 << 13)
+  let reverse = try p.runLimit(options)
+  options.reverseModeDerivatives = false
+  let tangents = try p.runLimit(options)
+  #expect(reverse.trajectory.count == 7 * 3)
+  for (a, b) in zip(reverse.trajectory, tangents.trajectory) {
+    expectClose(a.value, b.value, relative: 1e-9, "\(TensorProgram.label(a))")
+  }
+  // Some values are Monte Carlo, so the comparison is not between exact numbers.
+  #expect(reverse.trajectory.contains { $0.method == .mc })
+}
+
+/// Freeing node buffers under a small memory budget and recomputing them on demand changes
+/// nothing: the results are bit-identical.
+@Test func cacheBudgetDoesNotChangeResults() throws {
+  let p = try TensorProgram(source: trainedTanh2(steps: 5))
+  let roomy = try p.runLimit(LimitOptions(samples: 1 << 13))
+  let tight = try p.runLimit(LimitOptions(samples: 1 << 13, cacheBytes: 1 << 16))
+  #expect(roomy.trajectory.map(\.value) == tight.trajectory.map(\.value))
+  #expect(roomy.trajectory.map(\.standardError) == tight.trajectory.map(\.standardError))
+}
+
+/// `replicates: R` is the mean of `R` independent runs, with standard error
+/// `max(sd, rms(se)) / √R`; a program with no Monte Carlo is run once.
+@Test func replicatesAverageIndependentRuns() throws {
+  let program = try TensorProgram(source: trainedTanh2(steps: 3)).lowered(.limit).program
+  let r = 4
+  let combined = try LimitInterpreter.run(program, options: LimitOptions(samples: 1 << 12, replicates: r))
+  #expect(combined.replicates == r)
+  var runs: [LimitResult] = []
+  for i in 0..<r {
+    runs.append(
+      try LimitInterpreter.run(
+        program, options: LimitOptions(samples: 1 << 12, seed: LimitInterpreter.replicateSeed(0, i))))
+  }
+  for (k, o) in combined.outputs.enumerated() {
+    let v = runs.map { $0.outputs[k].scalarValue }
+    let m = v.reduce(0, +) / Double(r)
+    let sd = (v.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(r - 1)).squareRoot()
+    let rms = (runs.reduce(0) { $0 + $1.outputs[k].standardError * $1.outputs[k].standardError } / Double(r))
+      .squareRoot()
+    expectClose(o.scalarValue, m, relative: 1e-12, "\(o.name)")
+    if o.method == .mc { expectClose(o.standardError, max(sd, rms) / 2, relative: 1e-12, "\(o.name)") }
+  }
+  let exact = try TensorProgram(source: "width n\nvector x ~ N(0, 2)\nm = mean(x * x)\nout m\n")
+  let once = try exact.limit(LimitOptions(replicates: 8))
+  #expect(once.replicates == 1 && once.outputs[0].method == .exact)
+  expectClose(once.outputs[0].scalarValue, 2, relative: 1e-12)
+}
+
+/// Fifty SGD steps of a two-hidden-layer network in the limit (the issue's length), against
+/// direct finite-width training: at step 50 the trained points sit at their targets and the
+/// held-out point (0.8, 0.6) agrees with the finite networks' seed mean at n = 4096 within
+/// 4 combined standard errors.
+@Test func fiftyStepsOfATwoHiddenLayerNetwork() throws {
+  let p = try TensorProgram(source: trainedTanh2(steps: 50))
+  let limit = try p.runLimit(LimitOptions(samples: 1 << 16))
+  let last = limit.trajectory.filter { $0.step == 50 }
+  #expect(last.count == 3)
+  var finite: [String: [Double]] = [:]
+  for seed in 0..<6 {
+    for t in try p.runFinite(width: 4096, seed: UInt64(seed)).trajectory where t.step == 50 {
+      finite[TensorProgram.label(t), default: []].append(t.value)
+    }
+  }
+  for t in last {
+    let v = try #require(finite[TensorProgram.label(t)])
+    let m = v.reduce(0, +) / Double(v.count)
+    let se = (v.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(v.count - 1) / Double(v.count)).squareRoot()
+    print("50 steps: \(TensorProgram.label(t)) limit \(t.value) ± \(t.standardError), n=4096 \(m) ± \(se)")
+    expectWithinStandardErrors(
+      m, standardError: (se * se + t.standardError * t.standardError).squareRoot(), of: t.value)
+  }
+}
