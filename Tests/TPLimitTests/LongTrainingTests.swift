@@ -5,30 +5,19 @@ import Testing
 @testable import TPLimit
 @testable import TensorPrograms
 
-/// A μP two-hidden-layer tanh network trained for `steps` SGD steps (batch 1, two examples).
-func trainedTanh2(steps: Int) -> String {
-  """
-  width n
-  layer U : 2 -> n  (var: 2)
-  layer W : n -> n
-  layer V : n -> 1
-  model f(xi) {
-    x1 = tanh(U @ xi)
-    x2 = tanh(W @ x1)
-    return V @ x2
-  }
-  parametrization mup
-  data train = [ [1, 0] -> 1, [0, 1] -> -1 ]
-  train f on train with sgd(lr: 0.5, steps: \(steps), batch: 1, loss: mse)
-  observe f at [1, 0], [0, 1], [0.8, 0.6]
-
-  """
+/// `examples/mup2_tanh.tp` (μP, two hidden tanh layers, batch 1, two examples, three observed
+/// points) trained for `steps` SGD steps.
+func trainedTanh2(steps: Int) throws -> TensorProgram {
+  let url = FiniteWidthTests.examples.appendingPathComponent("mup2_tanh.tp")
+  return try TensorProgram(
+    source: try String(contentsOf: url, encoding: .utf8), fileName: "mup2_tanh.tp",
+    overrides: ["steps": Double(steps)])
 }
 
 /// Reverse-mode sweeps give each particle the same chain-rule value as forward-mode tangent
 /// nodes, so the two computations of the same limit agree to rounding (not to sampling error).
 @Test func reverseModeDerivativesEqualTangentNodes() throws {
-  let p = try TensorProgram(source: trainedTanh2(steps: 6))
+  let p = try trainedTanh2(steps: 6)
   var options = LimitOptions(samples: 1 << 13)
   let reverse = try p.runLimit(options)
   options.reverseModeDerivatives = false
@@ -44,7 +33,7 @@ func trainedTanh2(steps: Int) -> String {
 /// Freeing node buffers under a small memory budget and recomputing them on demand changes
 /// nothing: the results are bit-identical.
 @Test func cacheBudgetDoesNotChangeResults() throws {
-  let p = try TensorProgram(source: trainedTanh2(steps: 5))
+  let p = try trainedTanh2(steps: 5)
   let roomy = try p.runLimit(LimitOptions(samples: 1 << 13))
   let tight = try p.runLimit(LimitOptions(samples: 1 << 13, cacheBytes: 1 << 16))
   #expect(roomy.trajectory.map(\.value) == tight.trajectory.map(\.value))
@@ -54,7 +43,7 @@ func trainedTanh2(steps: Int) -> String {
 /// `replicates: R` is the mean of `R` independent runs, with standard error
 /// `max(sd, rms(se)) / √R`; a program with no Monte Carlo is run once.
 @Test func replicatesAverageIndependentRuns() throws {
-  let program = try TensorProgram(source: trainedTanh2(steps: 3)).lowered(.limit).program
+  let program = try trainedTanh2(steps: 3).lowered(.limit).program
   let r = 4
   let combined = try LimitInterpreter.run(program, options: LimitOptions(samples: 1 << 12, replicates: r))
   #expect(combined.replicates == r)
@@ -84,7 +73,7 @@ func trainedTanh2(steps: Int) -> String {
 /// held-out point (0.8, 0.6) agrees with the finite networks' seed mean at n = 4096 within
 /// 4 combined standard errors.
 @Test func fiftyStepsOfATwoHiddenLayerNetwork() throws {
-  let p = try TensorProgram(source: trainedTanh2(steps: 50))
+  let p = try trainedTanh2(steps: 50)
   let limit = try p.runLimit(LimitOptions(samples: 1 << 16))
   let last = limit.trajectory.filter { $0.step == 50 }
   #expect(last.count == 3)
