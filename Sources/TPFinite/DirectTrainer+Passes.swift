@@ -154,7 +154,7 @@ extension DirectNetwork {
   }
 
   /// Runs every step and returns the observations.
-  mutating func train() throws(DirectTrainingFailure) -> [DirectObservation] {
+  mutating func train(initialPoints: [[Double]] = []) throws(DirectTrainingFailure) -> [DirectObservation] {
     let training = network.training
     let steps = training?.steps ?? 0
     let data = training.flatMap { network.datasets[$0.data] } ?? []
@@ -207,6 +207,15 @@ extension DirectNetwork {
               record(
                 "kernel", v, [obs.points[a], obs.points[b]], 0, Self.dot(passes[a], passes[b]) / Double(n))
             }
+          }
+        }
+      }
+      if t == 0 {
+        for p in initialPoints {
+          for (j, f) in pass(p).outputs.enumerated() {
+            out.append(
+              DirectObservation(observable: "initial", target: nil, points: [p], output: j, step: 0, value: f)
+            )
           }
         }
       }

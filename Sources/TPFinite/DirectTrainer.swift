@@ -38,11 +38,14 @@ public enum DirectTrainingFailure: Error, Sendable {
 public enum DirectTrainer {
   /// Trains the network of `checked` at `options.width` from the weights drawn with
   /// `options.seed`, and reports its observations in the order the lowering reports them.
-  public static func run(_ checked: CheckedUnit, options: FiniteOptions) throws(DirectTrainingFailure)
+  /// Each point of `initialPoints` adds the untrained network's outputs there, as observable
+  /// `"initial"` at step 0 (the kernel-regime check needs `f₀` on the training inputs too).
+  public static func run(_ checked: CheckedUnit, options: FiniteOptions, initialPoints: [[Double]] = [])
+    throws(DirectTrainingFailure)
     -> [DirectObservation]
   {
     var net = try DirectNetwork(checked: checked, options: options)
-    return try net.train()
+    return try net.train(initialPoints: initialPoints)
   }
 }
 

@@ -99,8 +99,9 @@ extension TensorProgram {
     if isNetwork {
       for t in limitReport.trajectory { limits.append((Self.label(t), t.value, t.standardError)) }
       if limitReport.trajectory.contains(where: { $0.variance > 0 }) {
-        throw .unsupported(
-          "tp check compares deterministic limits; this network is in the kernel regime (Gaussian outputs)")
+        return try kernelRegimeCheck(
+          widths: widths, seeds: seeds, baseSeed: baseSeed, limit: options,
+          limitPerturbation: limitPerturbation)
       }
     } else {
       for o in limitReport.outputs {
@@ -121,30 +122,37 @@ extension TensorProgram {
         for (q, (name, _, _)) in limits.enumerated() { values[q][w].append(named[name] ?? .nan) }
       }
     }
-    var quantities: [CheckedQuantity] = []
-    for (q, (name, limit, limitSE)) in limits.enumerated() {
-      let perWidth = widths.enumerated().map { w, width in
-        let v = values[q][w]
-        let rms = (v.reduce(0) { $0 + ($1 - limit) * ($1 - limit) } / Double(max(1, v.count))).squareRoot()
-        return CheckedQuantity.Width(
-          width: width, mean: Statistics.mean(v), standardError: Statistics.standardErrorOfMean(v),
-          rmsError: rms, values: v)
-      }
-      let fit = SlopeFit(widths: widths, errors: perWidth.map(\.rmsError))
-      let last = perWidth.last
-      let gap = last.map { abs($0.mean - limit) } ?? 0
-      let tolerance =
-        3 * ((last?.standardError ?? 0) * (last?.standardError ?? 0) + limitSE * limitSE).squareRoot()
-      let exact = perWidth.allSatisfy { $0.rmsError <= 1e-9 * max(1, abs(limit)) }
-      let far = gap > max(tolerance, 1e-12)
-      // Fails only when the error does not shrink *and* the largest width is visibly off.
-      let converges = exact || !far || (!fit.slope.isNaN && fit.slope <= -0.25)
-      quantities.append(
-        CheckedQuantity(
-          name: name, limit: limit, limitStandardError: limitSE, widths: perWidth, slope: fit.slope,
-          converges: converges))
+    let quantities = limits.enumerated().map { q, l in
+      Self.checkedQuantity(name: l.0, limit: l.1, limitStandardError: l.2, widths: widths, values: values[q])
     }
     return CheckReport(program: unit.file.name, seeds: seeds, quantities: quantities)
+  }
+
+  /// One checked quantity from its finite values `values[w][seed]`: per width the seed mean, its
+  /// standard error and the RMS error against `limit`, and the fitted slope of log RMS error
+  /// against log width. It fails only when the error does not shrink (slope above −0.25) *and*
+  /// the largest width's mean is more than 3 combined standard errors from the limit.
+  static func checkedQuantity(
+    name: String, limit: Double, limitStandardError limitSE: Double, widths: [Int], values: [[Double]]
+  ) -> CheckedQuantity {
+    let perWidth = widths.enumerated().map { w, width in
+      let v = values[w]
+      let rms = (v.reduce(0) { $0 + ($1 - limit) * ($1 - limit) } / Double(max(1, v.count))).squareRoot()
+      return CheckedQuantity.Width(
+        width: width, mean: Statistics.mean(v), standardError: Statistics.standardErrorOfMean(v),
+        rmsError: rms, values: v)
+    }
+    let fit = SlopeFit(widths: widths, errors: perWidth.map(\.rmsError))
+    let last = perWidth.last
+    let gap = last.map { abs($0.mean - limit) } ?? 0
+    let tolerance =
+      3 * ((last?.standardError ?? 0) * (last?.standardError ?? 0) + limitSE * limitSE).squareRoot()
+    let exact = perWidth.allSatisfy { $0.rmsError <= 1e-9 * max(1, abs(limit)) }
+    let far = gap > max(tolerance, 1e-12)
+    let converges = exact || !far || (!fit.slope.isNaN && fit.slope <= -0.25)
+    return CheckedQuantity(
+      name: name, limit: limit, limitStandardError: limitSE, widths: perWidth, slope: fit.slope,
+      converges: converges)
   }
 
   /// A stable name for a trajectory value: `f[2] at (1, 0)`.

@@ -184,7 +184,24 @@ struct NetworkLimit {
     return (assemble(kp.nngp), assemble(kp.ntk), features, method)
   }
 
-  func kernelRegime(_ report: inout RunReport) throws(RunFailure) {
+  /// The kernel-regime dynamics on every training and observed point: `f_t = A_t f₀ + b_t`.
+  struct KernelTrajectory {
+    var points: [[Double]]
+    var index: [[Double]: Int]
+    /// Indices of the training examples in `points`, in data order, and their labels per
+    /// output: `labels[j][c]`.
+    var train: [Int]
+    var labels: [[Double]]
+    var k: Matrix
+    var features: [String: Matrix]
+    var method: Method
+    /// `(step, state of each output)`; step nil is the fully trained limit. The outputs are
+    /// independent processes with the same kernels: `A_t` is shared, `b_t` follows each
+    /// output's labels.
+    var states: [(step: Int?, outputs: [KernelDynamics.State])]
+  }
+
+  func kernelTrajectory() throws(RunFailure) -> KernelTrajectory {
     guard case .preset("ntk") = network.parametrization else {
       throw .unsupported(
         "kernel-regime training is computed for the 'ntk' parametrization; this one is kernel-regime too but not yet supported"
@@ -198,36 +215,63 @@ struct NetworkLimit {
       throw .unsupported("kernel-regime training is computed for the mse loss only")
     }
     let train = data.map { index[$0.input]! }  // safe: training inputs were added first
-    let labels = data.map { $0.label.first ?? 0 }
-    var states: [(Int?, KernelDynamics.State)] = []
+    var outputs = 1
+    if case .finite(let k) = network.layers.first(where: { $0.role == .readout })?.output {
+      outputs = max(1, k)
+    }
+    let labels = (0..<outputs).map { j in data.map { j < $0.label.count ? $0.label[j] : 0 } }
+    var states: [(step: Int?, outputs: [KernelDynamics.State])] = []
     if let t = training, t.steps == nil {
       let s0 = KernelDynamics.trajectory(
-        theta: theta, train: train, labels: labels, lr: 0, steps: 0, batch: nil)[0]
-      states = [(0, s0), (nil, KernelDynamics.trained(theta: theta, train: train, labels: labels))]
+        theta: theta, train: train, labels: labels[0], lr: 0, steps: 0, batch: nil)[0]
+      states = [
+        (0, Array(repeating: s0, count: outputs)),
+        (nil, labels.map { KernelDynamics.trained(theta: theta, train: train, labels: $0) }),
+      ]
     } else {
       let steps = training?.steps ?? 0
-      let all = KernelDynamics.trajectory(
-        theta: theta, train: train, labels: labels, lr: training?.learningRate ?? 0, steps: steps,
-        batch: training?.batch)
-      states = all.enumerated().map { ($0.offset, $0.element) }
+      let perOutput = labels.map {
+        KernelDynamics.trajectory(
+          theta: theta, train: train, labels: $0, lr: training?.learningRate ?? 0, steps: steps,
+          batch: training?.batch)
+      }
+      states = (0...steps).map { t in (t, perOutput.map { $0[t] }) }
     }
+    return KernelTrajectory(
+      points: points, index: index, train: train, labels: labels, k: k, features: features, method: method,
+      states: states)
+  }
+
+  func kernelRegime(_ report: inout RunReport) throws(RunFailure) {
+    let kt = try kernelTrajectory()
+    let (index, train, labels, k, features, method) = (
+      kt.index, kt.train, kt.labels, kt.k, kt.features, kt.method
+    )
+    let training = network.training
+    let states = kt.states
     let lastStep = training?.steps ?? 0
-    for (step, state) in states {
-      let (mean, variance) = state.moments(k)
+    for (step, perOutput) in states {
+      let moments = perOutput.map { $0.moments(k) }
       for o in network.observations where step == nil || step! % o.every == 0 || step! == lastStep {
         switch o.kind {
         case .function:
           for p in o.points {
             let z = index[p]!  // safe: observation points were added
-            report.trajectory.append(
-              TrajectoryValue(
-                observable: program.network?.model?.name ?? "f", points: [p], step: step, value: mean[z],
-                variance: variance[z], method: method))
+            for (j, m) in moments.enumerated() {
+              report.trajectory.append(
+                TrajectoryValue(
+                  observable: program.network?.model?.name ?? "f", points: [p], output: j, step: step,
+                  value: m.mean[z], variance: m.variance[z], method: method))
+            }
           }
         case .loss:
+          // Σ_j ½ E[(f_j − y_j)²] per example, averaged over the examples (as the trainer does).
           var total = 0.0
-          for (c, z) in train.enumerated() {
-            total += 0.5 * ((mean[z] - labels[c]) * (mean[z] - labels[c]) + variance[z])
+          for (j, m) in moments.enumerated() {
+            for (c, z) in train.enumerated() {
+              let r = m.mean[z] - labels[j][c]
+              total += 0.5 * (r * r + m.variance[z])
+            }
           }
           report.trajectory.append(
             TrajectoryValue(

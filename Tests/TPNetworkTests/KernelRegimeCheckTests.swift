@@ -1,0 +1,57 @@
+import Foundation
+import TPTestSupport
+import Testing
+
+@testable import TensorPrograms
+
+let examplesDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+  .deletingLastPathComponent()
+  .deletingLastPathComponent().appendingPathComponent("examples")
+
+func example(_ name: String) throws -> TensorProgram {
+  let url = examplesDirectory.appendingPathComponent(name)
+  return try TensorProgram(source: try String(contentsOf: url, encoding: .utf8), fileName: name)
+}
+
+/// `tp check` in the kernel regime compares each finite network with the limit's linear map
+/// applied to that network's own `f₀`: the differences shrink like `n^{-1/2}` (average slope
+/// over the Δ quantities), every quantity passes, and the check fails when the limit is wrong.
+@Test(arguments: ["ntk1_relu.tp", "ntk1_tanh.tp", "two_outputs_ntk.tp"])
+func kernelRegimeCheckPairsEachNetworkWithItsOwnInitialOutputs(_ file: String) throws {
+  let p = try example(file)
+  let widths = [256, 1024, 4096]
+  let report = try p.check(widths: widths, seeds: 8)
+  #expect(report.passed, "\(report.quantities.filter { !$0.converges }.map(\.name))")
+  let deltas = report.quantities.filter { $0.name.hasPrefix("Δ") }
+  #expect(deltas.count >= 6)
+  let average = deltas.map(\.slope).reduce(0, +) / Double(deltas.count)
+  print("\(file): average slope of the Δ quantities \(average) over \(deltas.count)")
+  #expect(average >= -0.8 && average <= -0.3, "average slope \(average)")
+  // At the largest width the paired differences are small next to the output's own spread.
+  for q in deltas where q.name.hasPrefix("Δf") {
+    #expect(q.widths.last!.rmsError < 0.05, "\(q.name): \(q.widths.map(\.rmsError))")
+  }
+  let wrong = try p.check(
+    widths: widths, seeds: 8, baseSeed: 0, limit: LimitOptions(), limitPerturbation: 0.1)
+  #expect(!wrong.passed)
+}
+
+/// With two outputs the limit's loss sums both outputs' squared errors, as a finite network's
+/// does: at step 0 it matches the seed mean of 400 finite networks within 4 standard errors.
+/// (It used to count the first output only: 0.5417 instead of 1.0833.)
+@Test func kernelRegimeLossSumsEveryOutput() throws {
+  let p = try example("two_outputs_ntk.tp")
+  let limit = try p.runLimit()
+  let loss0 = try #require(limit.trajectory.first { $0.observable == "loss" && $0.step == 0 })
+  var values: [Double] = []
+  for seed in 0..<400 {
+    let r = try p.runFinite(width: 512, seed: UInt64(seed))
+    values.append(try #require(r.trajectory.first { $0.observable == "loss" && $0.step == 0 }).value)
+  }
+  let m = values.reduce(0, +) / Double(values.count)
+  let se = (values.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(values.count - 1) / Double(values.count))
+    .squareRoot()
+  print("two outputs: loss₀ limit \(loss0.value), finite \(m) ± \(se)")
+  expectWithinStandardErrors(m, standardError: se, of: loss0.value)
+  #expect(limit.trajectory.contains { $0.observable == "f" && $0.output == 1 })
+}
