@@ -23,6 +23,8 @@ final class ExpectationEngine {
   var affineCache: [Int: Affine?] = [:]
   var quadratureSets: [[Int]: PointSet] = [:]
   var counts: [Method: Int] = [:]
+  /// Memo of group parities (``parity(_:flipping:)``); `.some(nil)` is "undecided".
+  var groupParities: [GroupParityKey: ZGraph.Parity?] = [:]
   /// Memo of ``localPartial(_:_:)``.
   var partials: [PartialKey: CoordExpr] = [:]
 
@@ -207,6 +209,11 @@ final class ExpectationEngine {
     }
     partials[PartialKey(node: k, input: j)] = d
     return d
+  }
+
+  struct GroupParityKey: Hashable {
+    var node: Int
+    var group: Int
   }
 
   struct PartialKey: Hashable {

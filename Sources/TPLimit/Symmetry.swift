@@ -3,7 +3,8 @@ import TPCore
 /// Exact zeros and products from the structure of the Gaussian law, before any numerics:
 ///
 /// * **Parity.** The joint law of all base Gaussians is centred, hence invariant under the
-///   global sign flip `Ẑ → −Ẑ`; an integrand that is odd under that flip has expectation 0.
+///   global sign flip `Ẑ → −Ẑ`, and, groups being independent, under flipping one group's
+///   bases alone; an integrand odd under either has expectation 0.
 /// * **Independence.** Factors that depend on uncorrelated (hence independent) sets of base
 ///   Gaussians factorize: `E[∏ groups] = ∏ E[group]`.
 ///
@@ -11,33 +12,45 @@ import TPCore
 extension ZGraph {
   /// The parity of `e` under the global sign flip, when it can be decided symbolically; nodes
   /// carry their own parity (computed once, when added), so this never walks the graph.
-  func parity(_ e: CoordExpr) -> Parity? {
-    switch e {
-    case .constant: return .even
-    case .scalar, .argument: return nil
-    case .vector(let v): return nodes[v.raw].parity
-    case .negate(let a): return parity(a)
-    case .add(let a, let b), .subtract(let a, let b):
-      guard let x = parity(a), let y = parity(b) else { return nil }
-      if x == y { return x }
-      // An odd part plus a zero constant is still odd.
-      if x == .odd, b.constantValue == 0 { return .odd }
-      if y == .odd, a.constantValue == 0 { return .odd }
-      return nil
-    case .multiply(let a, let b), .divide(let a, let b):
-      guard let x = parity(a), let y = parity(b) else { return nil }
-      return x == y ? .even : .odd
-    case .power(let a, let b):
-      guard let k = b.constantValue, k == k.rounded(), let x = parity(a) else { return nil }
-      return x == .odd && Int(k) % 2 != 0 ? .odd : .even
-    case .apply(let f, let a):
-      guard let x = parity(a) else { return nil }
-      switch f {
-      case .tanh, .erf, .sin, .sign, .identity: return x
-      case .cos, .abs: return .even
-      default: return x == .even ? .even : nil
+  func parity(_ e: CoordExpr) -> Parity? { Self.parity(e) { nodes[$0].parity } }
+
+  /// The parity of `e` given the parity of each node it reads.
+  static func parity(_ e: CoordExpr, node: (Int) -> Parity?) -> Parity? {
+    func go(_ e: CoordExpr) -> Parity? {
+      switch e {
+      case .constant: return .even
+      case .scalar, .argument: return nil
+      case .vector(let v): return node(v.raw)
+      case .negate(let a): return go(a)
+      case .add(let a, let b), .subtract(let a, let b):
+        guard let x = go(a), let y = go(b) else { return nil }
+        if x == y { return x }
+        // An odd part plus a zero constant is still odd.
+        if x == .odd, b.constantValue == 0 { return .odd }
+        if y == .odd, a.constantValue == 0 { return .odd }
+        return nil
+      case .multiply(let a, let b), .divide(let a, let b):
+        guard let x = go(a), let y = go(b) else { return nil }
+        return x == y ? .even : .odd
+      case .power(let a, let b):
+        guard let k = b.constantValue, k == k.rounded(), let x = go(a) else { return nil }
+        return x == .odd && Int(k) % 2 != 0 ? .odd : .even
+      case .apply(let f, let a):
+        guard let x = go(a) else { return nil }
+        switch f {
+        case .tanh, .erf, .sin, .sign, .identity: return x
+        case .cos, .abs: return .even
+        default: return x == .even ? .even : nil
+        }
       }
     }
+    return go(e)
+  }
+
+  /// The parity of `constant + Σ cᵢ Zᵢ` from its terms' parities.
+  static func affineParity(constant c: Double, terms: [Parity?]) -> Parity? {
+    if terms.allSatisfy({ $0 == .even }) { return .even }
+    return c == 0 && terms.allSatisfy({ $0 == .odd }) ? .odd : nil
   }
 
   /// The parity of a node about to be added with `kind`.
@@ -45,10 +58,7 @@ extension ZGraph {
     switch kind {
     case .base: return .odd
     case .affine(let c, let terms):
-      guard terms.allSatisfy({ nodes[$0.node].parity == .odd }) else {
-        return terms.isEmpty ? .even : nil
-      }
-      return c == 0 ? .odd : nil
+      return Self.affineParity(constant: c, terms: terms.map { nodes[$0.node].parity })
     case .nonlin(let e): return parity(e)
     }
   }
@@ -57,9 +67,54 @@ extension ZGraph {
 extension ExpectationEngine {
   func parity(_ e: CoordExpr) -> ZGraph.Parity? { graph.parity(e) }
 
+  /// The parity of `e` under flipping the sign of group `g`'s bases only. Groups are
+  /// independent of each other, so this too leaves the joint law unchanged: an integrand odd
+  /// in one group (e.g. linear in an independent backward Gaussian) has expectation 0 even
+  /// when it is neither odd nor even globally.
+  func parity(_ e: CoordExpr, flipping g: Int) -> ZGraph.Parity? {
+    for leaf in e.vectors { ensureGroupParity(leaf.raw, g) }
+    return ZGraph.parity(e) { self.groupParity($0, g) }
+  }
+
+  /// A node's parity under flipping group `g` (after ``ensureGroupParity(_:_:)``).
+  private func groupParity(_ k: Int, _ g: Int) -> ZGraph.Parity? {
+    if !graph.nodes[k].support.contains(where: { bases.location[$0].group == g }) { return .even }
+    return groupParities[GroupParityKey(node: k, group: g)] ?? nil
+  }
+
+  /// Computes and memoizes group parities of `k` and its ancestors, iteratively in index order.
+  private func ensureGroupParity(_ k: Int, _ g: Int) {
+    func known(_ j: Int) -> Bool {
+      !graph.nodes[j].support.contains(where: { bases.location[$0].group == g })
+        || groupParities[GroupParityKey(node: j, group: g)] != nil
+    }
+    var needed: Set<Int> = []
+    var stack = [k]
+    while let j = stack.popLast() {
+      guard !known(j), needed.insert(j).inserted else { continue }
+      switch graph.nodes[j].kind {
+      case .base: break
+      case .affine(_, let terms): stack.append(contentsOf: terms.map(\.node))
+      case .nonlin(let e): stack.append(contentsOf: e.vectors.map(\.raw))
+      }
+    }
+    for j in needed.sorted() {
+      let p: ZGraph.Parity?
+      switch graph.nodes[j].kind {
+      case .base: p = .odd
+      case .affine(let c, let terms):
+        p = ZGraph.affineParity(constant: c, terms: terms.map { groupParity($0.node, g) })
+      case .nonlin(let e): p = ZGraph.parity(e) { self.groupParity($0, g) }
+      }
+      groupParities[GroupParityKey(node: j, group: g)] = .some(p)
+    }
+  }
+
   /// `E[e]` from symmetry and independence alone, when they decide it.
   func structuralExpectation(_ e: CoordExpr) -> Double? {
     if parity(e) == .odd { return 0 }
+    let baseGroups = Set(graph.support(of: e).map { bases.location[$0].group })
+    if baseGroups.count > 1, baseGroups.contains(where: { parity(e, flipping: $0) == .odd }) { return 0 }
     var factors: [CoordExpr] = []
     var scale = 1.0
     func flatten(_ x: CoordExpr) {

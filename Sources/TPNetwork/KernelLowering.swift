@@ -140,26 +140,30 @@ extension NetworkLowering {
         // ṽ has variance σ_V²: Cov(f(p), f(q)) = σ_V² E[x^L x^L′].
         nngp[key] = [KernelProgram.KernelTerm(coefficient: readoutVar, moments: [xx])]
         var terms = [KernelProgram.KernelTerm(coefficient: readoutVar, moments: [xx])]
-        for (i, op) in graph.ops.enumerated() {
-          guard let gp = passes[p].gradients[i], let gq = passes[q].gradients[i] else { continue }
-          let dd = moment("E[d\(graph.names[i])(p\(p)) d\(graph.names[i])(p\(q))]", gp, gq)
-          switch op {
-          case .hidden(let w, let k):
-            let variance = net.layer(named: w)?.variance ?? 1
-            let xin = moment(
-              "E[\(graph.names[k])(p\(p)) \(graph.names[k])(p\(q))]", passes[p].values[k], passes[q].values[k]
-            )
-            terms.append(KernelProgram.KernelTerm(coefficient: variance, moments: [dd, xin]))
-          case .inputLayer(let u):
-            let layer = net.layer(named: u)
-            let d = Double(points[p].count)
-            let dot = zip(points[p], points[q]).reduce(0) { $0 + $1.0 * $1.1 }
-            terms.append(
-              KernelProgram.KernelTerm(coefficient: (layer?.variance ?? 1) / d * dot, moments: [dd]))
-          case .bias(let b):
-            let variance = net.biases.first { $0.name == b }?.variance ?? 0
-            terms.append(KernelProgram.KernelTerm(coefficient: variance, moments: [dd]))
-          case .pointwise: break
+        // A weight used at several places (ops i and j) contributes Σ_{i,j} of its per-use
+        // terms: ∂f/∂W sums over uses, so Θ_W(p, q) pairs every use at p with every use at q.
+        for (i, opI) in graph.ops.enumerated() {
+          for (j, opJ) in graph.ops.enumerated() where Self.sameWeight(opI, opJ) {
+            guard let gp = passes[p].gradients[i], let gq = passes[q].gradients[j] else { continue }
+            let dd = moment("E[d\(graph.names[i])(p\(p)) d\(graph.names[j])(p\(q))]", gp, gq)
+            switch (opI, opJ) {
+            case (.hidden(let w, let k), .hidden(_, let l)):
+              let variance = net.layer(named: w)?.variance ?? 1
+              let xin = moment(
+                "E[\(graph.names[k])(p\(p)) \(graph.names[l])(p\(q))]", passes[p].values[k],
+                passes[q].values[l])
+              terms.append(KernelProgram.KernelTerm(coefficient: variance, moments: [dd, xin]))
+            case (.inputLayer(let u), _):
+              let layer = net.layer(named: u)
+              let d = Double(points[p].count)
+              let dot = zip(points[p], points[q]).reduce(0) { $0 + $1.0 * $1.1 }
+              terms.append(
+                KernelProgram.KernelTerm(coefficient: (layer?.variance ?? 1) / d * dot, moments: [dd]))
+            case (.bias(let b), _):
+              let variance = net.biases.first { $0.name == b }?.variance ?? 0
+              terms.append(KernelProgram.KernelTerm(coefficient: variance, moments: [dd]))
+            default: break
+            }
           }
         }
         ntk[key] = terms
@@ -170,5 +174,15 @@ extension NetworkLowering {
       }
     }
     return KernelProgram(program: core.program, points: points, nngp: nngp, ntk: ntk, features: features)
+  }
+
+  /// Whether two ops apply the same trainable weight (a hidden matrix, input layer or bias).
+  static func sameWeight(_ a: ModelGraph.Op, _ b: ModelGraph.Op) -> Bool {
+    switch (a, b) {
+    case (.hidden(let w, _), .hidden(let v, _)): return w == v
+    case (.inputLayer(let u), .inputLayer(let v)): return u == v
+    case (.bias(let x), .bias(let y)): return x == y
+    default: return false
+    }
   }
 }

@@ -131,9 +131,12 @@ extension TensorProgram {
   /// One checked quantity from its finite values `values[w][seed]`: per width the seed mean, its
   /// standard error and the RMS error against `limit`, and the fitted slope of log RMS error
   /// against log width. It fails only when the error does not shrink (slope above −0.25) *and*
-  /// the largest width's mean is more than 3 combined standard errors from the limit.
+  /// the largest width is visibly off: its mean more than 3 combined standard errors from the
+  /// limit or, for `paired` differences (whose sign is random, so their mean says little), its
+  /// RMS error more than three times what `n^{-1/2}` scaling from the smallest width predicts.
   static func checkedQuantity(
-    name: String, limit: Double, limitStandardError limitSE: Double, widths: [Int], values: [[Double]]
+    name: String, limit: Double, limitStandardError limitSE: Double, widths: [Int], values: [[Double]],
+    paired: Bool = false
   ) -> CheckedQuantity {
     let perWidth = widths.enumerated().map { w, width in
       let v = values[w]
@@ -148,7 +151,10 @@ extension TensorProgram {
     let tolerance =
       3 * ((last?.standardError ?? 0) * (last?.standardError ?? 0) + limitSE * limitSE).squareRoot()
     let exact = perWidth.allSatisfy { $0.rmsError <= 1e-9 * max(1, abs(limit)) }
-    let far = gap > max(tolerance, 1e-12)
+    var far = gap > max(tolerance, 1e-12)
+    if paired, let first = perWidth.first, let last {
+      far = last.rmsError > 3 * first.rmsError * (Double(first.width) / Double(last.width)).squareRoot()
+    }
     let converges = exact || !far || (!fit.slope.isNaN && fit.slope <= -0.25)
     return CheckedQuantity(
       name: name, limit: limit, limitStandardError: limitSE, widths: perWidth, slope: fit.slope,

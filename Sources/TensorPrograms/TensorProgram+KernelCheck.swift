@@ -50,7 +50,9 @@ extension TensorProgram {
       }
     }
     let quantities = names.map { name in
-      Self.checkedQuantity(name: name, limit: 0, limitStandardError: 0, widths: widths, values: values[name]!)  // safe: names are keys
+      Self.checkedQuantity(
+        name: name, limit: 0, limitStandardError: 0, widths: widths, values: values[name]!,
+        paired: name.hasPrefix("Δ"))  // safe: names are keys
     }
     return CheckReport(program: unit.file.name, seeds: seeds, quantities: quantities)
   }

@@ -306,7 +306,12 @@ struct NetworkLimit {
         trainIdx = Array(0..<data.count)
         labels = data.map { $0.label.first ?? 0 }
       }
-      let (k, theta, _, _) = try kernels(pts)
+      let (k, theta, _, method) = try kernels(pts)
+      if method == .mc {
+        report.notes.append(
+          "kernel entries at \(pts.count) points use Monte Carlo (\(options.samples) particles): expect errors of order 1/√\(options.samples)"
+        )
+      }
       func rows(_ m: Matrix, _ idx: [Int]) -> [[Double]] { idx.map { i in idx.map { m[i, $0] } } }
       if req.posteriorData == nil {
         let idx = Array(0..<pts.count)
