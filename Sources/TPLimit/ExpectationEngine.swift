@@ -57,6 +57,8 @@ final class ExpectationEngine {
     case .auto:
       if let v = exact(e) {
         result = Estimate(value: v, standardError: 0, method: .exact)
+      } else if let (scale, groups) = independentFactors(e) {
+        result = try product(scale, groups)
       } else {
         let support = graph.support(of: e)
         // The rank needs a factorization of the support's covariance, O(D³): only worth it when
@@ -67,6 +69,9 @@ final class ExpectationEngine {
           && pow(Double(options.degree(forDimension: rank)), Double(rank)) <= 4e6
         {
           result = Estimate(value: quadrature(e, support), standardError: 0, method: .quadrature)
+        } else if let v = leafQuadrature(e) {
+          // Too many bases, but they enter through few affine combinations.
+          result = Estimate(value: v, standardError: 0, method: .quadrature)
         } else {
           result = monteCarloEstimate(e)
         }
@@ -74,6 +79,21 @@ final class ExpectationEngine {
     }
     counts[result.method, default: 0] += 1
     return result
+  }
+
+  /// `scale · ∏ E[group]` over independent groups, each by the cheapest method that fits it,
+  /// with `se² = Σᵢ (scale · seᵢ ∏_{j≠i} mⱼ)²`.
+  func product(_ scale: Double, _ groups: [CoordExpr]) throws(MethodUnavailable) -> Estimate {
+    var estimates: [Estimate] = []
+    for g in groups { estimates.append(try expectation(g)) }
+    let value = estimates.reduce(scale) { $0 * $1.value }
+    var variance = 0.0
+    for (i, est) in estimates.enumerated() {
+      let others = estimates.enumerated().reduce(scale) { $1.offset == i ? $0 : $0 * $1.element.value }
+      variance += (others * est.standardError) * (others * est.standardError)
+    }
+    let method = estimates.reduce(Method.exact) { $0.combined($1.method) }
+    return Estimate(value: value, standardError: variance.squareRoot(), method: method)
   }
 
   // MARK: Exact

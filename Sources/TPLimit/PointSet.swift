@@ -81,6 +81,15 @@ final class PointSet {
     }
   }
 
+  /// Sets node `k`'s values directly (a leaf of a quadrature over affine leaves).
+  func preset(_ k: Int, _ values: [Double]) {
+    cache[k]?.deallocate()
+    let out = UnsafeMutablePointer<Double>.allocate(capacity: count)
+    values.withUnsafeBufferPointer { out.initialize(from: $0.baseAddress!, count: count) }  // safe: count values
+    cache[k] = out
+    lastUse[k] = clock
+  }
+
   /// A copy of node `k`'s values (for quantiles).
   func array(_ k: Int, _ graph: ZGraph) -> [Double] {
     evict()

@@ -115,6 +115,21 @@ extension ExpectationEngine {
     if parity(e) == .odd { return 0 }
     let baseGroups = Set(graph.support(of: e).map { bases.location[$0].group })
     if baseGroups.count > 1, baseGroups.contains(where: { parity(e, flipping: $0) == .odd }) { return 0 }
+    guard let (scale, groups) = independentFactors(e) else { return nil }
+    var product = scale
+    var unknown = false
+    for g in groups {
+      if parity(g) == .odd { return 0 }
+      if let v = exact(g) { product *= v } else { unknown = true }
+    }
+    return unknown ? nil : product
+  }
+
+  /// `e = scale · ∏ groups` with each group's bases uncorrelated with (hence independent of)
+  /// every other group's, so `E[e] = scale · ∏ E[group]`; nil with fewer than two groups.
+  /// Products inside nonlin nodes are opened up too: `E[(ṽ φ′(h))(ṽ φ′(h′))]` becomes
+  /// `E[ṽ²] · E[φ′(h) φ′(h′)]`, which has a closed form or a low-dimensional quadrature.
+  func independentFactors(_ e: CoordExpr) -> (scale: Double, groups: [CoordExpr])? {
     var factors: [CoordExpr] = []
     var scale = 1.0
     func flatten(_ x: CoordExpr) {
@@ -122,7 +137,16 @@ extension ExpectationEngine {
       case .multiply(let a, let b):
         flatten(a)
         flatten(b)
+      case .negate(let a):
+        scale = -scale
+        flatten(a)
       case .constant(let c): scale *= c
+      case .vector(let v):
+        if case .nonlin(let inner) = graph.nodes[v.raw].kind, case .multiply = inner {
+          flatten(inner)
+        } else {
+          factors.append(x)
+        }
       default: factors.append(x)
       }
     }
@@ -143,12 +167,7 @@ extension ExpectationEngine {
     var groups: [Int: CoordExpr] = [:]
     for (i, f) in factors.enumerated() { groups[find(i)] = groups[find(i)].map { $0 * f } ?? f }
     guard groups.count >= 2 else { return nil }
-    var product = scale
-    var unknown = false
-    for g in groups.values {
-      if parity(g) == .odd { return 0 }
-      if let v = exact(g) { product *= v } else { unknown = true }
-    }
-    return unknown ? nil : product
+    // In a fixed order, so that products round the same way in every run.
+    return (scale, groups.keys.sorted().map { groups[$0]! })  // safe: keys of groups
   }
 }
