@@ -3,12 +3,32 @@ import TPNumerics
 
 /// Exact expectations of products of at most two coordinatewise functions of centred affine
 /// Gaussians, for the functions with known Gaussian integrals (arc-cosine kernels for relu and
-/// step, Williams' kernel for erf, and mixtures with the identity).
+/// step, Williams' kernel for erf, Gaussian factors `exp(−A²)` such as `erf′`, and mixtures
+/// with the identity).
 enum ClosedForms {
-  /// `φ(A)` with `A` a centred affine form.
+  /// `φ(A)` with `A` a centred affine form; with `gaussian`, the factor is `exp(−A²)` (as in
+  /// `erf′(A) = (2/√π) exp(−A²)`) and `function` is `.exp`.
   struct Factor {
     var function: Function
     var argument: Affine
+    var gaussian = false
+  }
+
+  /// `A` when `e` is `−A·A` or `−A²` for a centred affine `A`.
+  static func negativeSquare(_ e: CoordExpr, _ graph: ZGraph, _ cache: inout [Int: Affine?]) -> Affine? {
+    var inner: CoordExpr
+    switch e {
+    case .negate(let x): inner = x
+    case .multiply(let c, let x) where c.constantValue == -1: inner = x
+    default: return nil
+    }
+    switch inner {
+    case .multiply(let a, let b) where a == b: inner = a
+    case .power(let a, let k) where k.constantValue == 2: inner = a
+    default: return nil
+    }
+    guard let x = graph.affine(of: inner, &cache), x.constant == 0 else { return nil }
+    return x
   }
 
   /// Splits `e` into `scale · ∏ factors`; nil when some factor is not of the form φ(affine).
@@ -30,6 +50,9 @@ enum ClosedForms {
     case .power(let a, let b) where b.constantValue == 2:
       guard let (s, f) = factorize(a, graph, &cache) else { return nil }
       return (s * s, f + f)
+    case .apply(.exp, let a):
+      guard let x = negativeSquare(a, graph, &cache) else { return nil }
+      return (1, [Factor(function: .exp, argument: x, gaussian: true)])
     case .apply(let fn, let a) where [.relu, .step, .erf].contains(fn):
       guard let x = graph.affine(of: a, &cache), x.constant == 0 else { return nil }
       return (1, [Factor(function: fn, argument: x)])
@@ -63,12 +86,14 @@ enum ClosedForms {
       case .relu: return scale * (max(0, k) / (2 * Double.pi)).squareRoot()
       case .step: return scale * (k > 0 ? 0.5 : 0)
       case .erf, .identity: return 0
+      // E[exp(−A²)] = (1 + 2k)^{-1/2}.
+      case .exp: return scale / (1 + 2 * k).squareRoot()
       default: return nil
       }
     }
     var (f, g) = (factors[0], factors[1])
     // Order the pair so the table below only needs one orientation.
-    let rank: [Function: Int] = [.identity: 0, .relu: 1, .step: 2, .erf: 3]
+    let rank: [Function: Int] = [.identity: 0, .relu: 1, .step: 2, .erf: 3, .exp: 4]
     if rank[f.function]! > rank[g.function]! { swap(&f, &g) }
     let k11 = f.argument.covariance(with: f.argument, cov)
     let k12 = f.argument.covariance(with: g.argument, cov)
@@ -85,6 +110,9 @@ enum ClosedForms {
     case (.relu, .step): value = GaussianIntegrals.reluStep(k11, k12, k22)
     case (.step, .step): value = GaussianIntegrals.stepStep(k11, k12, k22)
     case (.erf, .erf): value = GaussianIntegrals.erfErf(k11, k12, k22)
+    // E[exp(−A² − B²)] = det(I + 2K)^{-1/2}; odd times even is 0.
+    case (.exp, .exp): value = 1 / ((1 + 2 * k11) * (1 + 2 * k22) - 4 * k12 * k12).squareRoot()
+    case (.identity, .exp), (.erf, .exp): value = 0
     default: value = nil
     }
     return value.map { scale * $0 }
