@@ -200,12 +200,7 @@ final class ExpectationEngine {
     var stack = [x]
     while let k = stack.popLast() {
       guard seen.insert(k).inserted else { continue }
-      let inputs: [Int]
-      switch graph.nodes[k].kind {
-      case .base: inputs = []
-      case .affine(_, let terms): inputs = terms.map(\.node)
-      case .nonlin(let e): inputs = e.vectors.map(\.raw)
-      }
+      let inputs = graph.inputs(of: k)
       for j in inputs where graph.nodes[j].support.contains(where: bases.contains) {
         if case .nonlin = graph.nodes[k].kind { _ = localPartial(k, j) }
         stack.append(j)

@@ -49,7 +49,7 @@ final class PointSet {
         stack.removeLast()
         continue
       }
-      let missing = Self.inputs(of: top, graph).filter { cache[$0] == nil }
+      let missing = graph.inputs(of: top).filter { cache[$0] == nil }
       if missing.isEmpty {
         cache[top] = compute(top, graph)
         lastUse[top] = clock
@@ -59,14 +59,6 @@ final class PointSet {
       }
     }
     return UnsafePointer(cache[k]!)  // safe: just computed
-  }
-
-  private static func inputs(of k: Int, _ graph: ZGraph) -> [Int] {
-    switch graph.nodes[k].kind {
-    case .base: return []
-    case .affine(_, let terms): return terms.map(\.node)
-    case .nonlin(let e): return e.vectors.map(\.raw)
-    }
   }
 
   /// Frees the least recently used buffers beyond ``capacity``. Called only at the start of a
@@ -85,7 +77,8 @@ final class PointSet {
   func preset(_ k: Int, _ values: [Double]) {
     cache[k]?.deallocate()
     let out = UnsafeMutablePointer<Double>.allocate(capacity: count)
-    values.withUnsafeBufferPointer { out.initialize(from: $0.baseAddress!, count: count) }  // safe: count values
+    // safe: `values` has `count` elements
+    values.withUnsafeBufferPointer { out.initialize(from: $0.baseAddress!, count: count) }
     cache[k] = out
     lastUse[k] = clock
   }
@@ -127,7 +120,8 @@ final class PointSet {
       out.update(repeating: c, count: count)
       return
     }
-    let inputs = tape.inputs.map { extra[$0.raw] ?? UnsafePointer(cache[$0.raw]!) }  // safe: callers compute leaves first
+    // safe: callers compute the leaves first
+    let inputs = tape.inputs.map { extra[$0.raw] ?? UnsafePointer(cache[$0.raw]!) }
     let shared = UnsafeShared(out)
     tape.forEachChunk(count: count, inputs: inputs, output: out, chunkSize: Self.chunkSize, threads: threads)
     {

@@ -92,11 +92,7 @@ extension ExpectationEngine {
     var stack = [k]
     while let j = stack.popLast() {
       guard !known(j), needed.insert(j).inserted else { continue }
-      switch graph.nodes[j].kind {
-      case .base: break
-      case .affine(_, let terms): stack.append(contentsOf: terms.map(\.node))
-      case .nonlin(let e): stack.append(contentsOf: e.vectors.map(\.raw))
-      }
+      stack.append(contentsOf: graph.inputs(of: j))
     }
     for j in needed.sorted() {
       let p: ZGraph.Parity?

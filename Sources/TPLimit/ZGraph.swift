@@ -90,6 +90,15 @@ struct ZGraph {
     return out
   }
 
+  /// The nodes node `k` reads directly (none for a base).
+  func inputs(of k: Int) -> [Int] {
+    switch nodes[k].kind {
+    case .base: return []
+    case .affine(_, let terms): return terms.map(\.node)
+    case .nonlin(let e): return e.vectors.map(\.raw)
+    }
+  }
+
   /// The support of an expression over nodes.
   func support(of e: CoordExpr) -> [Int] {
     var s: Set<Int> = []
