@@ -9,6 +9,16 @@ struct Estimate {
   var method: Method
 }
 
+extension Method {
+  /// The least exact of two methods (Monte Carlo over quadrature over exact): how a number
+  /// computed from both was obtained.
+  func combined(_ other: Method) -> Method {
+    let order: [Method] = [.exact, .quadrature, .mc, .finite]
+    // safe: every case is listed
+    return order.firstIndex(of: self)! >= order.firstIndex(of: other)! ? self : other
+  }
+}
+
 /// Why an expectation could not be computed with the requested method.
 struct MethodUnavailable: Error {
   var message: String
@@ -135,15 +145,7 @@ final class ExpectationEngine {
     let grid = GaussianQuadratureGrid(dimension: r, degree: r == 0 ? 1 : options.degree(forDimension: r))
     let count = grid.weights.count
     var columns: [Int: [Double]] = [:]
-    for (i, b) in support.enumerated() {
-      var col = [Double](repeating: 0, count: count)
-      for p in 0..<count {
-        var s = 0.0
-        for k in 0..<r { s += chol.factor[i, k] * grid.points[p][k] }
-        col[p] = s
-      }
-      columns[b] = col
-    }
+    for (i, b) in support.enumerated() { columns[b] = Self.gridColumn(chol.factor, row: i, rank: r, grid) }
     let set = PointSet(
       count: count, weights: grid.weights, threads: options.threads, budgetBytes: options.cacheBytes / 16
     ) { b in
@@ -151,6 +153,13 @@ final class ExpectationEngine {
     }
     quadratureSets[support] = set
     return set
+  }
+
+  /// `Σ_k F[i, k] · ε_k` at every grid point: row `i` of a factor `F` evaluated on the grid.
+  static func gridColumn(_ factor: Matrix, row i: Int, rank r: Int, _ grid: GaussianQuadratureGrid)
+    -> [Double]
+  {
+    grid.points.map { point in (0..<r).reduce(0.0) { $0 + factor[i, $1] * point[$1] } }
   }
 
   // MARK: Monte Carlo

@@ -183,11 +183,7 @@ extension InterpreterRun {
       for j in 0..<m {
         v += pinv[i, j] * moments[j].value
         se2 += pinv[i, j] * pinv[i, j] * moments[j].standardError * moments[j].standardError
-        if moments[j].method == .mc {
-          method = .mc
-        } else if moments[j].method == .quadrature && method == .exact {
-          method = .quadrature
-        }
+        method = method.combined(moments[j].method)
       }
       out.append(Estimate(value: v, standardError: se2.squareRoot(), method: method))
     }

@@ -46,9 +46,7 @@ extension InterpreterRun {
     let mean = m1.value
     let variance = max(0, m2.value - mean * mean)
     guard mean.isFinite, variance.isFinite else { throw MethodUnavailable(message: "is not finite") }
-    let method: Method =
-      [m1.method, m2.method].contains(.mc)
-      ? .mc : ([m1.method, m2.method].contains(.quadrature) ? .quadrature : .exact)
+    let method = m1.method.combined(m2.method)
     let quantiles: [Double]
     if engine.affine(k) != nil {
       quantiles = reportedQuantiles.map { mean + variance.squareRoot() * normalQuantile($0) }

@@ -50,11 +50,7 @@ extension ExpectationEngine {
       _ in [Double](repeating: 0, count: count)
     }
     for (i, k) in leaves.enumerated() {
-      var column = [Double](repeating: forms[i].constant, count: count)
-      for p in 0..<count {
-        for d in 0..<r { column[p] += chol.factor[i, d] * grid.points[p][d] }
-      }
-      set.preset(k, column)
+      set.preset(k, Self.gridColumn(chol.factor, row: i, rank: r, grid).map { forms[i].constant + $0 })
     }
     return set.expectation(e, graph).mean
   }

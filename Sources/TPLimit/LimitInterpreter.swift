@@ -147,11 +147,7 @@ struct InterpreterRun {
     var method = Method.exact
     for s in e.scalars {
       guard let est = scalars[s.raw] else { continue }
-      if est.method == .mc {
-        method = .mc
-      } else if est.method == .quadrature && method == .exact {
-        method = .quadrature
-      }
+      method = method.combined(est.method)
       guard est.standardError > 0 else { continue }
       let d = e.derivative(withRespectTo: .scalar(s)).evaluate { leaf in
         if case .scalar(let t) = leaf { return scalars[t.raw]?.value ?? .nan }

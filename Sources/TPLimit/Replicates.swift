@@ -1,22 +1,14 @@
 import TPCore
+import TPNumerics
 
 /// `(mean, standard error of the mean)` of replicate values `v` with their own reported errors
 /// `se`: `max(sd(v), rms(se)) / √R`. The larger of the two guards against a replicate spread
 /// that happens to be small with few replicates.
 func replicateMean(_ v: [Double], _ se: [Double]) -> (mean: Double, standardError: Double) {
   let r = Double(v.count)
-  let m = v.reduce(0, +) / r
-  let spread = v.count > 1 ? (v.reduce(0) { $0 + ($1 - m) * ($1 - m) } / (r - 1)).squareRoot() : 0
+  let spread = v.count > 1 ? Statistics.sampleVariance(v).squareRoot() : 0
   let within = (se.reduce(0) { $0 + $1 * $1 } / r).squareRoot()
-  return (m, max(spread, within) / r.squareRoot())
-}
-
-extension Method {
-  /// The least exact of two methods (Monte Carlo over quadrature over exact).
-  func combined(_ other: Method) -> Method {
-    let order: [Method] = [.exact, .quadrature, .mc, .finite]
-    return order.firstIndex(of: self)! >= order.firstIndex(of: other)! ? self : other  // safe: all listed
-  }
+  return (Statistics.mean(v), max(spread, within) / r.squareRoot())
 }
 
 extension LimitResult {

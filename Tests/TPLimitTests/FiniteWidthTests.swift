@@ -136,13 +136,6 @@ struct FiniteWidthTests {
   }
 }
 
-/// Mean and standard error of the mean.
-func meanAndStandardError(_ v: [Double]) -> (Double, Double) {
-  let m = v.reduce(0, +) / Double(v.count)
-  let ss = v.reduce(0) { $0 + ($1 - m) * ($1 - m) }
-  return (m, v.count > 1 ? (ss / Double(v.count - 1) / Double(v.count)).squareRoot() : 0)
-}
-
 /// The limit computed with `replicates` independent Monte Carlo seeds. The replicate spread
 /// measures the whole MC error, including the error of the `Ż` coefficients and moments that an
 /// output inherits; the reported standard error covers only the final average.

@@ -54,9 +54,8 @@ func trainedTanh2(steps: Int) throws -> TensorProgram {
         program, options: LimitOptions(samples: 1 << 12, seed: LimitInterpreter.replicateSeed(0, i))))
   }
   for (k, o) in combined.outputs.enumerated() {
-    let v = runs.map { $0.outputs[k].scalarValue }
-    let m = v.reduce(0, +) / Double(r)
-    let sd = (v.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(r - 1)).squareRoot()
+    let (m, se) = meanAndStandardError(runs.map { $0.outputs[k].scalarValue })
+    let sd = se * Double(r).squareRoot()
     let rms = (runs.reduce(0) { $0 + $1.outputs[k].standardError * $1.outputs[k].standardError } / Double(r))
       .squareRoot()
     expectClose(o.scalarValue, m, relative: 1e-12, "\(o.name)")
@@ -85,8 +84,7 @@ func trainedTanh2(steps: Int) throws -> TensorProgram {
   }
   for t in last {
     let v = try #require(finite[TensorProgram.label(t)])
-    let m = v.reduce(0, +) / Double(v.count)
-    let se = (v.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(v.count - 1) / Double(v.count)).squareRoot()
+    let (m, se) = meanAndStandardError(v)
     print("50 steps: \(TensorProgram.label(t)) limit \(t.value) ± \(t.standardError), n=4096 \(m) ± \(se)")
     expectWithinStandardErrors(
       m, standardError: (se * se + t.standardError * t.standardError).squareRoot(), of: t.value)

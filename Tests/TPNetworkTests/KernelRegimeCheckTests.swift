@@ -48,9 +48,7 @@ func kernelRegimeCheckPairsEachNetworkWithItsOwnInitialOutputs(_ file: String) t
     let r = try p.runFinite(width: 512, seed: UInt64(seed))
     values.append(try #require(r.trajectory.first { $0.observable == "loss" && $0.step == 0 }).value)
   }
-  let m = values.reduce(0, +) / Double(values.count)
-  let se = (values.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(values.count - 1) / Double(values.count))
-    .squareRoot()
+  let (m, se) = meanAndStandardError(values)
   print("two outputs: loss₀ limit \(loss0.value), finite \(m) ± \(se)")
   expectWithinStandardErrors(m, standardError: se, of: loss0.value)
   #expect(limit.trajectory.contains { $0.observable == "f" && $0.output == 1 })
@@ -87,8 +85,7 @@ func kernelRegimeCheckPairsEachNetworkWithItsOwnInitialOutputs(_ file: String) t
   }
   for (i, z) in points.enumerated() {
     let v = estimates[i]
-    let m = v.reduce(0, +) / Double(v.count)
-    let se = (v.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(v.count - 1) / Double(v.count)).squareRoot()
+    let (m, se) = meanAndStandardError(v)
     let j = try #require(ntk.points.firstIndex(of: z))
     print("shared W: Θ(\(z), (1, 0)) limit \(ntk.matrix[j][0]) finite \(m) ± \(se)")
     expectWithinStandardErrors(m, standardError: se, of: ntk.matrix[j][0])

@@ -47,9 +47,7 @@ func convergence(_ source: String, widths: [Int], seeds: Int, limit options: Lim
   for t in limit.trajectory {
     let label = TensorProgram.label(t)
     let perWidth = try #require(finite[label])
-    let rms = perWidth.map { v in
-      (v.reduce(0) { $0 + ($1 - t.value) * ($1 - t.value) } / Double(v.count)).squareRoot()
-    }
+    let rms = perWidth.map { rmsError($0, from: t.value) }
     out.append(ConvergenceSummary(label: label, limit: t.value, rms: rms, slope: logLogSlope(widths, rms)))
   }
   return (limit, out)
@@ -157,9 +155,7 @@ func muPTwoHiddenLayersConvergeToTheLimit(_ activation: String) throws {
   for t in limit.trajectory {
     let label = TensorProgram.label(t)
     let perWidth = try #require(finite[label])
-    let rms = perWidth.map { v in
-      (v.reduce(0) { $0 + ($1 - t.value) * ($1 - t.value) } / Double(v.count)).squareRoot()
-    }
+    let rms = perWidth.map { rmsError($0, from: t.value) }
     let means = perWidth.map { $0.reduce(0, +) / Double($0.count) }
     let spread = zip(perWidth, means).map { v, m in
       (v.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(v.count - 1)).squareRoot()
