@@ -137,9 +137,76 @@ public struct IncrementalCholesky: Sendable {
     let residual = variance - explained
     if residual > relativeTolerance * max(variance, 0) && residual.isFinite {
       row[k] = residual.squareRoot()
+    } else if residual < -Self.inconsistencyTolerance * max(variance, 0), variance > 0, explained.isFinite {
+      // The covariances are inconsistent with the earlier ones (estimates whose noise is larger
+      // than the smallest directions of the earlier factor): forward substitution divided that
+      // noise by small pivots, so ‖ℓ‖² overshoots the variance. Keep the variance exact and
+      // shrink ℓ where the earlier factor resolves least (a ridge solution).
+      let shrunk = ridgeRow(covariances: covariances, variance: variance)
+      for j in 0..<k { row[j] = shrunk[j] }
     }
     loadings.append(row)
     return row
+  }
+
+  /// Residuals below `−inconsistencyTolerance · variance` are not rounding: the covariances
+  /// given do not fit a PSD matrix with the earlier rows.
+  static let inconsistencyTolerance = 1e-9
+
+  /// The loadings `ℓ(λ) = (LᵀL + λI)⁻¹ Lᵀ c` on the earlier innovations, with the smallest
+  /// `λ ≥ 0` for which `‖ℓ(λ)‖² ≤ variance`: the new variable's variance is then reproduced
+  /// exactly, and its covariances `Lℓ` match `c` as well as that allows, the mismatch falling on
+  /// the directions the earlier factor resolves least (Tikhonov regularisation; Golub & Van Loan,
+  /// §6.1.4). With `LᵀL = V diag(σ²) Vᵀ` and `g = Vᵀ Lᵀ c`, `‖ℓ(λ)‖² = Σ gᵢ²/(σᵢ² + λ)²`
+  /// decreases in `λ`, so `λ` is found by bisection on a log scale.
+  func ridgeRow(covariances c: [Double], variance: Double) -> [Double] {
+    let k = count
+    var gram = Matrix(rows: k, cols: k)
+    for a in 0..<k {
+      for b in 0...a {
+        var s = 0.0
+        for i in a..<k where b < loadings[i].count { s += loadings[i][a] * loadings[i][b] }
+        gram[a, b] = s
+        gram[b, a] = s
+      }
+    }
+    var ltc = [Double](repeating: 0, count: k)
+    for i in 0..<k { for a in 0...i { ltc[a] += loadings[i][a] * c[i] } }
+    let eigen = SymmetricEigen(gram)
+    let scale = max(eigen.values.last ?? 0, 0)
+    let cutoff = 1e-14 * scale
+    var g = [Double](repeating: 0, count: k)
+    for i in 0..<k where eigen.values[i] > cutoff {
+      var s = 0.0
+      for a in 0..<k { s += eigen.vectors[a, i] * ltc[a] }
+      g[i] = s
+    }
+    func norm2(_ lambda: Double) -> Double {
+      var s = 0.0
+      for i in 0..<k where eigen.values[i] > cutoff {
+        let d = eigen.values[i] + lambda
+        s += g[i] * g[i] / (d * d)
+      }
+      return s
+    }
+    var lambda = 0.0
+    if norm2(0) > variance {
+      var lo = cutoff
+      var hi = max(scale, 1e-300)
+      while norm2(hi) > variance && hi < 1e300 { hi *= 16 }
+      for _ in 0..<200 {
+        let mid = (lo * hi).squareRoot()
+        if norm2(mid) > variance { lo = mid } else { hi = mid }
+        if hi <= lo * (1 + 1e-12) { break }
+      }
+      lambda = hi
+    }
+    var out = [Double](repeating: 0, count: k)
+    for i in 0..<k where eigen.values[i] > cutoff {
+      let w = g[i] / (eigen.values[i] + lambda)
+      for a in 0..<k { out[a] += eigen.vectors[a, i] * w }
+    }
+    return out
   }
 
   /// The covariance `Σ_m L_{i m} L_{j m}` the factor implies between variables `i` and `j`.
