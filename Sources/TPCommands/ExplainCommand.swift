@@ -14,8 +14,8 @@ struct ExplainCommand: Command {
 
     OPTIONS:
       --set NAME=VALUE   Override a 'param' (repeatable).
-      --samples M        Monte Carlo particles for coefficients that need them (default 65536).
-      --replicates R     Average R independent Monte Carlo runs (default 1); see 'tp run'.
+      --samples M        Monte Carlo particles per replicate (default 8192).
+      --replicates R     Independent Monte Carlo replicates, averaged (default 8); see 'tp run'.
       --seed S           Random seed (default 0).
     """
   static let options = OptionSpec(valued: ["set", "samples", "replicates", "seed"])

@@ -13,9 +13,9 @@ struct RunCommand: Command {
     OPTIONS:
       --json             Print one JSON object to stdout (notes go to stderr).
       --method M         Expectation method: auto (default), exact, quadrature or mc.
-      --samples M        Monte Carlo particles (default 65536, per replicate).
-      --replicates R     Average R independent Monte Carlo runs (default 1); ± is then their
-                         spread / √R, which includes error propagated through Ż coefficients.
+      --samples M        Monte Carlo particles per replicate (default 8192).
+      --replicates R     Independent Monte Carlo replicates, averaged (default 8); ± includes
+                         their spread / √R, hence error propagated through Ż coefficients.
       --degree P         Gauss–Hermite nodes per dimension (default: 100/80/60 for 1/2/3 dims).
       --seed S           Random seed (default 0).
       --set NAME=VALUE   Override a 'param' (repeatable).

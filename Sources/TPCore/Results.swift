@@ -8,11 +8,20 @@ public struct VectorLaw: Sendable, Hashable, Codable {
   public var variance: Double
   /// Values at ``reportedQuantiles``.
   public var quantiles: [Double]
+  /// Estimated absolute error of the variance (0 when exact).
+  public var varianceError: Double
+  /// Estimated absolute error of each quantile (0 when exact).
+  public var quantileErrors: [Double]
 
-  public init(mean: Double, variance: Double, quantiles: [Double]) {
+  public init(
+    mean: Double, variance: Double, quantiles: [Double], varianceError: Double = 0,
+    quantileErrors: [Double]? = nil
+  ) {
     self.mean = mean
     self.variance = variance
     self.quantiles = quantiles
+    self.varianceError = varianceError
+    self.quantileErrors = quantileErrors ?? quantiles.map { _ in 0 }
   }
 }
 
@@ -31,15 +40,22 @@ public enum OutputValue: Sendable, Hashable {
 public struct OutputResult: Sendable, Hashable {
   public var name: String
   public var value: OutputValue
-  /// Monte Carlo standard error of a scalar (0 for exact/quadrature and finite-width runs).
+  /// Monte Carlo sampling standard error of a scalar's final average (0 for exact/quadrature
+  /// and finite-width runs).
   public var standardError: Double
+  /// Estimated absolute error of the value (of the mean, for a vector): see ``Estimate``.
+  public var error: Double
   public var method: Method
   public var isShow: Bool
 
-  public init(name: String, value: OutputValue, standardError: Double, method: Method, isShow: Bool = false) {
+  public init(
+    name: String, value: OutputValue, standardError: Double, error: Double? = nil, method: Method,
+    isShow: Bool = false
+  ) {
     self.name = name
     self.value = value
     self.standardError = standardError
+    self.error = error ?? standardError
     self.method = method
     self.isShow = isShow
   }
@@ -100,12 +116,18 @@ public struct TrajectoryValue: Sendable, Hashable {
   public var value: Double
   /// Variance of a Gaussian limit (kernel regime); 0 when the limit is deterministic.
   public var variance: Double
+  /// Monte Carlo sampling standard error of the final average (0 when none).
   public var standardError: Double
+  /// Estimated absolute error of `value` (see ``Estimate``).
+  public var error: Double
+  /// Estimated absolute error of `variance`.
+  public var varianceError: Double
   public var method: Method
 
   public init(
     observable: String, target: String? = nil, points: [[Double]], output: Int = 0, step: Int?, value: Double,
-    variance: Double = 0, standardError: Double = 0, method: Method
+    variance: Double = 0, standardError: Double = 0, error: Double? = nil, varianceError: Double = 0,
+    method: Method
   ) {
     self.observable = observable
     self.target = target
@@ -115,6 +137,8 @@ public struct TrajectoryValue: Sendable, Hashable {
     self.value = value
     self.variance = variance
     self.standardError = standardError
+    self.error = error ?? standardError
+    self.varianceError = varianceError
     self.method = method
   }
 }
@@ -124,11 +148,19 @@ public struct KernelMatrix: Sendable, Hashable {
   public var name: String
   public var points: [[Double]]
   public var matrix: [[Double]]
+  /// Estimated absolute error of each entry (all 0 when every entry is exact).
+  public var errors: [[Double]]
+  /// How the least exact entry was computed.
+  public var method: Method
 
-  public init(name: String, points: [[Double]], matrix: [[Double]]) {
+  public init(
+    name: String, points: [[Double]], matrix: [[Double]], errors: [[Double]]? = nil, method: Method = .exact
+  ) {
     self.name = name
     self.points = points
     self.matrix = matrix
+    self.errors = errors ?? matrix.map { $0.map { _ in 0 } }
+    self.method = method
   }
 }
 
@@ -137,11 +169,21 @@ public struct PosteriorValue: Sendable, Hashable {
   public var point: [Double]
   public var mean: Double
   public var variance: Double
+  /// Estimated absolute errors of the mean and the variance, from the kernel entries' errors.
+  public var meanError: Double
+  public var varianceError: Double
+  public var method: Method
 
-  public init(point: [Double], mean: Double, variance: Double) {
+  public init(
+    point: [Double], mean: Double, variance: Double, meanError: Double = 0, varianceError: Double = 0,
+    method: Method = .exact
+  ) {
     self.point = point
     self.mean = mean
     self.variance = variance
+    self.meanError = meanError
+    self.varianceError = varianceError
+    self.method = method
   }
 }
 
@@ -217,9 +259,15 @@ public struct CheckedQuantity: Sendable, Hashable {
   public var widths: [Width]
   /// NaN when it cannot be fitted (e.g. every width exactly right).
   public var slope: Double
-  /// False when the finite widths do not approach the limit: slope > −0.25 and, at the largest
-  /// width, the seed mean is more than 3 standard errors from the limit.
+  /// False when the finite widths do not approach the limit (the test of `tp check`: docs/cli.md).
   public var converges: Bool
+  /// The test statistic and its critical value (NaN when the quantity was judged otherwise).
+  public var statistic: Double = .nan
+  public var critical: Double = .nan
+  /// The limit extrapolated from the finite widths by a weighted fit `mean(n) = L + B/n`, and its
+  /// standard error (NaN when not fitted).
+  public var extrapolated: Double = .nan
+  public var extrapolatedError: Double = .nan
 
   public init(
     name: String, limit: Double, limitStandardError: Double, widths: [Width], slope: Double, converges: Bool

@@ -33,53 +33,71 @@ struct Affine: Equatable {
 }
 
 extension ZGraph {
-  /// The affine form of node `k`, when it has one (memoized in `cache`).
-  func affine(_ k: Int, _ cache: inout [Int: Affine?]) -> Affine? {
-    if let hit = cache[k] { return hit }
-    let result: Affine?
-    switch nodes[k].kind {
-    case .base(let b): result = .base(b)
-    case .affine(let c, let terms):
-      var acc = Affine.constant(c)
-      var ok = true
-      for t in terms {
-        guard let a = affine(t.node, &cache) else {
-          ok = false
-          break
-        }
-        acc = acc + t.coefficient * a
-      }
-      result = ok ? acc : nil
-    case .nonlin(let e): result = affine(of: e, &cache)
+  /// The affine form of node `k`, when it has one (memoized in `memo`). Affine ancestors are
+  /// visited with an explicit stack, so a long chain of affine nodes (a loop of many steps)
+  /// cannot overflow the call stack.
+  func affine(_ k: Int, _ memo: inout [Int: Affine?]) -> Affine? {
+    if let hit = memo[k] { return hit }
+    guard nodes[k].isAffine else {
+      memo[k] = .some(nil)
+      return nil
     }
-    cache[k] = result
-    return result
+    var stack = [k]
+    while let top = stack.last {
+      if memo[top] != nil {
+        stack.removeLast()
+        continue
+      }
+      let missing = inputs(of: top).filter { memo[$0] == nil && nodes[$0].isAffine }
+      if !missing.isEmpty {
+        stack.append(contentsOf: missing)
+        continue
+      }
+      stack.removeLast()
+      switch nodes[top].kind {
+      case .base(let b): memo[top] = .base(b)
+      case .affine(let c, let terms):
+        var acc = Affine.constant(c)
+        var ok = true
+        for t in terms {
+          guard let a = memo[t.node] ?? nil else {
+            ok = false
+            break
+          }
+          acc = acc + t.coefficient * a
+        }
+        memo[top] = ok ? acc : .some(nil)
+      case .nonlin(let e): memo[top] = .some(nodes[top].isAffine ? affine(of: e, &memo) : nil)
+      }
+    }
+    return memo[k] ?? nil
   }
 
-  /// The affine form of a node expression, when it is affine.
-  func affine(of e: CoordExpr, _ cache: inout [Int: Affine?]) -> Affine? {
+  /// The affine form of a node expression, when it is affine. Recursion here follows the
+  /// expression's own tree, not the graph.
+  func affine(of e: CoordExpr, _ memo: inout [Int: Affine?]) -> Affine? {
     switch e {
     case .constant(let c): return .constant(c)
-    case .vector(let v): return affine(v.raw, &cache)
+    case .vector(let v): return affine(v.raw, &memo)
     case .scalar, .argument: return nil
-    case .negate(let a): return affine(of: a, &cache).map { -$0 }
+    case .negate(let a): return affine(of: a, &memo).map { -$0 }
     case .add(let a, let b):
-      guard let x = affine(of: a, &cache), let y = affine(of: b, &cache) else { return nil }
+      guard let x = affine(of: a, &memo), let y = affine(of: b, &memo) else { return nil }
       return x + y
     case .subtract(let a, let b):
-      guard let x = affine(of: a, &cache), let y = affine(of: b, &cache) else { return nil }
+      guard let x = affine(of: a, &memo), let y = affine(of: b, &memo) else { return nil }
       return x + (-y)
     case .multiply(let a, let b):
-      guard let x = affine(of: a, &cache), let y = affine(of: b, &cache) else { return nil }
+      guard let x = affine(of: a, &memo), let y = affine(of: b, &memo) else { return nil }
       if x.isConstant { return x.constant * y }
       if y.isConstant { return y.constant * x }
       return nil
     case .divide(let a, let b):
-      guard let x = affine(of: a, &cache), let y = affine(of: b, &cache), y.isConstant, y.constant != 0 else {
+      guard let x = affine(of: a, &memo), let y = affine(of: b, &memo), y.isConstant, y.constant != 0 else {
         return nil
       }
       return (1 / y.constant) * x
-    case .apply(.identity, let a): return affine(of: a, &cache)
+    case .apply(.identity, let a): return affine(of: a, &memo)
     case .apply, .power:
       return nil  // constants were folded when the expression was built
     }

@@ -2,108 +2,137 @@ import Foundation
 import TPCore
 import TPNumerics
 
-/// An expectation's value, its Monte Carlo standard error (0 otherwise) and method.
-struct Estimate {
-  var value: Double
-  var standardError: Double
-  var method: Method
-}
-
-extension Method {
-  /// The least exact of two methods (Monte Carlo over quadrature over exact): how a number
-  /// computed from both was obtained.
-  func combined(_ other: Method) -> Method {
-    let order: [Method] = [.exact, .quadrature, .mc, .finite]
-    // safe: every case is listed
-    return order.firstIndex(of: self)! >= order.firstIndex(of: other)! ? self : other
-  }
-}
-
 /// Why an expectation could not be computed with the requested method.
 struct MethodUnavailable: Error {
   var message: String
 }
 
-/// Computes `E[f(Z)]` for expressions over graph nodes, choosing exact, quadrature or Monte
-/// Carlo per expectation (THEORY §4).
+/// Computes `E[f(Z)]` for expressions over graph nodes. ``expectation(_:capture:)`` asks the
+/// planner (``IntegrationPlanner``) which integrator fits each expectation — exact algebra and
+/// closed forms, Gauss–Hermite over bases or affine leaves, the kink-aware piecewise rule, or
+/// Monte Carlo — and returns one ``Estimate`` with its error (THEORY §4, docs/theory.md).
 final class ExpectationEngine {
   var graph = ZGraph()
   var bases = BaseGaussians()
   let options: LimitOptions
   var affineCache: [Int: Affine?] = [:]
-  var quadratureSets: [[Int]: PointSet] = [:]
+  /// Interned kink hyperplanes (``KinkAnalysis``).
+  var kinkTable = KinkTable()
+  /// Point sets of quadrature rules, by space and rule.
+  var rules: [RuleKey: PointSet] = [:]
   var counts: [Method: Int] = [:]
+  var integratorCounts: [Integrator: Int] = [:]
   /// Memo of group parities (``parity(_:flipping:)``); `.some(nil)` is "undecided".
   var groupParities: [GroupParityKey: ZGraph.Parity?] = [:]
   /// Memo of ``localPartial(_:_:)``.
   var partials: [PartialKey: CoordExpr] = [:]
+  /// The Monte Carlo particles, made on first use.
+  var monteCarloPoints_: PointSet?
 
   init(options: LimitOptions) { self.options = options }
 
-  /// Adds a node; invalidates nothing (nodes are immutable once added).
-  func add(_ kind: ZGraph.Kind, label: String) -> Int { graph.add(kind, label: label) }
+  /// Adds a node and records where it stops being smooth; nodes are immutable once added.
+  func add(_ kind: ZGraph.Kind, label: String) -> Int {
+    let k = graph.add(kind, label: label)
+    switch kind {
+    case .base: break
+    case .affine(_, let terms):
+      graph.nodes[k].kinks = terms.reduce(.smooth) { $0.union(graph.nodes[$1.node].kinks) }
+    case .nonlin(let e): graph.nodes[k].kinks = kinks(of: e)
+    }
+    return k
+  }
 
   func covariance(_ a: Int, _ b: Int) -> Double { bases.covariance(a, b) }
 
-  /// `E[e]` for an expression over nodes.
-  func expectation(_ e: CoordExpr) throws(MethodUnavailable) -> Estimate {
-    if let c = e.constantValue { return Estimate(value: c, standardError: 0, method: .exact) }
-    let result: Estimate
+  /// `E[e]` for an expression over nodes, by the method the options ask for (`auto`: the
+  /// planner's choice). With `capture > 0`, a Monte Carlo estimate also returns its influence
+  /// on the first `capture` particles (``PointSet/expectation(_:_:capture:)``); other methods
+  /// return none (they have no sampling error).
+  func estimate(_ e: CoordExpr, capture: Int = 0) throws(MethodUnavailable) -> (Estimate, [Double]?) {
+    if let c = e.constantValue {
+      record(.exact)
+      return (.exact(c), nil)
+    }
+    let result: (Estimate, [Double]?)
     switch options.method {
     case .exact:
       guard let v = exact(e) else {
         throw MethodUnavailable(
           message: "has no exact form (it is not a polynomial in Gaussians nor a known closed form)")
       }
-      result = Estimate(value: v, standardError: 0, method: .exact)
+      record(.exact)
+      result = (.exact(v), nil)
     case .quadrature:
-      let support = graph.support(of: e)
-      guard support.count <= options.quadratureMaximumDimension + 3 else {
-        throw MethodUnavailable(message: "depends on \(support.count) Gaussians, too many for quadrature")
+      switch quadraturePlan(e, forced: true) {
+      case .success(let plan): result = (integrate(e, plan), nil)
+      case .failure(let why): throw why
       }
-      result = Estimate(value: quadrature(e, support), standardError: 0, method: .quadrature)
     case .mc:
-      result = monteCarloEstimate(e)
+      result = monteCarloEstimate(e, capture: capture)
     case .auto:
       if let v = exact(e) {
-        result = Estimate(value: v, standardError: 0, method: .exact)
+        record(.exact)
+        result = (.exact(v), nil)
       } else if let (scale, groups) = independentFactors(e) {
-        result = try product(scale, groups)
+        result = try product(scale, groups, capture: capture)
+      } else if case .success(let plan) = quadraturePlan(e, forced: false) {
+        result = (integrate(e, plan), nil)
       } else {
-        let support = graph.support(of: e)
-        // The rank needs a factorization of the support's covariance, O(D³): only worth it when
-        // a small rank is plausible (degenerate copies are rare beyond a few extra dimensions).
-        let rank =
-          support.count <= options.quadratureMaximumDimension + 4 ? effectiveRank(support) : support.count
-        if rank <= options.quadratureMaximumDimension
-          && pow(Double(options.degree(forDimension: rank)), Double(rank)) <= 4e6
-        {
-          result = Estimate(value: quadrature(e, support), standardError: 0, method: .quadrature)
-        } else if let v = leafQuadrature(e) {
-          // Too many bases, but they enter through few affine combinations.
-          result = Estimate(value: v, standardError: 0, method: .quadrature)
-        } else {
-          result = monteCarloEstimate(e)
-        }
+        result = monteCarloEstimate(e, capture: capture)
       }
     }
-    counts[result.method, default: 0] += 1
+    counts[result.0.method, default: 0] += 1
     return result
   }
 
-  /// `scale · ∏ E[group]` over independent groups, each by the cheapest method that fits it,
-  /// with `se² = Σᵢ (scale · seᵢ ∏_{j≠i} mⱼ)²`.
-  func product(_ scale: Double, _ groups: [CoordExpr]) throws(MethodUnavailable) -> Estimate {
-    var estimates: [Estimate] = []
-    for g in groups { estimates.append(try expectation(g)) }
-    let value = estimates.reduce(scale) { $0 * $1.value }
-    var variance = 0.0
-    for (i, est) in estimates.enumerated() {
-      let others = estimates.enumerated().reduce(scale) { $1.offset == i ? $0 : $0 * $1.element.value }
-      variance += (others * est.standardError) * (others * est.standardError)
+  /// `E[e]` without an influence function.
+  func expectation(_ e: CoordExpr) throws(MethodUnavailable) -> Estimate { try estimate(e, capture: 0).0 }
+
+  func record(_ integrator: Integrator) { integratorCounts[integrator, default: 0] += 1 }
+
+  /// `scale · ∏ E[group]` over independent groups, each by the cheapest method that fits it.
+  /// Its error by first-order propagation, `errᵢ` weighted by `scale ∏_{j≠i} mⱼ` and added in
+  /// quadrature; Monte Carlo influences combine the same way (they are over the same
+  /// particles, so the groups' sampling errors are correlated and must not be added as
+  /// independent).
+  func product(_ scale: Double, _ groups: [CoordExpr], capture: Int) throws(MethodUnavailable) -> (
+    Estimate, [Double]?
+  ) {
+    var estimates: [(Estimate, [Double]?)] = []
+    for g in groups { estimates.append(try estimate(g, capture: capture)) }
+    let value = estimates.reduce(scale) { $0 * $1.0.value }
+    var deterministic = 0.0
+    var sampling = 0.0
+    var influence: [Double]?
+    for (i, (est, psi)) in estimates.enumerated() {
+      let others = estimates.enumerated().reduce(scale) { $1.offset == i ? $0 : $0 * $1.element.0.value }
+      if est.method == .mc {
+        sampling += (others * est.standardError) * (others * est.standardError)
+        if let psi {
+          var acc = influence ?? [Double](repeating: 0, count: psi.count)
+          for p in acc.indices { acc[p] += others * psi[p] }
+          influence = acc
+        }
+      } else {
+        deterministic += (others * est.error) * (others * est.error)
+      }
     }
-    let method = estimates.reduce(Method.exact) { $0.combined($1.method) }
-    return Estimate(value: value, standardError: variance.squareRoot(), method: method)
+    let method = estimates.reduce(Method.exact) { $0.combined($1.0.method) }
+    var standardError = sampling.squareRoot()
+    if let influence, method == .mc {
+      standardError = Self.influenceStandardError(influence, particles: options.samples)
+    }
+    let error = (deterministic + standardError * standardError).squareRoot()
+    return (Estimate(value: value, error: error, standardError: standardError, method: method), influence)
+  }
+
+  /// The standard error of an average over `particles` points whose influence on the first
+  /// `ψ.count` of them is `ψ`: `sd(ψ)/√particles` (the sample standard deviation over the
+  /// captured points estimates that of the whole set).
+  static func influenceStandardError(_ psi: [Double], particles: Int) -> Double {
+    guard psi.count > 1 else { return 0 }
+    return (Statistics.sampleVariance(psi) / Double(particles)).squareRoot()
   }
 
   // MARK: Exact
@@ -122,88 +151,16 @@ final class ExpectationEngine {
   /// The affine form of node `k`, if it has one.
   func affine(_ k: Int) -> Affine? { graph.affine(k, &affineCache) }
 
-  // MARK: Quadrature
-
-  /// The numerical rank of the covariance of `support` (quadrature integrates over that many dims).
+  /// The numerical rank of the covariance of `support`.
   func effectiveRank(_ support: [Int]) -> Int {
     if support.isEmpty { return 0 }
     return PivotedCholesky(bases.covarianceMatrix(support)).rank
   }
 
-  func quadrature(_ e: CoordExpr, _ support: [Int]) -> Double {
-    quadraturePoints(support).expectation(e, graph).mean
-  }
-
-  /// A tensor Gauss–Hermite grid over the bases in `support`, via a pivoted Cholesky factor
-  /// `F` of their covariance (`base = F ε`, `ε ~ N(0, I_r)`), cached per support.
-  func quadraturePoints(_ support: [Int]) -> PointSet {
-    if let s = quadratureSets[support] { return s }
-    // Grids are cheap to rebuild; keep the dictionary from growing without bound over long runs.
-    if quadratureSets.count >= 64 { quadratureSets.removeAll() }
-    let chol = PivotedCholesky(bases.covarianceMatrix(support))
-    let r = chol.rank
-    let grid = GaussianQuadratureGrid(dimension: r, degree: r == 0 ? 1 : options.degree(forDimension: r))
-    let count = grid.weights.count
-    var columns: [Int: [Double]] = [:]
-    for (i, b) in support.enumerated() { columns[b] = Self.gridColumn(chol.factor, row: i, rank: r, grid) }
-    let set = PointSet(
-      count: count, weights: grid.weights, threads: options.threads, budgetBytes: options.cacheBytes / 16
-    ) { b in
-      columns[b] ?? [Double](repeating: 0, count: count)
-    }
-    quadratureSets[support] = set
-    return set
-  }
-
-  /// `Σ_k F[i, k] · ε_k` at every grid point: row `i` of a factor `F` evaluated on the grid.
-  static func gridColumn(_ factor: Matrix, row i: Int, rank r: Int, _ grid: GaussianQuadratureGrid)
-    -> [Double]
-  {
-    grid.points.map { point in (0..<r).reduce(0.0) { $0 + factor[i, $1] * point[$1] } }
-  }
-
-  // MARK: Monte Carlo
-
-  func monteCarloEstimate(_ e: CoordExpr) -> Estimate {
-    let (m, se) = monteCarloPoints().expectation(e, graph)
-    return Estimate(value: m, standardError: se, method: .mc)
-  }
-
-  /// The particle set: innovation `ε_b` of base `b` is the counter-based stream `(seed, b)`, so a
-  /// particle's value never depends on how many threads or which order bases were sampled in.
-  /// Base `b`, the `i`-th member of its group, is `Σ_{j≤i} L_ij ε_{member j}` — conditional
-  /// sampling given the earlier members, one Cholesky row at a time.
-  func monteCarloPoints() -> PointSet {
-    if let s = monteCarloPoints_ { return s }
-    let count = options.samples
-    let seed = options.seed
-    var innovations: [Int: [Double]] = [:]
-    let set = PointSet(count: count, weights: nil, threads: options.threads, budgetBytes: options.cacheBytes)
-    {
-      [unowned self] b in
-      let (g, i) = self.bases.location[b]
-      let group = self.bases.groups[g]
-      let row = group.cholesky.loadings[i]
-      var out = [Double](repeating: 0, count: count)
-      for (j, l) in row.enumerated() where l != 0 {
-        let member = group.members[j]
-        if innovations[member] == nil {
-          innovations[member] = GaussianFill.gaussians(count: count, seed: seed, stream: UInt64(member))
-        }
-        let eps = innovations[member]!  // safe: filled above
-        for p in 0..<count { out[p] += l * eps[p] }
-      }
-      return out
-    }
-    monteCarloPoints_ = set
-    return set
-  }
-
-  var monteCarloPoints_: PointSet?
-
   /// Path-wise `E[∂Z^x/∂Ẑ_b]` for each `b` in `bases`, by reverse mode over the particles.
   func pathwiseGradient(of x: Int, bases: Set<Int>) -> [Int: (mean: Double, standardError: Double)] {
     counts[.mc, default: 0] += bases.count
+    integratorCounts[.monteCarlo, default: 0] += bases.count
     // Create every local partial the sweep needs first: the sweep reads a fixed graph.
     var seen: Set<Int> = []
     var stack = [x]

@@ -41,7 +41,8 @@ extension InterpreterRun {
         zdot.append(
           ZDotTerm(
             operand: engine.graph.nodes[other.operands[j]].label, coefficient: c.value,
-            standardError: c.standardError, sigma2: sigma2, target: c.target, rule: c.rule, method: c.method))
+            standardError: c.standardError, error: c.error, sigma2: sigma2, target: c.target, rule: c.rule,
+            method: c.method))
       }
     }
     let node =
@@ -57,6 +58,8 @@ extension InterpreterRun {
   struct Coefficient {
     var value: Double
     var standardError: Double
+    /// The estimated error (the standard error, or a quadrature error).
+    var error: Double
     var target: String
     var rule: String
     var method: Method
@@ -98,16 +101,17 @@ extension InterpreterRun {
           (
             j,
             Coefficient(
-              value: sigma2 * e.value, standardError: sigma2 * e.standardError, target: target,
-              rule: "by Stein's identity C⁺E[Ẑ Z]", method: e.method)
+              value: sigma2 * e.value, standardError: sigma2 * e.standardError, error: sigma2 * e.error,
+              target: target, rule: "by Stein's identity C⁺E[Ẑ Z]", method: e.method)
           ))
       } else if let reverse, let g = reverse[b] {
         out.append(
           (
             j,
             Coefficient(
-              value: sigma2 * g.mean, standardError: sigma2 * g.standardError, target: target,
-              rule: "path-wise, by reverse mode over the particles", method: .mc)
+              value: sigma2 * g.mean, standardError: sigma2 * g.standardError,
+              error: sigma2 * g.standardError,
+              target: target, rule: "path-wise, by reverse mode over the particles", method: .mc)
           ))
       } else {
         let t = tangent(x, b)
@@ -116,8 +120,8 @@ extension InterpreterRun {
           (
             j,
             Coefficient(
-              value: sigma2 * e.value, standardError: sigma2 * e.standardError, target: target,
-              rule: "path-wise E[\(engine.graph.render(t))]", method: e.method)
+              value: sigma2 * e.value, standardError: sigma2 * e.standardError, error: sigma2 * e.error,
+              target: target, rule: "path-wise E[\(engine.graph.render(t))]", method: e.method)
           ))
       }
     }
@@ -148,6 +152,7 @@ extension InterpreterRun {
     let bj = group.members[j]
     let vj = engine.bases.covariance(bj, bj)
     var variance = e.standardError * e.standardError
+    var errorSquared = e.error * e.error
     for (i, bi) in group.members.enumerated() where i != j && !relevant.contains(bi) {
       let vi = engine.bases.covariance(bi, bi)
       let c = engine.bases.covariance(bi, bj)
@@ -155,8 +160,10 @@ extension InterpreterRun {
       guard vi > 0, vj > 0, abs(vi - vj) <= 1e-9 * vj, c * c >= (1 - 1e-9) * vi * vj, c > 0 else { continue }
       e.value += stein[i].value
       variance += stein[i].standardError * stein[i].standardError
+      errorSquared += stein[i].error * stein[i].error
     }
     e.standardError = variance.squareRoot()
+    e.error = errorSquared.squareRoot()
     return e
   }
 
@@ -179,13 +186,16 @@ extension InterpreterRun {
     for i in 0..<m {
       var v = 0.0
       var se2 = 0.0
+      var err2 = 0.0
       var method = Method.exact
       for j in 0..<m {
         v += pinv[i, j] * moments[j].value
         se2 += pinv[i, j] * pinv[i, j] * moments[j].standardError * moments[j].standardError
+        err2 += pinv[i, j] * pinv[i, j] * moments[j].error * moments[j].error
         method = method.combined(moments[j].method)
       }
-      out.append(Estimate(value: v, standardError: se2.squareRoot(), method: method))
+      out.append(
+        Estimate(value: v, error: err2.squareRoot(), standardError: se2.squareRoot(), method: method))
     }
     return out
   }

@@ -13,15 +13,16 @@ extension InterpreterRun {
         guard let est = scalars[s.raw] else { continue }
         outputs.append(
           OutputResult(
-            name: o.name, value: .scalar(est.value), standardError: est.standardError, method: est.method,
-            isShow: o.isShow))
+            name: o.name, value: .scalar(est.value), standardError: est.standardError, error: est.error,
+            method: est.method, isShow: o.isShow))
       case .vector(let v):
         do throws(MethodUnavailable) {
-          let (law, se, method) = try vectorLaw(vectorNode[v.raw])
+          let (law, mean, method, density) = try vectorLaw(vectorNode[v.raw])
           outputs.append(
             OutputResult(
-              name: o.name, value: .vector(law), standardError: se, method: method, isShow: o.isShow))
-          densities[o.name] = density(vectorNode[v.raw], law)
+              name: o.name, value: .vector(law), standardError: mean.standardError, error: mean.error,
+              method: method, isShow: o.isShow))
+          densities[o.name] = density
         } catch {
           let message = "the law of '\(o.name)' \(error.message)"
           if let k = program.vectorDefinitions[v.raw] { throw program.numericalError(message, at: k) }
@@ -29,69 +30,132 @@ extension InterpreterRun {
         }
       }
     }
-    var all: [ScalarEstimate] = []
-    for s in scalars { all.append(s ?? ScalarEstimate(value: .nan, standardError: 0, method: .exact)) }
+    var all: [Estimate] = []
+    for s in scalars { all.append(s ?? Estimate(value: .nan, error: 0, method: .exact)) }
     var result = LimitResult(
       outputs: outputs, scalars: all, derivations: explainAll(), methodCounts: engine.counts)
+    result.integratorCounts = engine.integratorCounts
     result.densities = densities
     return result
   }
 
-  /// Mean, variance and quantiles of `Z^{node}`: Gaussian quantiles when it is affine, weighted
-  /// quantiles of the quadrature grid or the particles otherwise.
-  func vectorLaw(_ k: Int) throws(MethodUnavailable) -> (VectorLaw, Double, Method) {
+  /// The law of `Z^{node}`: mean and variance by the planner, quantiles and the density
+  /// exactly for an affine (Gaussian) node, from the CDF on a fine grid when the node depends
+  /// on a single Gaussian direction (``OneDimensionalLaw``; error from a grid of half the
+  /// resolution), and from the Monte Carlo particles otherwise (with the standard error of
+  /// a sample quantile, half the spread between the order statistics at `p ± √(p(1−p)/N)`).
+  func vectorLaw(_ k: Int) throws(MethodUnavailable) -> (VectorLaw, Estimate, Method, [[Double]]) {
     let z = ZGraph.node(k)
     let m1 = try engine.expectation(z)
     let m2 = try engine.expectation(z * z)
     let mean = m1.value
     let variance = max(0, m2.value - mean * mean)
     guard mean.isFinite, variance.isFinite else { throw MethodUnavailable(message: "is not finite") }
-    let method = m1.method.combined(m2.method)
-    let quantiles: [Double]
+    let varianceError = (m2.error * m2.error + 4 * mean * mean * m1.error * m1.error).squareRoot()
+    var method = m1.method.combined(m2.method)
+    let sd = variance.squareRoot()
     if engine.affine(k) != nil {
-      quantiles = reportedQuantiles.map { mean + variance.squareRoot() * normalQuantile($0) }
-    } else {
-      let support = engine.graph.support(of: z)
-      let set: PointSet
-      if method != .mc && engine.effectiveRank(support) <= options.quadratureMaximumDimension {
-        set = engine.quadraturePoints(support)
-      } else {
-        set = engine.monteCarloPoints()
-      }
-      quantiles = weightedQuantiles(set.array(k, engine.graph), weights: set.weights, at: reportedQuantiles)
+      let quantiles = reportedQuantiles.map { mean + sd * normalQuantile($0) }
+      let curve: [[Double]] =
+        sd > 0
+        ? (0...120).map { i in
+          let x = mean + sd * (-3.3 + 6.6 * Double(i) / 120)
+          let u = (x - mean) / sd
+          return [x, exp(-0.5 * u * u) / (sd * (2 * Double.pi).squareRoot())]
+        } : [[mean, 1]]
+      let law = VectorLaw(
+        mean: mean, variance: variance, quantiles: quantiles, varianceError: varianceError,
+        quantileErrors: quantiles.map { _ in
+          (m1.error * m1.error + varianceError * varianceError).squareRoot()
+        })
+      return (law, m1, method, curve)
     }
-    return (VectorLaw(mean: mean, variance: variance, quantiles: quantiles), m1.standardError, method)
+    if let line = oneDimensionalLaw(k) {
+      let (fine, coarse) = line
+      let quantiles = reportedQuantiles.map(fine.quantile)
+      let errors = zip(quantiles, reportedQuantiles.map(coarse.quantile)).map { abs($0 - $1) }
+      let lo = fine.quantile(0.002)
+      let hi = fine.quantile(0.998)
+      let xs = hi > lo ? (0...200).map { lo + (hi - lo) * Double($0) / 200 } : [lo]
+      let curve = hi > lo ? zip(xs, fine.density(at: xs)).map { [$0, $1] } : [[lo, 1]]
+      let law = VectorLaw(
+        mean: mean, variance: variance, quantiles: quantiles, varianceError: varianceError,
+        quantileErrors: errors)
+      return (law, m1, method.combined(.quadrature), curve)
+    }
+    let set = engine.monteCarloPoints()
+    let values = set.array(k, engine.graph).sorted()
+    let n = Double(values.count)
+    func order(_ p: Double) -> Double { values[min(values.count - 1, max(0, Int((p * n).rounded(.up)) - 1))] }
+    let quantiles = reportedQuantiles.map(order)
+    let errors = reportedQuantiles.map { p in
+      let half = (p * (1 - p) / n).squareRoot()
+      return (order(min(1, p + half)) - order(max(0, p - half))) / 2
+    }
+    method = method.combined(.mc)
+    let law = VectorLaw(
+      mean: mean, variance: variance, quantiles: quantiles, varianceError: varianceError,
+      quantileErrors: errors)
+    return (law, m1, method, kernelDensity(values))
   }
 
-  /// The density of `Z^{node}` on 80 points between its 0.1% and 99.9% quantiles: exact for an
-  /// affine (Gaussian) node, a weighted histogram of the grid or particles otherwise.
-  func density(_ k: Int, _ law: VectorLaw) -> [[Double]] {
-    let sd = law.variance.squareRoot()
-    if engine.affine(k) != nil {
-      guard sd > 0 else { return [[law.mean, 1]] }
-      return (0...80).map { i in
-        let x = law.mean + sd * (-3.3 + 6.6 * Double(i) / 80)
-        let z = (x - law.mean) / sd
-        return [x, exp(-0.5 * z * z) / (sd * (2 * Double.pi).squareRoot())]
-      }
+  /// The law of a node that depends on one Gaussian direction only (rank 1 in its bases or
+  /// its affine leaves), at two grid resolutions; nil otherwise.
+  func oneDimensionalLaw(_ k: Int) -> (OneDimensionalLaw, OneDimensionalLaw)? {
+    let z = ZGraph.node(k)
+    let support = engine.graph.support(of: z)
+    var space: IntegrationSpace?
+    if support.count <= 8 {
+      let s = IntegrationSpace(bases: support, engine.bases)
+      if s.rank == 1 { space = s }
     }
-    let support = engine.graph.support(of: ZGraph.node(k))
-    let set =
-      engine.effectiveRank(support) <= options.quadratureMaximumDimension
-      ? engine.quadraturePoints(support) : engine.monteCarloPoints()
+    if space == nil, let leaves = engine.affineLeaves(of: z) {
+      let s = IntegrationSpace(
+        leaves: leaves, forms: leaves.map { engine.affine($0) ?? .constant(0) }, engine.bases)
+      if s.rank == 1 { space = s }
+    }
+    guard let space else { return nil }
+    let nodes = OneDimensionalLaw.nodes()
+    let set = space.pointSet(
+      coordinates: nodes, weights: [Double](repeating: 1 / Double(nodes.count), count: nodes.count),
+      threads: options.threads, budgetBytes: 64 << 20)
     let values = set.array(k, engine.graph)
-    let qs = weightedQuantiles(values, weights: set.weights, at: [0.001, 0.999])
-    let (lo, hi) = (qs[0], qs[1])
+    guard values.allSatisfy(\.isFinite) else { return nil }
+    let coarse = stride(from: 0, to: values.count, by: 2).map { values[$0] }
+    return (OneDimensionalLaw(values: values), OneDimensionalLaw(values: coarse))
+  }
+
+  /// A Gaussian kernel density estimate of sorted samples on 200 points between their 0.2% and
+  /// 99.8% quantiles, with Silverman's bandwidth `0.9 min(sd, IQR/1.34) N^{−1/5}`.
+  func kernelDensity(_ sorted: [Double]) -> [[Double]] {
+    let n = sorted.count
+    guard n > 1 else { return sorted.map { [$0, 1] } }
+    let lo = sorted[n / 500]
+    let hi = sorted[n - 1 - n / 500]
     guard hi > lo else { return [[lo, 1]] }
-    let bins = 60
+    let mean = sorted.reduce(0, +) / Double(n)
+    let sd = (sorted.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(n - 1)).squareRoot()
+    let iqr = sorted[3 * n / 4] - sorted[n / 4]
+    let spread = iqr > 0 ? min(sd, iqr / 1.34) : sd
+    let h = max(0.9 * spread * pow(Double(n), -0.2), (hi - lo) * 1e-3)
+    // Bin first (4096 bins), then convolve the bins: O(N + bins · points).
+    let bins = 4096
+    let left = lo - 4 * h
+    let width = (hi - lo + 8 * h) / Double(bins)
     var mass = [Double](repeating: 0, count: bins)
-    let total = set.weights.map { $0.reduce(0, +) } ?? Double(values.count)
-    for (p, x) in values.enumerated() where x >= lo && x <= hi {
-      let b = min(bins - 1, Int((x - lo) / (hi - lo) * Double(bins)))
-      mass[b] += set.weights?[p] ?? 1
+    for x in sorted where x >= left && x < left + Double(bins) * width {
+      mass[min(bins - 1, Int((x - left) / width))] += 1
     }
-    let width = (hi - lo) / Double(bins)
-    return (0..<bins).map { [lo + (Double($0) + 0.5) * width, mass[$0] / total / width] }
+    let norm = 1 / (Double(n) * h * (2 * Double.pi).squareRoot())
+    return (0...200).map { i in
+      let x = lo + (hi - lo) * Double(i) / 200
+      var s = 0.0
+      for b in 0..<bins where mass[b] > 0 {
+        let u = (x - (left + (Double(b) + 0.5) * width)) / h
+        if abs(u) < 6 { s += mass[b] * exp(-0.5 * u * u) }
+      }
+      return [x, s * norm]
+    }
   }
 
   /// How each vector's `Z` is built, for `tp explain`.
@@ -164,19 +228,4 @@ func normalQuantile(_ p: Double) -> Double {
   let e = 0.5 * erfc(-x / 2.0.squareRoot()) - p
   let u = e * (2 * Double.pi).squareRoot() * exp(x * x / 2)
   return x - u / (1 + x * u / 2)
-}
-
-/// Quantiles of a weighted sample (equal weights when `weights` is nil): the smallest value whose
-/// cumulative weight reaches `p`.
-func weightedQuantiles(_ values: [Double], weights: [Double]?, at ps: [Double]) -> [Double] {
-  let order = values.indices.sorted { values[$0] < values[$1] }
-  let total = weights.map { $0.reduce(0, +) } ?? Double(values.count)
-  return ps.map { p in
-    var acc = 0.0
-    for i in order {
-      acc += weights?[i] ?? 1
-      if acc >= p * total { return values[i] }
-    }
-    return values[order.last ?? 0]
-  }
 }

@@ -13,21 +13,31 @@ public enum LimitInterpreter {
   /// single run's sampling error of its final average leaves out. (Splitting `samples` over the
   /// replicates instead would cost no more, but errors compound non-linearly over SGD steps, so
   /// small replicates are far worse than one large run.)
+  ///
+  /// Without Monte Carlo, a program that used quadrature is run a second time with every rule
+  /// at lower resolution (``LimitOptions/coarse``), and each number's error is the larger of
+  /// its own estimate and the change between the two runs — which includes the quadrature error
+  /// inherited through `Ż` coefficients and earlier moments, not only that of the final rule.
   public static func run(_ program: Program, options: LimitOptions = LimitOptions()) throws(NumericalError)
     -> LimitResult
   {
     let r = max(1, options.replicates)
-    if r == 1 { return try single(program, options) }
     var results: [LimitResult] = []
     for i in 0..<r {
       var o = options
-      o.seed = replicateSeed(options.seed, i)
+      if r > 1 { o.seed = replicateSeed(options.seed, i) }
       let result = try single(program, o)
       // Without Monte Carlo every replicate would be the same.
-      if i == 0, result.methodCounts[.mc, default: 0] == 0 { return result }
+      if i == 0, result.methodCounts[.mc, default: 0] == 0 {
+        guard result.methodCounts[.quadrature, default: 0] > 0, !options.coarse else { return result }
+        var twin = o
+        twin.coarse = true
+        guard let coarse = try? single(program, twin) else { return result }
+        return result.widened(by: coarse)
+      }
       results.append(result)
     }
-    return LimitResult.combining(results)
+    return r == 1 ? results[0] : LimitResult.combining(results)
   }
 
   static func single(_ program: Program, _ options: LimitOptions) throws(NumericalError) -> LimitResult {
@@ -52,7 +62,14 @@ struct InterpreterRun {
   let engine: ExpectationEngine
   /// Program vector → graph node.
   var vectorNode: [Int]
-  var scalars: [ScalarEstimate?]
+  var scalars: [Estimate?]
+  /// Influence functions of Monte Carlo scalars that later scalar formulas read, on the first
+  /// ``LimitOptions/influenceParticles`` particles: a formula's sampling error is then
+  /// `sd(Σᵢ ∂f/∂θᵢ ψᵢ)/√N`, which accounts for the correlation of estimates made on the same
+  /// particles (adding their standard errors as if independent overstates it severalfold).
+  var influence: [Int: [Double]] = [:]
+  /// For each scalar read by a scalar formula, the last instruction that reads it.
+  let lastFormulaUse: [Int: Int]
   /// (matrix, transposed) → base group.
   var matmulGroups: [MatrixKey: Int] = [:]
   var derivations: [VectorDerivation] = []
@@ -76,10 +93,16 @@ struct InterpreterRun {
     self.options = options
     self.engine = ExpectationEngine(options: options)
     self.vectorNode = Array(repeating: -1, count: program.vectors.count)
-    self.scalars = program.scalars.map { s in
-      s.constantValue.map { ScalarEstimate(value: $0, standardError: 0, method: .exact) }
+    self.scalars = program.scalars.map { s in s.constantValue.map { Estimate.exact($0) } }
+    var last: [Int: Int] = [:]
+    for (k, instruction) in program.instructions.enumerated() {
+      if case .scalar(_, let e) = instruction { for s in e.scalars { last[s.raw] = k } }
     }
+    self.lastFormulaUse = last
   }
+
+  /// Particles whose influence a Monte Carlo estimate keeps.
+  var captureCount: Int { min(options.samples, options.influenceParticles) }
 
   mutating func execute() throws(NumericalError) {
     for group in program.initialGroups { addInitialGroup(group) }
@@ -121,40 +144,67 @@ struct InterpreterRun {
     case .nonlin(let dest, let e):
       vectorNode[dest.raw] = engine.add(.nonlin(nodeExpression(e)), label: program.name(dest))
     case .moment(let dest, let e):
-      let est = try engine.expectation(nodeExpression(e))
-      try store(est, dest, k)
+      let wanted = lastFormulaUse[dest.raw] != nil ? captureCount : 0
+      let (est, psi) = try engine.estimate(nodeExpression(e), capture: wanted)
+      try store(est, psi, dest, k)
     case .scalar(let dest, let e):
-      try store(evaluateScalar(e), dest, k)
+      let (est, psi) = evaluateScalar(e)
+      try store(est, lastFormulaUse[dest.raw] != nil ? psi : nil, dest, k)
+      for s in e.scalars where lastFormulaUse[s.raw] == k { influence[s.raw] = nil }
     case .matmul(let dest, let m, let transposed, let operand):
       try matmul(dest, m, transposed, operand, k)
     }
   }
 
-  mutating func store(_ est: Estimate, _ dest: ScalarID, _ k: Int) throws(MethodUnavailable) {
+  mutating func store(_ est: Estimate, _ psi: [Double]?, _ dest: ScalarID, _ k: Int) throws(MethodUnavailable)
+  {
     guard est.value.isFinite else {
       throw MethodUnavailable(message: "is not finite (\(est.value))")
     }
-    scalars[dest.raw] = ScalarEstimate(value: est.value, standardError: est.standardError, method: est.method)
+    scalars[dest.raw] = est
+    if let psi { influence[dest.raw] = psi }
   }
 
-  /// A scalar formula; its standard error by first-order propagation, `√Σ (∂f/∂θ_i)² se_i²`.
-  func evaluateScalar(_ e: CoordExpr) -> Estimate {
-    let value = e.evaluate { leaf in
+  /// A scalar formula `f(θ)` and its error by first-order propagation: deterministic errors
+  /// (quadrature) as `√Σ (∂f/∂θᵢ errᵢ)²`; the Monte Carlo part from the influence
+  /// `ψ_f = Σ ∂f/∂θᵢ ψᵢ` when every sampled input kept one (else as if independent).
+  func evaluateScalar(_ e: CoordExpr) -> (Estimate, [Double]?) {
+    func valueOf(_ leaf: CoordExpr) -> Double {
       if case .scalar(let s) = leaf { return scalars[s.raw]?.value ?? .nan }
       return .nan
     }
-    var variance = 0.0
+    let value = e.evaluate(valueOf)
+    var deterministic = 0.0
+    var sampling = 0.0
     var method = Method.exact
+    var psi: [Double]?
+    var complete = true
     for s in e.scalars {
       guard let est = scalars[s.raw] else { continue }
       method = method.combined(est.method)
-      guard est.standardError > 0 else { continue }
-      let d = e.derivative(withRespectTo: .scalar(s)).evaluate { leaf in
-        if case .scalar(let t) = leaf { return scalars[t.raw]?.value ?? .nan }
-        return .nan
+      guard est.error > 0 || est.standardError > 0 else { continue }
+      let d = e.derivative(withRespectTo: .scalar(s)).evaluate(valueOf)
+      if est.method == .mc {
+        sampling += d * d * est.standardError * est.standardError
+        if let p = influence[s.raw] {
+          var acc = psi ?? [Double](repeating: 0, count: p.count)
+          if acc.count == p.count { for i in acc.indices { acc[i] += d * p[i] } } else { complete = false }
+          psi = acc
+        } else {
+          complete = false
+        }
+        // Beyond sampling, an inherited part of its error (after replicates) counts as deterministic.
+        let beyond = max(0, est.error * est.error - est.standardError * est.standardError)
+        deterministic += d * d * beyond
+      } else {
+        deterministic += d * d * est.error * est.error
       }
-      variance += d * d * est.standardError * est.standardError
     }
-    return Estimate(value: value, standardError: variance.squareRoot(), method: method)
+    if !complete { psi = nil }
+    let standardError =
+      psi.map { ExpectationEngine.influenceStandardError($0, particles: options.samples) }
+      ?? sampling.squareRoot()
+    let error = (deterministic + standardError * standardError).squareRoot()
+    return (Estimate(value: value, error: error, standardError: standardError, method: method), psi)
   }
 }

@@ -72,7 +72,8 @@ extension PointSet {
     return out
   }
 
-  /// The weighted average of a buffer and, for equal weights, its standard error.
+  /// The weighted average of a buffer and, for equal weights, its standard error (two passes:
+  /// the mean, then the squared deviations).
   func average(_ v: UnsafePointer<Double>) -> (mean: Double, standardError: Double) {
     if let w = weights {
       var s = 0.0
@@ -80,13 +81,14 @@ extension PointSet {
       return (s, 0)
     }
     var s = 0.0
+    for p in 0..<count { s += v[p] }
+    let m = s / Double(count)
     var ss = 0.0
     for p in 0..<count {
-      s += v[p]
-      ss += v[p] * v[p]
+      let d = v[p] - m
+      ss += d * d
     }
-    let m = s / Double(count)
-    let variance = max(0, ss / Double(count) - m * m) * Double(count) / Double(max(1, count - 1))
+    let variance = count > 1 ? ss / Double(count - 1) : 0
     return (m, (variance / Double(count)).squareRoot())
   }
 }

@@ -132,43 +132,73 @@ final class PointSet {
   }
 
   /// `E[e] ≈ Σ_p w_p e(z_p)` and, for equal weights, the standard error `sd(e)/√count`.
-  func expectation(_ e: CoordExpr, _ graph: ZGraph) -> (mean: Double, standardError: Double) {
+  ///
+  /// The variance is taken per chunk in two passes (chunk mean, then squared deviations) and
+  /// chunks are merged in order by Chan, Golub & LeVeque's update, so a small spread next to a
+  /// large mean keeps its digits and the result does not depend on the thread count. With
+  /// `capture > 0` (equal weights only) the values at the first `capture` points, minus the
+  /// mean, are returned too: the estimate's influence function on those points, from which
+  /// the error of any smooth combination of estimates over the same points follows.
+  func expectation(_ e: CoordExpr, _ graph: ZGraph, capture: Int = 0) -> (
+    mean: Double, standardError: Double, influence: [Double]?
+  ) {
     evict()
     for leaf in e.vectors { _ = values(leaf.raw, graph) }
     let tape = Tape(e, scalars: [], writesOutput: false)
-    if case .constant(let c) = tape.result { return (c, 0) }
+    let kept = weights == nil ? min(capture, count) : 0
+    if case .constant(let c) = tape.result {
+      return (c, 0, kept > 0 ? [Double](repeating: 0, count: kept) : nil)
+    }
     let inputs = tape.inputs.map { UnsafePointer(cache[$0.raw]!) }  // safe: computed above
     let chunks = (count - 1) / Self.chunkSize + 1
     let sums = UnsafeMutablePointer<Double>.allocate(capacity: 2 * chunks)
     defer { sums.deallocate() }
     sums.initialize(repeating: 0, count: 2 * chunks)
-    let shared = UnsafeShared((sums, weights))
+    let captured = UnsafeMutablePointer<Double>.allocate(capacity: max(1, kept))
+    defer { captured.deallocate() }
+    let shared = UnsafeShared((sums, weights, captured))
     tape.forEachChunk(count: count, inputs: inputs, output: nil, chunkSize: Self.chunkSize, threads: threads)
     {
       chunk, range, values in
-      let (sums, weights) = shared.value
-      var s = 0.0
-      var ss = 0.0
+      let (sums, weights, captured) = shared.value
       if let w = weights {
+        var s = 0.0
         for (i, p) in range.enumerated() { s += w[p] * values[i] }
-      } else {
-        for i in 0..<range.count {
-          s += values[i]
-          ss += values[i] * values[i]
-        }
+        sums[2 * chunk] = s
+        return
       }
-      sums[2 * chunk] = s
+      var s = 0.0
+      for i in 0..<range.count { s += values[i] }
+      let m = s / Double(range.count)
+      var ss = 0.0
+      for i in 0..<range.count {
+        let d = values[i] - m
+        ss += d * d
+      }
+      sums[2 * chunk] = m
       sums[2 * chunk + 1] = ss
+      if range.lowerBound < kept {
+        for p in range.lowerBound..<min(kept, range.upperBound) { captured[p] = values[p - range.lowerBound] }
+      }
     }
-    var s = 0.0
-    var ss = 0.0
+    if weights != nil {
+      var s = 0.0
+      for c in 0..<chunks { s += sums[2 * c] }
+      return (s, 0, nil)
+    }
+    var n = 0.0
+    var mean = 0.0
+    var m2 = 0.0
     for c in 0..<chunks {
-      s += sums[2 * c]
-      ss += sums[2 * c + 1]
+      let nc = Double(min(count, (c + 1) * Self.chunkSize) - c * Self.chunkSize)
+      let delta = sums[2 * c] - mean
+      let total = n + nc
+      mean += delta * nc / total
+      m2 += sums[2 * c + 1] + delta * delta * n * nc / total
+      n = total
     }
-    if weights != nil { return (s, 0) }
-    let m = s / Double(count)
-    let variance = max(0, ss / Double(count) - m * m) * Double(count) / Double(max(1, count - 1))
-    return (m, (variance / Double(count)).squareRoot())
+    let variance = count > 1 ? m2 / Double(count - 1) : 0
+    let influence = kept > 0 ? (0..<kept).map { captured[$0] - mean } : nil
+    return (mean, (variance / Double(count)).squareRoot(), influence)
   }
 }

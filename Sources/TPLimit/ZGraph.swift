@@ -28,6 +28,35 @@ struct ZGraph {
     var parity: Parity?
     /// Its degree as a polynomial in the base Gaussians, nil when it is not one (or above 64).
     var polynomialDegree: Int?
+    /// Whether it is affine in the base Gaussians (decided structurally when it is added).
+    var isAffine: Bool
+    /// Where it stops being smooth in the base Gaussians (set by the engine, which owns the
+    /// table of kink locations).
+    var kinks: KinkSet = .smooth
+  }
+
+  /// Where a function of the base Gaussians is not smooth: nowhere, only across a few
+  /// hyperplanes `{A = 0}` with `A` affine in the bases (their ids in the engine's kink table,
+  /// ascending), or somewhere else (a kink or jump at a non-affine argument, a pole, a
+  /// non-integer power): then only Monte Carlo integrates it honestly.
+  enum KinkSet: Hashable {
+    case smooth
+    case hyperplanes([Int])
+    case general
+
+    /// The union of two sets (`general` absorbs; more than ``limit`` hyperplanes is `general`).
+    func union(_ other: KinkSet) -> KinkSet {
+      switch (self, other) {
+      case (.general, _), (_, .general): return .general
+      case (.smooth, let x), (let x, .smooth): return x
+      case (.hyperplanes(let a), .hyperplanes(let b)):
+        let merged = Array(Set(a).union(b)).sorted()
+        return merged.count > Self.limit ? .general : .hyperplanes(merged)
+      }
+    }
+
+    /// More kink hyperplanes than this are not tracked: no rule for them would be cheap.
+    static let limit = 12
   }
 
   /// Behaviour under the global sign flip of every base Gaussian.
@@ -62,7 +91,7 @@ struct ZGraph {
     nodes.append(
       Node(
         kind: kind, support: support.sorted(), jumpSupport: jumps.sorted(), label: label,
-        parity: nodeParity(kind), polynomialDegree: nodeDegree(kind)))
+        parity: nodeParity(kind), polynomialDegree: nodeDegree(kind), isAffine: nodeIsAffine(kind)))
     if case .base(let b) = kind {
       while baseNode.count <= b { baseNode.append(-1) }
       baseNode[b] = nodes.count - 1
@@ -70,24 +99,64 @@ struct ZGraph {
     return nodes.count - 1
   }
 
-  /// Bases that enter `e` inside the argument of a jump function.
+  /// Bases that enter `e` inside the argument of a jump function. An explicit stack walks the
+  /// expression (an input layer with many columns makes long sums).
   static func jumpSources(_ e: CoordExpr, _ nodes: [Node]) -> Set<Int> {
     var out: Set<Int> = []
-    func visit(_ e: CoordExpr) {
-      switch e {
+    var stack = [e]
+    while let x = stack.popLast() {
+      switch x {
       case .apply(let f, let a):
         if f.hasJump { for leaf in a.vectors { out.formUnion(nodes[leaf.raw].support) } }
-        visit(a)
-      case .negate(let a): visit(a)
+        stack.append(a)
+      case .negate(let a): stack.append(a)
       case .add(let a, let b), .subtract(let a, let b), .multiply(let a, let b), .divide(let a, let b),
         .power(let a, let b):
-        visit(a)
-        visit(b)
+        stack.append(a)
+        stack.append(b)
       default: break
       }
     }
-    visit(e)
     return out
+  }
+
+  /// Whether a node of `kind` is affine in the bases: structurally, from its inputs' flags.
+  func nodeIsAffine(_ kind: Kind) -> Bool {
+    switch kind {
+    case .base: return true
+    case .affine(_, let terms): return terms.allSatisfy { nodes[$0.node].isAffine }
+    case .nonlin(let e): return isAffine(e)
+    }
+  }
+
+  /// Whether `e` is affine in the bases: sums, differences and constant multiples of affine
+  /// nodes and constants.
+  func isAffine(_ e: CoordExpr) -> Bool {
+    var stack = [e]
+    while let x = stack.popLast() {
+      switch x {
+      case .constant: continue
+      case .vector(let v): if !nodes[v.raw].isAffine { return false }
+      case .scalar, .argument, .power: return false
+      case .negate(let a), .apply(.identity, let a): stack.append(a)
+      case .add(let a, let b), .subtract(let a, let b):
+        stack.append(a)
+        stack.append(b)
+      case .multiply(let a, let b):
+        if a.constantValue != nil {
+          stack.append(b)
+        } else if b.constantValue != nil {
+          stack.append(a)
+        } else {
+          return false
+        }
+      case .divide(let a, let b):
+        guard b.constantValue != nil else { return false }
+        stack.append(a)
+      case .apply: return false
+      }
+    }
+    return true
   }
 
   /// The nodes node `k` reads directly (none for a base).

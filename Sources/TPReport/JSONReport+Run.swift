@@ -25,7 +25,8 @@ extension JSONReport {
     struct Step: Encodable {
       var value: TrajectoryValue
       enum Keys: String, CodingKey {
-        case observable, target, point, points, output, step, value, variance, stderr, method
+        case observable, target, point, points, output, step, value, variance, error, stderr, method
+        case varianceError = "variance_error"
       }
       func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: Keys.self)
@@ -40,6 +41,10 @@ extension JSONReport {
         if let s = value.step { try c.encode(s, forKey: .step) } else { try c.encode("inf", forKey: .step) }
         try c.encode(JSONNumber(value.value), forKey: .value)
         try c.encode(JSONNumber(value.variance), forKey: .variance)
+        try c.encode(JSONNumber(value.error), forKey: .error)
+        if value.variance != 0 || value.varianceError != 0 {
+          try c.encode(JSONNumber(value.varianceError), forKey: .varianceError)
+        }
         try c.encode(JSONNumber(value.standardError), forKey: .stderr)
         try c.encode(value.method.rawValue, forKey: .method)
       }
@@ -49,12 +54,19 @@ extension JSONReport {
       var name: String
       var points: [[JSONNumber]]
       var matrix: [[JSONNumber]]
+      /// Each entry's estimated error, parallel to `matrix`.
+      var errors: [[JSONNumber]]
+      var method: String
     }
 
     struct Posterior: Encodable {
       var point: [JSONNumber]
       var mean: JSONNumber
       var variance: JSONNumber
+      /// The estimated error of the mean.
+      var error: JSONNumber
+      var variance_error: JSONNumber
+      var method: String
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -70,7 +82,9 @@ extension JSONReport {
           report.kernels.map {
             Kernel(
               name: $0.name, points: $0.points.map { $0.map(JSONNumber.init) },
-              matrix: $0.matrix.map { $0.map(JSONNumber.init) })
+              matrix: $0.matrix.map { $0.map(JSONNumber.init) },
+              errors: $0.errors.map { $0.map(JSONNumber.init) },
+              method: $0.method.rawValue)
           }, forKey: .kernels)
       }
       if !report.posterior.isEmpty {
@@ -78,7 +92,8 @@ extension JSONReport {
           report.posterior.map {
             Posterior(
               point: $0.point.map(JSONNumber.init), mean: JSONNumber($0.mean),
-              variance: JSONNumber($0.variance))
+              variance: JSONNumber($0.variance), error: JSONNumber($0.meanError),
+              variance_error: JSONNumber($0.varianceError), method: $0.method.rawValue)
           },
           forKey: .posterior)
       }

@@ -13,7 +13,7 @@ public enum JSONReport {
 
     public init(_ result: OutputResult) { self.result = result }
 
-    enum Keys: String, CodingKey { case name, value, stderr, method, law }
+    enum Keys: String, CodingKey { case name, value, error, stderr, method, law }
 
     public func encode(to encoder: any Encoder) throws {
       var c = encoder.container(keyedBy: Keys.self)
@@ -25,6 +25,7 @@ public enum JSONReport {
       case .vector(let law):
         try c.encode(Law(law), forKey: .law)
       }
+      try c.encode(JSONNumber(result.error), forKey: .error)
       try c.encode(result.method.rawValue, forKey: .method)
     }
   }
@@ -35,17 +36,26 @@ public enum JSONReport {
 
     public init(_ law: VectorLaw) { self.law = law }
 
-    enum Keys: String, CodingKey { case mean, variance, quantiles }
+    enum Keys: String, CodingKey {
+      case mean, variance, quantiles
+      case varianceError = "variance_error"
+      case quantileErrors = "quantile_errors"
+    }
 
     public func encode(to encoder: any Encoder) throws {
       var c = encoder.container(keyedBy: Keys.self)
       try c.encode(JSONNumber(law.mean), forKey: .mean)
       try c.encode(JSONNumber(law.variance), forKey: .variance)
+      try c.encode(JSONNumber(law.varianceError), forKey: .varianceError)
       var quantiles: [String: JSONNumber] = [:]
-      for (p, q) in zip(reportedQuantiles, law.quantiles) {
-        quantiles[TextReport.quantileLabel(p)] = JSONNumber(q)
+      var errors: [String: JSONNumber] = [:]
+      for (i, p) in reportedQuantiles.enumerated() where i < law.quantiles.count {
+        quantiles[TextReport.quantileLabel(p)] = JSONNumber(law.quantiles[i])
+        errors[TextReport.quantileLabel(p)] = JSONNumber(
+          i < law.quantileErrors.count ? law.quantileErrors[i] : 0)
       }
       try c.encode(quantiles, forKey: .quantiles)
+      try c.encode(errors, forKey: .quantileErrors)
     }
   }
 

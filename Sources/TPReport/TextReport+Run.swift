@@ -12,11 +12,19 @@ extension TextReport {
     if !report.trajectory.isEmpty { sections.append(trajectory(report.trajectory)) }
     for k in report.kernels {
       let header = [k.name] + k.points.indices.map { "p\($0)" }
-      let rows = k.matrix.enumerated().map { i, row in ["p\(i) \(point(k.points[i]))"] + row.map(number) }
+      let rows = k.matrix.enumerated().map { i, row in
+        ["p\(i) \(point(k.points[i]))"]
+          + row.enumerated().map { j, v in estimate(v, k.errors[i][j], k.method) }
+      }
       sections.append(table(header: header, rows: rows))
     }
     if !report.posterior.isEmpty {
-      let rows = report.posterior.map { [point($0.point), number($0.mean), number($0.variance)] }
+      let rows = report.posterior.map {
+        [
+          point($0.point), estimate($0.mean, $0.meanError, $0.method),
+          estimate($0.variance, $0.varianceError, $0.method),
+        ]
+      }
       sections.append(table(header: ["posterior at", "mean", "variance"], rows: rows))
     }
     return sections.joined(separator: "\n\n")
@@ -42,13 +50,11 @@ extension TextReport {
       var steps: [String] = []
       var cells: [String: [String: String]] = [:]
       let showVariance = vs.contains { $0.variance > 0 }
-      let showError = vs.contains { $0.standardError > 0 }
       for v in vs {
         let step = v.step.map(String.init) ?? "inf"
         if cells[step] == nil { steps.append(step) }
-        var cell = number(v.value)
-        if showVariance { cell += " (var \(number(v.variance)))" }
-        if showError { cell += " ± \(number(v.standardError))" }
+        var cell = estimate(v.value, v.error, v.method)
+        if showVariance { cell += " (var \(estimate(v.variance, v.varianceError, v.method)))" }
         let label = v.points.map(point).joined(separator: "·") + (v.output > 0 ? "[\(v.output)]" : "")
         cells[step, default: [:]][label] = cell
       }

@@ -3,26 +3,28 @@ import TPCore
 
 /// Plain-text tables of results, shared by the finite executor and the limit interpreter.
 public enum TextReport {
-  /// The outputs as text: a table of scalars (value, standard error when any is nonzero,
-  /// method) followed by a table of vector laws (mean, variance, quantiles, method).
+  /// The outputs as text: a table of scalars (value with `± error` unless exact, method)
+  /// followed by a table of vector laws (mean, variance, quantiles, each with `± error` unless
+  /// exact, method).
   public static func outputs(_ results: [OutputResult]) -> String {
     var scalarRows: [[String]] = []
     var vectorRows: [[String]] = []
-    let showErrors = results.contains { $0.standardError != 0 }
     for r in results {
       switch r.value {
       case .scalar(let v):
-        scalarRows.append(
-          [r.name, number(v)] + (showErrors ? [number(r.standardError)] : []) + [r.method.rawValue])
+        scalarRows.append([r.name, estimate(v, r.error, r.method), r.method.rawValue])
       case .vector(let law):
         vectorRows.append(
-          [r.name, number(law.mean), number(law.variance)] + law.quantiles.map(number) + [r.method.rawValue])
+          [
+            r.name, estimate(law.mean, r.error, r.method),
+            estimate(law.variance, law.varianceError, r.method),
+          ]
+            + zip(law.quantiles, law.quantileErrors).map { estimate($0, $1, r.method) } + [r.method.rawValue])
       }
     }
     var sections: [String] = []
     if !scalarRows.isEmpty {
-      let header = ["scalar", "value"] + (showErrors ? ["stderr"] : []) + ["method"]
-      sections.append(table(header: header, rows: scalarRows))
+      sections.append(table(header: ["scalar", "value", "method"], rows: scalarRows))
     }
     if !vectorRows.isEmpty {
       let header =
@@ -30,6 +32,13 @@ public enum TextReport {
       sections.append(table(header: header, rows: vectorRows))
     }
     return sections.joined(separator: "\n\n")
+  }
+
+  /// `value ± error` (the error to two significant digits), or the bare value when its error is
+  /// exactly 0 (exact results and finite-width values).
+  public static func estimate(_ value: Double, _ error: Double, _ method: Method) -> String {
+    if error == 0 { return number(value) }
+    return number(value) + " ± " + (error.isFinite ? String(format: "%.2g", error) : number(error))
   }
 
   /// A table with the first column left-aligned and the others right-aligned, columns

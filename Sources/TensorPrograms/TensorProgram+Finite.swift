@@ -74,6 +74,39 @@ extension TensorProgram {
     return report
   }
 
+  /// The widths `tp check` uses when none are given: five, doubling, up to the largest power of
+  /// two (between 1,024 and 2²⁰) at which `seeds` runs at all five widths stay within about
+  /// 4·10¹⁰ operations. A run's cost is counted from the core program (the network lowered for
+  /// a finite width): `n²` per MatMul, `n` per element of every other instruction. Programs
+  /// without matrices thus get widths up to 2²⁰, where their fluctuations are small enough to
+  /// expose a limit that is wrong by a fraction of a percent.
+  public func defaultCheckWidths(seeds: Int) -> [Int] {
+    let program: Program
+    if isNetwork {
+      guard let lowered = try? finiteProgram(width: 1024).0 else { return [256, 512, 1024, 2048, 4096] }
+      program = lowered
+    } else {
+      program = core
+    }
+    var matmuls = 0.0
+    var elements = 0.0
+    for instruction in program.instructions {
+      switch instruction {
+      case .matmul: matmuls += 1
+      case .nonlin(_, let e), .moment(_, let e): elements += Double(e.nodeCount)
+      case .scalar: break
+      }
+    }
+    let budget = 4e10
+    func cost(_ n: Double) -> Double {
+      // Five widths n, n/2, …, n/16 cost about 1.33 n² per MatMul and 1.94 n per element.
+      Double(max(1, seeds)) * (1.33 * matmuls * n * n + 1.94 * (elements + 1) * n)
+    }
+    var top = 1 << 10
+    while top < (1 << 20) && cost(Double(top * 2)) <= budget { top *= 2 }
+    return (0..<5).map { top >> (4 - $0) }
+  }
+
   /// Runs the program at each width over `seeds` seeds and compares every scalar output (or
   /// trajectory value) with the limit.
   public func check(
@@ -97,7 +130,7 @@ extension TensorProgram {
     // The limit of each checked quantity, by name.
     var limits: [(String, Double, Double)] = []
     if isNetwork {
-      for t in limitReport.trajectory { limits.append((Self.label(t), t.value, t.standardError)) }
+      for t in limitReport.trajectory { limits.append((Self.label(t), t.value, t.error)) }
       if limitReport.trajectory.contains(where: { $0.variance > 0 }) {
         return try kernelRegimeCheck(
           widths: widths, seeds: seeds, baseSeed: baseSeed, limit: options,
@@ -105,14 +138,14 @@ extension TensorProgram {
       }
     } else {
       for o in limitReport.outputs {
-        if case .scalar(let v) = o.value { limits.append((o.name, v, o.standardError)) }
+        if case .scalar(let v) = o.value { limits.append((o.name, v, o.error)) }
       }
     }
     if limitPerturbation != 0 { limits = limits.map { ($0.0, $0.1 + limitPerturbation, $0.2) } }
     var values = [[[Double]]](repeating: [[Double]](repeating: [], count: widths.count), count: limits.count)
     for (w, width) in widths.enumerated() {
       for s in 0..<seeds {
-        let r = try runFinite(width: width, seed: baseSeed &+ UInt64(s))
+        let r = try runFinite(width: width, seed: Self.checkSeed(baseSeed, width: w, seed: s, seeds: seeds))
         let named: [String: Double]
         if isNetwork {
           named = Dictionary(r.trajectory.map { (Self.label($0), $0.value) }, uniquingKeysWith: { a, _ in a })
@@ -122,22 +155,31 @@ extension TensorProgram {
         for (q, (name, _, _)) in limits.enumerated() { values[q][w].append(named[name] ?? .nan) }
       }
     }
+    let alpha = Self.falseAlarmLevel / Double(max(1, limits.count))
     let quantities = limits.enumerated().map { q, l in
-      Self.checkedQuantity(name: l.0, limit: l.1, limitStandardError: l.2, widths: widths, values: values[q])
+      Self.checkedQuantity(
+        name: l.0, limit: l.1, limitStandardError: l.2, widths: widths, values: values[q], alpha: alpha)
     }
     return CheckReport(program: unit.file.name, seeds: seeds, quantities: quantities)
   }
 
+  /// Family-wise false-alarm level of `tp check`: each of `Q` quantities is tested at `α/Q`
+  /// (Bonferroni), so a correct program fails with probability at most about `α`.
+  static let falseAlarmLevel = 0.01
+
   /// One checked quantity from its finite values `values[w][seed]`: per width the seed mean, its
-  /// standard error and the RMS error against `limit`, and the fitted slope of log RMS error
-  /// against log width. It fails only when the error does not shrink (slope above −0.25) *and*
-  /// the largest width is visibly off: its mean more than 3 combined standard errors from the
-  /// limit or, for `paired` differences (whose sign is random, so their mean says little), its
-  /// RMS error significantly above (at the 0.1 % level, given the seeds) what `n^{-1/2}` scaling
-  /// from the smallest width predicts.
+  /// standard error and the RMS error against `limit`, the fitted slope of log RMS error against
+  /// log width (descriptive), and the verdict of ``LimitTest`` at level `alpha`: the seed means
+  /// must be consistent with `limit + B/n` for some bias `B`, given both sides' errors.
+  ///
+  /// Values that are exactly right at every width pass; values without spread (a deterministic
+  /// finite computation) must agree to 1e-9 relative. For `paired` differences (kernel-regime
+  /// checks, whose sign is random, so their mean says little) the rule is instead that their RMS
+  /// error at the largest width is not significantly above (at the 0.1 % level, given the seeds)
+  /// what `n^{-1/2}` scaling from the smallest width predicts.
   static func checkedQuantity(
     name: String, limit: Double, limitStandardError limitSE: Double, widths: [Int], values: [[Double]],
-    paired: Bool = false
+    paired: Bool = false, alpha: Double = falseAlarmLevel
   ) -> CheckedQuantity {
     let perWidth = widths.enumerated().map { w, width in
       let v = values[w]
@@ -147,24 +189,49 @@ extension TensorProgram {
         rmsError: rms, values: v)
     }
     let fit = SlopeFit(widths: widths, errors: perWidth.map(\.rmsError))
-    let last = perWidth.last
-    let gap = last.map { abs($0.mean - limit) } ?? 0
-    let tolerance =
-      3 * ((last?.standardError ?? 0) * (last?.standardError ?? 0) + limitSE * limitSE).squareRoot()
-    let exact = perWidth.allSatisfy { $0.rmsError <= 1e-9 * max(1, abs(limit)) }
-    var far = gap > max(tolerance, 1e-12)
-    if paired, let first = perWidth.first, let last {
+    let scale = max(1, abs(limit))
+    let exact = perWidth.allSatisfy { $0.rmsError <= 1e-9 * scale }
+    var converges: Bool
+    var test: LimitTest?
+    if exact {
+      converges = true
+    } else if paired, let first = perWidth.first, let last = perWidth.last {
       // A mean square over k seeds has log-sd ≈ √(2/(k−1)); the log of a ratio of two, about
       // twice that variance. 3.1 of its sds is a one-sided 0.1 % false-alarm level (a ratio of
       // RMS errors of 6 for 4 seeds, 3.2 for 8, 2.2 for 16).
       let k = Double(max(2, min(first.values.count, last.values.count)))
       let allowed = exp(3.1 / (k - 1).squareRoot())
-      far = last.rmsError > allowed * first.rmsError * (Double(first.width) / Double(last.width)).squareRoot()
+      converges =
+        !(last.rmsError > allowed * first.rmsError * (Double(first.width) / Double(last.width)).squareRoot())
+    } else if perWidth.allSatisfy({ !($0.standardError > 0) }) {
+      // No spread to judge by: the finite computation is deterministic.
+      converges = perWidth.allSatisfy { abs($0.mean - limit) <= 1e-9 * scale + 3 * limitSE }
+    } else {
+      let t = LimitTest(
+        widths: widths, means: perWidth.map(\.mean), standardErrors: perWidth.map(\.standardError),
+        seeds: perWidth.map(\.values.count).min() ?? 0, limit: limit, limitError: limitSE, alpha: alpha)
+      converges = t.passes
+      test = t
     }
-    let converges = exact || !far || (!fit.slope.isNaN && fit.slope <= -0.25)
-    return CheckedQuantity(
+    var q = CheckedQuantity(
       name: name, limit: limit, limitStandardError: limitSE, widths: perWidth, slope: fit.slope,
       converges: converges)
+    if let test {
+      q.statistic = test.statistic
+      q.critical = test.critical
+      q.extrapolated = test.extrapolated
+      q.extrapolatedError = test.extrapolatedError
+    }
+    return q
+  }
+
+  /// The seed of run `seed` at the `width`-th width of a check: `baseSeed + width·seeds + seed`,
+  /// so every width gets its own seeds. (Random streams are addressable by coordinate, so the
+  /// same seed at widths n and 2n would share the first n coordinates and correlate the two
+  /// widths' means, which the test assumes independent.) `tp run --width N --seed S`
+  /// reproduces any single run.
+  static func checkSeed(_ baseSeed: UInt64, width: Int, seed: Int, seeds: Int) -> UInt64 {
+    baseSeed &+ UInt64(width * seeds + seed)
   }
 
   /// A stable name for a trajectory value: `f[2] at (1, 0)`.

@@ -27,7 +27,9 @@ extension TensorProgram {
         let observations: [DirectObservation]
         do {
           observations = try DirectTrainer.run(
-            checked, options: FiniteOptions(width: width, seed: baseSeed &+ UInt64(s)),
+            checked,
+            options: FiniteOptions(
+              width: width, seed: Self.checkSeed(baseSeed, width: w, seed: s, seeds: seeds)),
             initialPoints: kt.points)
         } catch {
           switch error {
@@ -49,10 +51,11 @@ extension TensorProgram {
         }
       }
     }
+    let alpha = Self.falseAlarmLevel / Double(max(1, names.count))
     let quantities = names.map { name in
       Self.checkedQuantity(
         name: name, limit: 0, limitStandardError: 0, widths: widths, values: values[name]!,
-        paired: name.hasPrefix("Δ"))  // safe: names are keys
+        paired: name.hasPrefix("Δ"), alpha: alpha)  // safe: names are keys
     }
     return CheckReport(program: unit.file.name, seeds: seeds, quantities: quantities)
   }

@@ -44,17 +44,20 @@ extension TensorProgram {
   }
 
   func methodNote(_ r: LimitResult) -> [String] {
-    let parts = [Method.exact, .quadrature, .mc].compactMap { m in
-      r.methodCounts[m].map { "\($0) \(m.rawValue)" }
+    let parts = Integrator.allCases.compactMap { i in
+      r.integratorCounts[i].map { "\($0) \(i.rawValue)" }
     }
     var notes = parts.isEmpty ? [] : ["expectations: " + parts.joined(separator: ", ")]
     if r.replicates > 1 {
-      notes.append("± is the spread of \(r.replicates) independent Monte Carlo replicates / √\(r.replicates)")
-    } else if r.methodCounts[.mc, default: 0] > 0 {
+      notes.append(
+        "± is the estimated error: for Monte Carlo, max(spread, sampling error) of \(r.replicates) independent replicates / √\(r.replicates), which includes error inherited through Ż coefficients and earlier moments"
+      )
+    } else if r.integratorCounts[.monteCarlo, default: 0] > 0 {
       notes.append(
         "± is each Monte Carlo average's own sampling error; error inherited through Ż coefficients and earlier moments is not in it (--replicates R measures it)"
       )
     }
+    notes += r.warnings.map { "warning: " + $0 }
     return notes
   }
 }
@@ -116,8 +119,7 @@ struct NetworkLimit {
       report.trajectory.append(
         TrajectoryValue(
           observable: p.observable, target: p.target, points: p.points, output: p.output, step: p.step,
-          value: est.value,
-          standardError: est.standardError, method: est.method))
+          value: est.value, standardError: est.standardError, error: est.error, method: est.method))
     }
     report.notes += program.methodNote(result)
     if !lowered.dropped.isEmpty {
@@ -142,9 +144,7 @@ struct NetworkLimit {
   }
 
   /// Evaluates K, Θ and feature kernels on `points` by running the kernel program in the limit.
-  func kernels(_ points: [[Double]]) throws(RunFailure) -> (
-    k: Matrix, theta: Matrix, features: [String: Matrix], method: Method
-  ) {
+  func kernels(_ points: [[Double]]) throws(RunFailure) -> KernelValues {
     let kp: KernelProgram
     do {
       kp = try NetworkLowering.kernelProgram(program.checked, points: points)
@@ -159,16 +159,30 @@ struct NetworkLimit {
       throw .numerical(error.description)
     }
     let m = points.count
-    func assemble(_ terms: [KernelProgram.PairKey: [KernelProgram.KernelTerm]]) -> Matrix {
+    /// Σ coefficient · ∏ moments per entry, and its error by first-order propagation of the
+    /// moments' errors (`Σ_i (c ∏_{j≠i} θ_j err_i)²`, summed over terms in quadrature).
+    func assemble(_ terms: [KernelProgram.PairKey: [KernelProgram.KernelTerm]]) -> (Matrix, Matrix) {
       var out = Matrix(rows: m, cols: m, repeating: 0)
+      var errors = Matrix(rows: m, cols: m, repeating: 0)
       for (key, ts) in terms {
-        let v = ts.reduce(0.0) { acc, t in
-          acc + t.coefficient * t.moments.reduce(1.0) { $0 * result.scalars[$1.raw].value }
+        var v = 0.0
+        var e2 = 0.0
+        for t in ts {
+          let values = t.moments.map { result.scalars[$0.raw] }
+          v += t.coefficient * values.reduce(1.0) { $0 * $1.value }
+          for (i, est) in values.enumerated() where est.error > 0 {
+            let others = values.enumerated().reduce(t.coefficient) {
+              $1.offset == i ? $0 : $0 * $1.element.value
+            }
+            e2 += (others * est.error) * (others * est.error)
+          }
         }
         out[key.p, key.q] = v
         out[key.q, key.p] = v
+        errors[key.p, key.q] = e2.squareRoot()
+        errors[key.q, key.p] = e2.squareRoot()
       }
-      return out
+      return (out, errors)
     }
     var features: [String: Matrix] = [:]
     for (name, entries) in kp.features {
@@ -181,7 +195,62 @@ struct NetworkLimit {
     }
     let method: Method =
       result.methodCounts[.mc] != nil ? .mc : (result.methodCounts[.quadrature] != nil ? .quadrature : .exact)
-    return (assemble(kp.nngp), assemble(kp.ntk), features, method)
+    let (k, kErrors) = assemble(kp.nngp)
+    let (theta, thetaErrors) = assemble(kp.ntk)
+    return KernelValues(
+      k: k, theta: theta, kErrors: kErrors, thetaErrors: thetaErrors, features: features, method: method)
+  }
+
+  /// NNGP and NTK on a point set with their entries' errors, and feature kernels.
+  struct KernelValues {
+    var k: Matrix
+    var theta: Matrix
+    var kErrors: Matrix
+    var thetaErrors: Matrix
+    var features: [String: Matrix]
+    var method: Method
+
+    /// The errors of numbers computed from the kernels by `f`, each returning pairs (e.g. a
+    /// mean and a variance), propagated from the entries' errors: `f` is evaluated on 8
+    /// perturbed kernels `K + δK`, `Θ + δΘ` with symmetric `δ_ij = err_ij z_ij`,
+    /// `z_ij ~ N(0, 1)` from a fixed stream, and the error of each number is the RMS of its
+    /// changes — the first-order error of independent entry errors, to about ±25 %. All zeros,
+    /// without evaluating `f` again, when every entry is exact.
+    func propagatedErrors<E: Error>(_ f: (KernelValues) throws(E) -> [(Double, Double)]) throws(E) -> (
+      [Double], [Double]
+    ) {
+      let base = try f(self)
+      let exact = kErrors.elements.allSatisfy { $0 == 0 } && thetaErrors.elements.allSatisfy { $0 == 0 }
+      if exact { return (base.map { _ in 0 }, base.map { _ in 0 }) }
+      let draws = 8
+      let n = k.rows
+      var first = [Double](repeating: 0, count: base.count)
+      var second = [Double](repeating: 0, count: base.count)
+      for d in 0..<draws {
+        let z = GaussianFill.gaussians(count: 2 * n * n, seed: 0x6b65_726e, stream: UInt64(d))
+        var v = self
+        for i in 0..<n {
+          for j in 0...i {
+            let dk = kErrors[i, j] * z[i * n + j]
+            let dt = thetaErrors[i, j] * z[n * n + i * n + j]
+            v.k[i, j] += dk
+            v.theta[i, j] += dt
+            if i != j {
+              v.k[j, i] += dk
+              v.theta[j, i] += dt
+            }
+          }
+        }
+        let changed = try f(v)
+        for i in base.indices {
+          first[i] += (changed[i].0 - base[i].0) * (changed[i].0 - base[i].0)
+          second[i] += (changed[i].1 - base[i].1) * (changed[i].1 - base[i].1)
+        }
+      }
+      return (
+        first.map { ($0 / Double(draws)).squareRoot() }, second.map { ($0 / Double(draws)).squareRoot() }
+      )
+    }
   }
 
   /// The kernel-regime dynamics on every training and observed point: `f_t = A_t f₀ + b_t`.
@@ -201,14 +270,17 @@ struct NetworkLimit {
     var states: [(step: Int?, outputs: [KernelDynamics.State])]
   }
 
-  func kernelTrajectory() throws(RunFailure) -> KernelTrajectory {
+  /// The kernel-regime dynamics, from the given kernels (computed here when nil).
+  func kernelTrajectory(_ given: KernelValues? = nil) throws(RunFailure) -> KernelTrajectory {
     guard case .preset("ntk") = network.parametrization else {
       throw .unsupported(
         "kernel-regime training is computed for the 'ntk' parametrization; this one is kernel-regime too but not yet supported"
       )
     }
     let (points, index) = kernelPoints([])
-    let (k, theta, features, method) = try kernels(points)
+    let values: KernelValues
+    if let given { values = given } else { values = try kernels(points) }
+    let (k, theta, features, method) = (values.k, values.theta, values.features, values.method)
     let training = network.training
     let data = training.flatMap { network.datasets[$0.data] } ?? []
     if training?.loss == .logistic {
@@ -242,8 +314,24 @@ struct NetworkLimit {
       states: states)
   }
 
+  /// The kernel-regime trajectory. Its errors come from the kernel entries' errors by
+  /// randomized first-order propagation (``KernelValues/propagatedErrors(_:)``).
   func kernelRegime(_ report: inout RunReport) throws(RunFailure) {
-    let kt = try kernelTrajectory()
+    let values = try kernels(kernelPoints([]).points)
+    let base = try kernelRegimeValues(kernelTrajectory(values))
+    let (meanErrors, varianceErrors) = try values.propagatedErrors { (v: KernelValues) throws(RunFailure) in
+      try kernelRegimeValues(kernelTrajectory(v)).map { ($0.value, $0.variance) }
+    }
+    for (i, var t) in base.enumerated() {
+      t.error = meanErrors[i]
+      t.varianceError = varianceErrors[i]
+      report.trajectory.append(t)
+    }
+  }
+
+  /// Every observed value of the kernel-regime dynamics `kt`.
+  func kernelRegimeValues(_ kt: KernelTrajectory) throws(RunFailure) -> [TrajectoryValue] {
+    var report = RunReport(program: "")
     let (index, train, labels, k, features, method) = (
       kt.index, kt.train, kt.labels, kt.k, kt.features, kt.method
     )
@@ -294,6 +382,7 @@ struct NetworkLimit {
         }
       }
     }
+    return report.trajectory
   }
 
   func kernelRequests(_ report: inout RunReport) throws(RunFailure) {
@@ -306,7 +395,8 @@ struct NetworkLimit {
         trainIdx = Array(0..<data.count)
         labels = data.map { $0.label.first ?? 0 }
       }
-      let (k, theta, _, method) = try kernels(pts)
+      let values = try kernels(pts)
+      let method = values.method
       if method == .mc {
         report.notes.append(
           "kernel entries at \(pts.count) points use Monte Carlo (\(options.samples) particles): expect errors of order 1/√\(options.samples)"
@@ -315,15 +405,29 @@ struct NetworkLimit {
       func rows(_ m: Matrix, _ idx: [Int]) -> [[Double]] { idx.map { i in idx.map { m[i, $0] } } }
       if req.posteriorData == nil {
         let idx = Array(0..<pts.count)
-        report.kernels.append(KernelMatrix(name: "nngp", points: pts, matrix: rows(k, idx)))
-        report.kernels.append(KernelMatrix(name: "ntk", points: pts, matrix: rows(theta, idx)))
+        report.kernels.append(
+          KernelMatrix(
+            name: "nngp", points: pts, matrix: rows(values.k, idx), errors: rows(values.kErrors, idx),
+            method: method))
+        report.kernels.append(
+          KernelMatrix(
+            name: "ntk", points: pts, matrix: rows(values.theta, idx), errors: rows(values.thetaErrors, idx),
+            method: method))
       } else {
         let test = Array(trainIdx.count..<pts.count)
-        let post = KernelDynamics.posterior(
-          k: k, train: trainIdx, labels: labels, noise: req.noise, test: test)
+        let noise = req.noise
+        func posterior(_ v: KernelValues) -> [(Double, Double)] {
+          KernelDynamics.posterior(k: v.k, train: trainIdx, labels: labels, noise: noise, test: test).map {
+            ($0.mean, $0.variance)
+          }
+        }
+        let post = posterior(values)
+        let (meanErrors, varianceErrors) = values.propagatedErrors(posterior)
         for (i, z) in test.enumerated() {
           report.posterior.append(
-            PosteriorValue(point: pts[z], mean: post[i].mean, variance: post[i].variance))
+            PosteriorValue(
+              point: pts[z], mean: post[i].0, variance: post[i].1, meanError: meanErrors[i],
+              varianceError: varianceErrors[i], method: method))
         }
       }
     }

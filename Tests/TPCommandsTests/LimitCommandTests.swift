@@ -59,7 +59,7 @@ func example(_ name: String) -> String { repositoryRoot.appendingPathComponent("
       m = mean(tanh(h) * sin(g) * x)
       out m
       """)
-  let one = try program.limit(LimitOptions(method: .mc, samples: 20_000, threads: 1))
-  let two = try program.limit(LimitOptions(method: .mc, samples: 20_000, threads: 2))
+  let one = try program.limit(LimitOptions(method: .mc, samples: 20_000, replicates: 1, threads: 1))
+  let two = try program.limit(LimitOptions(method: .mc, samples: 20_000, replicates: 1, threads: 2))
   #expect(one.output("m")?.scalarValue == two.output("m")?.scalarValue)
 }

@@ -150,7 +150,8 @@ struct ReplicatedLimit {
   init(_ program: TensorProgram, rule: DerivativeRule, replicates: Int, samples: Int) throws {
     var reported: [String: [Double]] = [:]
     for r in 0..<replicates {
-      let options = LimitOptions(samples: samples, seed: UInt64(1000 + r), derivativeRule: rule)
+      let options = LimitOptions(
+        samples: samples, replicates: 1, seed: UInt64(1000 + r), derivativeRule: rule)
       for o in try program.limit(options).outputs {
         values[o.name, default: []].append(o.scalarValue)
         reported[o.name, default: []].append(o.standardError)

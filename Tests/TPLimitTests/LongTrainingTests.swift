@@ -18,7 +18,7 @@ func trainedTanh2(steps: Int) throws -> TensorProgram {
 /// nodes, so the two computations of the same limit agree to rounding (not to sampling error).
 @Test func reverseModeDerivativesEqualTangentNodes() throws {
   let p = try trainedTanh2(steps: 6)
-  var options = LimitOptions(samples: 1 << 13)
+  var options = LimitOptions(samples: 1 << 13, replicates: 1)
   let reverse = try p.runLimit(options)
   options.reverseModeDerivatives = false
   let tangents = try p.runLimit(options)
@@ -34,14 +34,15 @@ func trainedTanh2(steps: Int) throws -> TensorProgram {
 /// nothing: the results are bit-identical.
 @Test func cacheBudgetDoesNotChangeResults() throws {
   let p = try trainedTanh2(steps: 5)
-  let roomy = try p.runLimit(LimitOptions(samples: 1 << 13))
-  let tight = try p.runLimit(LimitOptions(samples: 1 << 13, cacheBytes: 1 << 16))
+  let roomy = try p.runLimit(LimitOptions(samples: 1 << 13, replicates: 1))
+  let tight = try p.runLimit(LimitOptions(samples: 1 << 13, replicates: 1, cacheBytes: 1 << 16))
   #expect(roomy.trajectory.map(\.value) == tight.trajectory.map(\.value))
   #expect(roomy.trajectory.map(\.standardError) == tight.trajectory.map(\.standardError))
 }
 
-/// `replicates: R` is the mean of `R` independent runs, with standard error
-/// `max(sd, rms(se)) / √R`; a program with no Monte Carlo is run once.
+/// `replicates: R` is the mean of `R` independent runs, with sampling error `rms(se)/√R` and
+/// error `max(sd, rms(se)) / √R` plus the deterministic part in quadrature; a program with no
+/// Monte Carlo is run once.
 @Test func replicatesAverageIndependentRuns() throws {
   let program = try trainedTanh2(steps: 3).lowered(.limit).program
   let r = 4
@@ -51,7 +52,8 @@ func trainedTanh2(steps: Int) throws -> TensorProgram {
   for i in 0..<r {
     runs.append(
       try LimitInterpreter.run(
-        program, options: LimitOptions(samples: 1 << 12, seed: LimitInterpreter.replicateSeed(0, i))))
+        program,
+        options: LimitOptions(samples: 1 << 12, replicates: 1, seed: LimitInterpreter.replicateSeed(0, i))))
   }
   for (k, o) in combined.outputs.enumerated() {
     let (m, se) = meanAndStandardError(runs.map { $0.outputs[k].scalarValue })
@@ -59,7 +61,17 @@ func trainedTanh2(steps: Int) throws -> TensorProgram {
     let rms = (runs.reduce(0) { $0 + $1.outputs[k].standardError * $1.outputs[k].standardError } / Double(r))
       .squareRoot()
     expectClose(o.scalarValue, m, relative: 1e-12, "\(o.name)")
-    if o.method == .mc { expectClose(o.standardError, max(sd, rms) / 2, relative: 1e-12, "\(o.name)") }
+    guard o.method == .mc else { continue }
+    expectClose(o.standardError, rms / 2, relative: 1e-12, "\(o.name)")
+    let deterministic =
+      (runs.reduce(0) { acc, run in
+        let x = run.outputs[k]
+        return acc + max(0, x.error * x.error - x.standardError * x.standardError)
+      } / Double(r)).squareRoot()
+    let sampling = max(sd, rms) / 2
+    expectClose(
+      o.error, (sampling * sampling + deterministic * deterministic).squareRoot(), relative: 1e-12,
+      "\(o.name)")
   }
   let exact = try TensorProgram(source: "width n\nvector x ~ N(0, 2)\nm = mean(x * x)\nout m\n")
   let once = try exact.limit(LimitOptions(replicates: 8))
@@ -73,7 +85,7 @@ func trainedTanh2(steps: Int) throws -> TensorProgram {
 /// 4 combined standard errors.
 @Test func fiftyStepsOfATwoHiddenLayerNetwork() throws {
   let p = try trainedTanh2(steps: 50)
-  let limit = try p.runLimit(LimitOptions(samples: 1 << 16))
+  let limit = try p.runLimit(LimitOptions(samples: 1 << 16, replicates: 1))
   let last = limit.trajectory.filter { $0.step == 50 }
   #expect(last.count == 3)
   var finite: [String: [Double]] = [:]

@@ -26,7 +26,7 @@ import Testing
     observe f at \(points)
     """
   }
-  let options = LimitOptions(samples: 1 << 17, seed: 5)
+  let options = LimitOptions(samples: 1 << 17, replicates: 1, seed: 5)
   let alone = try TensorProgram(source: source("[0.6, 0.8]")).runLimit(options)
   let crowded = try TensorProgram(source: source("[1, 0], [0, 1], [0.6, 0.8]")).runLimit(options)
   for step in 1...3 {

@@ -75,7 +75,7 @@ func linearMuPLimitIsTheExactRecursion(_ batch: Int) throws {
 /// `mean((h_t − h_0)²) ∝ 1/n`.
 @Test func featureMovementSeparatesMuPFromNTK() throws {
   let mup = try TensorProgram(source: twohidden("tanh", "mup", steps: 3, movement: true))
-  let limit = try mup.runLimit(LimitOptions(samples: 1 << 17))
+  let limit = try mup.runLimit(LimitOptions(samples: 1 << 17, replicates: 1))
   for t in limit.trajectory where t.step! > 0 {
     print("μP movement \(TensorProgram.label(t)) = \(t.value) ± \(t.standardError)")
     #expect(t.value > 0.05 && t.value > 10 * t.standardError, "\(TensorProgram.label(t))")
