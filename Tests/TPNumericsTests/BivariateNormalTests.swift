@@ -48,7 +48,7 @@ import Testing
     }
     return ReferenceQuadrature.integrate(
       { x in exp(-x * x / 2) / (2 * Double.pi).squareRoot() * cdf((rho * x - k) / c) }, h, 40,
-      breakpoints: breaks, tolerance: 1e-18)
+      breakpoints: breaks, panelWidth: 1, absolute: 1e-19)
   }
 
   @Test(arguments: correlations)

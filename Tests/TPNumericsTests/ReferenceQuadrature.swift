@@ -38,33 +38,47 @@ enum ReferenceQuadrature {
   }
 
   /// `∫ f` over `[lo, hi]` by adaptive bisection: a panel is accepted when its rule and the
-  /// sum over its halves differ by at most `tolerance`. `breakpoints` inside the range split it
-  /// first (kinks, jumps, sharp transitions).
+  /// sum over its halves differ by at most `absolute + relative·|sum|` (the 20-point rule then
+  /// is far more accurate than that on the halves). `breakpoints` inside the range split it
+  /// first (kinks, jumps, sharp transitions), then into panels no wider than `panelWidth`,
+  /// so that a rule and its halves cannot agree by accident on a wide panel. Bisection stops at
+  /// depth 18.
   static func integrate(
-    _ f: (Double) -> Double, _ lo: Double, _ hi: Double, breakpoints: [Double] = [], tolerance: Double
+    _ f: (Double) -> Double, _ lo: Double, _ hi: Double, breakpoints: [Double] = [], panelWidth: Double,
+    absolute: Double = 0, relative: Double = 1e-14
   ) -> Double {
     let cuts = ([lo] + breakpoints.filter { $0 > lo && $0 < hi }.sorted() + [hi])
     var total = 0.0
-    for (a, b) in zip(cuts, cuts.dropFirst()) { total += bisect(f, a, b, panel(f, a, b), tolerance, 0) }
+    for (a, b) in zip(cuts, cuts.dropFirst()) {
+      let panels = max(1, Int(((b - a) / panelWidth).rounded(.up)))
+      let width = (b - a) / Double(panels)
+      for k in 0..<panels {
+        let (start, end) = (a + Double(k) * width, k == panels - 1 ? b : a + Double(k + 1) * width)
+        total += bisect(f, start, end, panel(f, start, end), absolute, relative, 0)
+      }
+    }
     return total
   }
 
   private static func bisect(
-    _ f: (Double) -> Double, _ lo: Double, _ hi: Double, _ whole: Double, _ tolerance: Double, _ depth: Int
+    _ f: (Double) -> Double, _ lo: Double, _ hi: Double, _ whole: Double, _ absolute: Double,
+    _ relative: Double,
+    _ depth: Int
   ) -> Double {
     let mid = (lo + hi) / 2
     let (left, right) = (panel(f, lo, mid), panel(f, mid, hi))
-    if abs(left + right - whole) <= tolerance || depth >= 50 { return left + right }
-    return bisect(f, lo, mid, left, tolerance, depth + 1) + bisect(f, mid, hi, right, tolerance, depth + 1)
+    let sum = left + right
+    if abs(sum - whole) <= absolute + relative * abs(sum) || depth >= 18 { return sum }
+    return bisect(f, lo, mid, left, absolute, relative, depth + 1)
+      + bisect(f, mid, hi, right, absolute, relative, depth + 1)
   }
 
-  /// The vector version of ``integrate(_:_:_:breakpoints:tolerance:)``: `f(x, &out)` adds
+  /// The vector version of ``integrate(_:_:_:breakpoints:panelWidth:absolute:relative:)``: `f(x, w, &out)` adds
   /// `weight·values` into `out` (the rule's weight is passed so nothing is allocated per point),
   /// and a panel is accepted when every component agrees to `tolerance · (1 + |component|)`.
   static func integrateVector(
     count: Int, _ f: (Double, Double, inout [Double]) -> Void, _ lo: Double, _ hi: Double,
-    breakpoints: [Double],
-    tolerance: Double
+    breakpoints: [Double], panelWidth: Double, tolerance: Double
   ) -> [Double] {
     func panel(_ lo: Double, _ hi: Double) -> [Double] {
       let (half, mid) = ((hi - lo) / 2, (hi + lo) / 2)
@@ -81,7 +95,7 @@ enum ReferenceQuadrature {
         sum[c] += right[c]
         if abs(sum[c] - whole[c]) > tolerance * (1 + abs(sum[c])) { converged = false }
       }
-      if converged || depth >= 30 { return sum }
+      if converged || depth >= 18 { return sum }
       let l = bisect(lo, mid, left, depth + 1)
       let r = bisect(mid, hi, right, depth + 1)
       return zip(l, r).map { $0 + $1 }
@@ -89,8 +103,13 @@ enum ReferenceQuadrature {
     let cuts = ([lo] + breakpoints.filter { $0 > lo && $0 < hi }.sorted() + [hi])
     var total = [Double](repeating: 0, count: count)
     for (a, b) in zip(cuts, cuts.dropFirst()) {
-      let part = bisect(a, b, panel(a, b), 0)
-      for c in 0..<count { total[c] += part[c] }
+      let panels = max(1, Int(((b - a) / panelWidth).rounded(.up)))
+      let width = (b - a) / Double(panels)
+      for k in 0..<panels {
+        let (start, end) = (a + Double(k) * width, k == panels - 1 ? b : a + Double(k + 1) * width)
+        let part = bisect(start, end, panel(start, end), 0)
+        for c in 0..<count { total[c] += part[c] }
+      }
     }
     return total
   }
@@ -171,6 +190,6 @@ enum ReferenceQuadrature {
         for a in 0..<nx where fValues[a] != 0 {
           for b in 0..<ny { out[a * ny + b] += w * fValues[a] * inner[b] }
         }
-      }, p.m1 - 12 * s1, p.m1 + 12 * s1, breakpoints: breaks, tolerance: tolerance)
+      }, p.m1 - 12 * s1, p.m1 + 12 * s1, breakpoints: breaks, panelWidth: 2 * s1, tolerance: tolerance)
   }
 }
