@@ -115,9 +115,13 @@ extension GaussianIntegrals {
 
   /// `E[f(X)·g(Y)]` for a Gaussian pair and any two closed-form functions (64 pairs).
   ///
-  /// - Piecewise-polynomial `f`, `g`: the sum of at most four truncated moments, e.g.
+  /// - Piecewise-polynomial `f`, `g`: a sum of at most four truncated moments, e.g.
   ///   `E[relu(X) relu(Y)] = E[XY 1{X>0} 1{Y>0}]`, which at zero means is the arc-cosine kernel
-  ///   ``reluRelu(_:_:_:)``, and `E[step(X) step(Y)] = P(X > 0, Y > 0)`.
+  ///   ``reluRelu(_:_:_:)``, and `E[step(X) step(Y)] = P(X > 0, Y > 0)`. When both variances
+  ///   are positive, `1{x<0} = 1 − 1{x>0}` almost surely, so `abs = x(2·1{x>0} − 1)` and
+  ///   `sign = 2·1{x>0} − 1` need only the one orthant probability `P(X > 0, Y > 0)`; with a
+  ///   zero variance (mass at 0, where that identity fails) the exact terms of
+  ///   ``ClosedFormFunction/piecewiseTerms`` are used.
   /// - `erf` on either side: replaced by `sign(A)`, `A = √2X − W` (see the extension's
   ///   documentation); `E[erf(X) erf(Y)] = E[sign(A) sign(B)]`, whose centred case is
   ///   Williams' ``erfErf(_:_:_:)``.

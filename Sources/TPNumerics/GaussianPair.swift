@@ -27,19 +27,17 @@ public struct GaussianPair: Sendable, Hashable {
 
   /// The pair with its conventions applied: variances `≥ 0`, standard deviations, the
   /// clamped covariance and the correlation (0 when either variance is 0).
-  @usableFromInline
   struct Normalized {
-    @usableFromInline var m1: Double
-    @usableFromInline var m2: Double
-    @usableFromInline var a: Double
-    @usableFromInline var b: Double
-    @usableFromInline var c: Double
-    @usableFromInline var s1: Double
-    @usableFromInline var s2: Double
-    @usableFromInline var rho: Double
+    var m1: Double
+    var m2: Double
+    var a: Double
+    var b: Double
+    var c: Double
+    var s1: Double
+    var s2: Double
+    var rho: Double
   }
 
-  @usableFromInline
   var normalized: Normalized {
     let a = max(k11, 0)
     let b = max(k22, 0)

@@ -115,7 +115,6 @@ public enum TruncatedGaussianMoments {
 
   /// `m[i] = E[Xⁱ s(X)]`, `i < n`, for `X ~ N(mean, sd²)` and `s = 1{x>0}` (`truncated`) or 1.
   /// With `tieHalf`, a point mass at exactly 0 counts ½ (used for the conditional laws only).
-  @usableFromInline
   static func fillUnivariate(
     mean mu: Double, variance v: Double, sd: Double, truncated: Bool, tieHalf: Bool,
     _ m: UnsafeMutablePointer<Double>,
@@ -140,7 +139,6 @@ public enum TruncatedGaussianMoments {
     }
   }
 
-  @usableFromInline
   static func negateOddPowers(_ m: UnsafeMutablePointer<Double>, _ n: Int) {
     var i = 1
     while i < n {
@@ -150,7 +148,6 @@ public enum TruncatedGaussianMoments {
   }
 
   /// The recursion of the type's documentation into `f[i·(J+1) + j]`, `i ≤ I`, `j ≤ J`.
-  @usableFromInline
   static func fillBivariate(
     _ pair: GaussianPair, _ x: Indicator, _ y: Indicator, _ I: Int, _ J: Int,
     _ f: UnsafeMutablePointer<Double>
