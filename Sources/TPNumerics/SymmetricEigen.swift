@@ -66,11 +66,14 @@ public struct SymmetricEigen: Sendable {
 
   /// The eigenvalues of the symmetric `a` (symmetrized as `(A + Aᵀ)/2`), ascending, without
   /// eigenvectors: blocked tridiagonalization and QL on the tridiagonal, `≈ 4n³/3` flops
-  /// (about a third of the full decomposition's). Non-finite entries give NaNs.
+  /// (about a third of the full decomposition's); for `n ≤ smallOrder` exactly the values
+  /// of `SymmetricEigen(a)`. Non-finite entries give NaNs.
   public static func eigenvalues(
     of a: Matrix, threads: Int = ProcessInfo.processInfo.activeProcessorCount
   ) -> [Double] {
     precondition(a.rows == a.cols, "eigenvalues need a square matrix")
+    // Small matrices: the same values as the full decomposition's small path.
+    guard a.rows > smallOrder else { return SymmetricEigen(a, blocked: false, threads: 1).values }
     return BlockedSymmetricEigen.decompose(symmetrized(a), n: a.rows, vectors: false, threads: threads).values
   }
 
@@ -185,14 +188,20 @@ public func pseudoInverse(_ a: Matrix, relativeCutoff: Double = 1e-10) -> Matrix
   let n = a.rows
   let largest = eigen.values.reduce(0) { max($0, abs($1)) }
   let cutoff = relativeCutoff * largest
-  var result = Matrix(rows: n, cols: n)
-  for (i, lambda) in eigen.values.enumerated() where abs(lambda) > cutoff {
-    let column = eigen.vectors.column(i)
-    let inverse = 1 / lambda
-    for r in 0..<n {
-      let scaled = inverse * column[r]
-      for c in 0..<n { result.elements[r * n + c] += scaled * column[c] }
+  let kept = eigen.values.indices.filter { abs(eigen.values[$0]) > cutoff }
+  // A⁺ = W·Vₖᵀ with W = Vₖ·diag(1/λₖ) over the kept columns: entry (r, c) is the running
+  // sum Σᵢ (λᵢ⁻¹·v_ri)·v_ci in increasing i, exactly the rank-one accumulation it replaces,
+  // at matrix-product speed.
+  let r = kept.count
+  var scaled = Matrix(rows: n, cols: r)
+  var basis = Matrix(rows: n, cols: r)
+  for (t, i) in kept.enumerated() {
+    let inverse = 1 / eigen.values[i]
+    for row in 0..<n {
+      let v = eigen.vectors.elements[row * n + i]
+      scaled.elements[row * r + t] = inverse * v
+      basis.elements[row * r + t] = v
     }
   }
-  return result
+  return Matrix.product(scaled, basis, transposingSecond: true)
 }

@@ -63,6 +63,21 @@ import Testing
     return t
   }
 
+  /// `exp(−(xᵢ − xⱼ)²/2)` for 400 points spread over [−3, 3]: the Gram matrix of a smooth
+  /// kernel, PSD with eigenvalues falling geometrically to ~1e-16·‖K‖ (most of them are
+  /// rounding noise of either sign) — what NNGP/NTK Gram matrices of many inputs look like.
+  static func rbfGram(_ n: Int) -> Matrix {
+    let x = (0..<n).map { -3 + 6 * Double($0) / Double(n - 1) + 0.01 * sin(Double($0)) }
+    var k = Matrix(rows: n, cols: n)
+    for i in 0..<n {
+      for j in 0..<n {
+        let d = x[i] - x[j]
+        k[i, j] = exp(-0.5 * d * d)
+      }
+    }
+    return k
+  }
+
   static let cases: [Case] =
     [1, 2, 3, 17, 64, 200, 513].map {
       Case(name: "random symmetric \($0)", matrix: randomSymmetric($0, seed: UInt64($0)))
@@ -83,6 +98,7 @@ import Testing
       Case(name: "identity 100", matrix: Matrix.identity(100), spectrum: [Double](repeating: 1, count: 100)),
       laplacian(300),
       Case(name: "glued Wilkinson 10 × W21", matrix: gluedWilkinson()),
+      Case(name: "RBF kernel Gram matrix of 400 points (spectrum decays to rounding)", matrix: rbfGram(400)),
       known("huge scale 1e200", (0..<70).map { 1e200 * Double($0 - 35) }, seed: 7),
       known("tiny scale 1e-200", (0..<70).map { 1e-200 * Double($0 - 35) }, seed: 8),
     ]
