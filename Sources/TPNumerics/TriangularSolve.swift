@@ -56,10 +56,9 @@ enum TriangularSolve {
       let kb = min(blockRows, n - k)
       Parallel.forEachChunk(count: m, chunkSize: stripColumns, threads: workers) { cols in
         let (b, l) = pointers.value
-        for i in k..<(k + kb) {
-          let row = b + i * ldb
-          for p in k..<i { axpy(-l[i * ldl + p], b + p * ldb, row, cols) }
-          divide(row, by: l[i * ldl + i], cols)
+        substitute(rows: Array(k..<(k + kb)), b, ldb: ldb, cols) { i in
+          // Row i's terms: (p, −l_ip) for the solved rows p < i of this block.
+          (k..<i, { p in -l[i * ldl + p] }, l[i * ldl + i])
         }
       }
       let below = n - k - kb
@@ -83,10 +82,8 @@ enum TriangularSolve {
       let kb = min(blockRows, n - k)
       Parallel.forEachChunk(count: m, chunkSize: stripColumns, threads: workers) { cols in
         let (b, l) = pointers.value
-        for i in stride(from: k + kb - 1, through: k, by: -1) {
-          let row = b + i * ldb
-          for p in (i + 1)..<(k + kb) { axpy(-l[p * ldl + i], b + p * ldb, row, cols) }
-          divide(row, by: l[i * ldl + i], cols)
+        substitute(rows: Array(stride(from: k + kb - 1, through: k, by: -1)), b, ldb: ldb, cols) { i in
+          ((i + 1)..<(k + kb), { p in -l[p * ldl + i] }, l[i * ldl + i])
         }
       }
       guard k > 0 else { continue }
@@ -95,6 +92,47 @@ enum TriangularSolve {
         m: k, n: m, k: kb, alpha: -1, StridedOperand(l + k * ldl, ld: ldl, transposed: true),
         StridedOperand(b + k * ldb, ld: ldb, transposed: false), beta: 1, b, ldc: ldb, triangle: .full,
         threads: threads, vectorized: BuildMode.prefersSIMD)
+    }
+  }
+
+  /// Substitution within one diagonal block on columns `cols` of `b`: for each row `i` in
+  /// `rows` (in that order), `b_i ← (b_i + Σ_p c_p·b_p) / d` over `(range, c, d) = terms(i)`,
+  /// terms added in increasing `p`. Sixteen columns at a time stay in two SIMD8 registers
+  /// across all of a row's terms (instead of streaming the row through memory per term);
+  /// lanes and the scalar tail perform the same operations in the same order.
+  @inline(__always)
+  static func substitute(
+    rows: [Int], _ b: UnsafeMutablePointer<Double>, ldb: Int, _ cols: Range<Int>,
+    terms: (Int) -> (Range<Int>, (Int) -> Double, Double)
+  ) {
+    var j = cols.lowerBound
+    if BuildMode.prefersSIMD {
+      while j + 16 <= cols.upperBound {
+        for i in rows {
+          let (range, coefficient, d) = terms(i)
+          let row = b + i * ldb + j
+          var s0 = Dense.load8(row)
+          var s1 = Dense.load8(row + 8)
+          for p in range {
+            let c = SIMD8(repeating: coefficient(p))
+            let x = b + p * ldb + j
+            s0 += c * Dense.load8(x)
+            s1 += c * Dense.load8(x + 8)
+          }
+          let dv = SIMD8(repeating: d)
+          Dense.store8(s0 / dv, row)
+          Dense.store8(s1 / dv, row + 8)
+        }
+        j += 16
+      }
+    }
+    guard j < cols.upperBound else { return }
+    let tail = j..<cols.upperBound
+    for i in rows {
+      let (range, coefficient, d) = terms(i)
+      let row = b + i * ldb
+      for p in range { axpy(coefficient(p), b + p * ldb, row, tail) }
+      divide(row, by: d, tail)
     }
   }
 
