@@ -5,7 +5,7 @@ enum GEMM {
   /// Rows of the register tile. Three rows of SIMD8 accumulators are twelve SSE registers,
   /// leaving room for the `B` row and a broadcast without spilling (4 × 8 spills on the
   /// default x86-64 target and runs ~20 % slower; measured).
-  static let mr = 3
+  static let mr = 3  // packA's full-panel loop and the kernel are written for three rows
   /// Columns of the register tile: one `SIMD8<Double>` per tile row.
   static let nr = 8
   /// Inner indices per packed block. A packed `kc × nr` panel of `B` (16 KiB) stays in L1
@@ -132,7 +132,19 @@ enum GEMM {
     // safe: packing is only reached with k > 0 and m > 0, so A is a non-empty buffer.
     let base = a.base!
     let (rs, cs) = (a.rowStride, a.colStride)
-    if rows.count < mr { out.update(repeating: 0, count: mr * depth) }
+    if rows.count == mr {
+      // Full panel: one pass with sequential stores, three read streams.
+      let r0 = base + rows.lowerBound * rs + pc * cs
+      let r1 = r0 + rs
+      let r2 = r1 + rs
+      for p in 0..<depth {
+        out[p * mr] = alpha * r0[p * cs]
+        out[p * mr + 1] = alpha * r1[p * cs]
+        out[p * mr + 2] = alpha * r2[p * cs]
+      }
+      return
+    }
+    out.update(repeating: 0, count: mr * depth)
     for (i, row) in rows.enumerated() {
       let src = base + row * rs + pc * cs
       // Reading along p is contiguous for a row-major A; the scattered stores hit one
