@@ -18,9 +18,9 @@ import Foundation
 /// matrix multiplication", ACM TOMS 34, 2008). For each block of `kc` inner indices the
 /// operands are packed — `α·op(A)` into row panels of `mr` rows, `op(B)` into column
 /// panels of `nr` columns, zero-padded — so that the micro-kernel streams both with unit
-/// stride; the micro-kernel keeps an `mr × nr` tile of `C` in registers (`mr` SIMD8
-/// accumulators fed by one broadcast of `a_ip` and one 8-wide load of `b_p·` per step)
-/// and touches `C` only once per `kc` steps. Tiles of `C` of `mc × nt` entries are the
+/// stride; the micro-kernel keeps an `mr × nr` (2 × 8) tile of `C` in SIMD registers, fed
+/// per step by one (pre-duplicated) `a_ip` per row and one 8-wide row of `B`, and touches
+/// `C` only once per `kc` steps. Tiles of `C` of `mc × nt` entries are the
 /// parallel work units, cut identically for every thread count.
 extension Dense {
   /// `C ← α·op(A)·op(B) + β·C` for row-major operands (BLAS `dgemm`), with the
