@@ -246,7 +246,7 @@ public func isSymmetric(_ a: Matrix, tolerance: Double = 0) -> Bool {
 public func isPositiveSemidefinite(_ a: Matrix, tolerance: Double) -> Bool {
   guard isSymmetric(a, tolerance: tolerance), a.elements.allSatisfy({ $0.isFinite }) else { return false }
   guard a.rows > 0 else { return true }
-  let values = SymmetricEigen(a).values
+  let values = SymmetricEigen.eigenvalues(of: a)
   let scale = values.reduce(0) { max($0, abs($1)) }
   return values[0] >= -tolerance * scale
 }

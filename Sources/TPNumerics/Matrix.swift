@@ -1,3 +1,5 @@
+import Foundation
+
 /// A dense real matrix stored row-major: entry `(i, j)` lives at `elements[i * cols + j]`.
 ///
 /// A plain value type (copy-on-write through its array) for the small and medium matrices
@@ -88,23 +90,47 @@ public struct Matrix: Sendable, Equatable {
 
   /// The matrix product `A·B`; requires `a.cols == b.rows`.
   ///
-  /// Loops in i–k–j order so the innermost loop streams a row of `B` and a row of the
-  /// result contiguously.
+  /// Runs `Dense.multiply` (blocked, SIMD, parallel for large shapes); each entry is the
+  /// running sum `Σ_k a_ik·b_kj` in increasing `k`, exactly what the plain i–k–j loop
+  /// computes, so small and large products alike are bit-identical to that loop.
   public static func * (a: Matrix, b: Matrix) -> Matrix {
-    precondition(a.cols == b.rows, "matrix product shape mismatch")
-    var c = Matrix(rows: a.rows, cols: b.cols)
-    let n = b.cols
+    product(a, b)
+  }
+
+  /// `op(A)·op(B)` with `op(X) = Xᵀ` where requested, without forming the transpose:
+  /// `A·B`, `Aᵀ·B`, `A·Bᵀ` or `Aᵀ·Bᵀ`. The inner dimensions must agree. Each entry is the
+  /// in-order running sum over the inner index (see `Dense.multiply`), for every `threads`.
+  public static func product(
+    _ a: Matrix, _ b: Matrix, transposingFirst: Bool = false, transposingSecond: Bool = false,
+    threads: Int = ProcessInfo.processInfo.activeProcessorCount
+  ) -> Matrix {
+    let (m, k) = transposingFirst ? (a.cols, a.rows) : (a.rows, a.cols)
+    let (kb, n) = transposingSecond ? (b.cols, b.rows) : (b.rows, b.cols)
+    precondition(k == kb, "matrix product shape mismatch")
+    var c = Matrix(rows: m, cols: n)
     a.elements.withUnsafeBufferPointer { pa in
       b.elements.withUnsafeBufferPointer { pb in
         c.elements.withUnsafeMutableBufferPointer { pc in
-          for i in 0..<a.rows {
-            for k in 0..<a.cols {
-              let aik = pa[i * a.cols + k]
-              let bRow = k * n
-              let cRow = i * n
-              for j in 0..<n { pc[cRow + j] += aik * pb[bRow + j] }
-            }
-          }
+          Dense.multiply(
+            m: m, n: n, k: k, pa, lda: max(a.cols, 1), transposeA: transposingFirst, pb, ldb: max(b.cols, 1),
+            transposeB: transposingSecond, into: pc, ldc: max(n, 1), threads: threads)
+        }
+      }
+    }
+    return c
+  }
+
+  /// The Gram matrix `A·Aᵀ` (`rows × rows`, exactly symmetric): the lower triangle by
+  /// `Dense.symmetricRankUpdate` (half the work of a general product), mirrored.
+  public func gram(threads: Int = ProcessInfo.processInfo.activeProcessorCount) -> Matrix {
+    let n = rows
+    var c = Matrix(rows: n, cols: n)
+    elements.withUnsafeBufferPointer { pa in
+      c.elements.withUnsafeMutableBufferPointer { pc in
+        Dense.symmetricRankUpdate(
+          n: n, k: cols, pa, lda: max(cols, 1), intoLowerOf: pc, ldc: max(n, 1), threads: threads)
+        for i in 0..<n {
+          for j in 0..<i { pc[j * n + i] = pc[i * n + j] }
         }
       }
     }

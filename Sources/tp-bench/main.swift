@@ -2,7 +2,7 @@ import Foundation
 import TPNumerics
 import TensorPrograms
 
-// tp-bench [matvec | fill | finite | limit | planner | all]
+// tp-bench [matvec | fill | finite | limit | linalg | linalg-large | planner | all]
 //
 // Every comparison is measured in the same run, so ratios are meaningful even on a
 // shared, noisy machine. Build with `-c release` for numbers worth reading.
@@ -26,22 +26,35 @@ func format(_ value: Double, _ digits: Int = 2) -> String {
 
 /// Runs `benchmarks/matvec_numpy.py` (found relative to the working directory or to this
 /// source file) and returns its GFLOP/s by size, or nil when python3 or numpy is missing.
-/// OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE, which may be set on shared machines to slow BLAS
-/// down, are removed for the child only.
 func numpyGFlops(sizes: [Int]) -> [Int: Double]? {
+  guard let data = runBenchmarkScript("matvec_numpy.py", arguments: sizes.map(String.init)),
+    let json = try? JSONSerialization.jsonObject(with: data) as? [String: Double]
+  else {
+    print("  numpy: python3 with numpy not available")
+    return nil
+  }
+  return Dictionary(uniqueKeysWithValues: json.compactMap { key, value in Int(key).map { ($0, value) } })
+}
+
+/// Runs `python3 benchmarks/<script> <arguments>` (the script found relative to the working
+/// directory or to this source file) and returns its standard output, or nil (with a note)
+/// when the script, python3 or a zero exit status is missing. OPENBLAS_CORETYPE and
+/// OPENBLAS_L2_SIZE, which may be set on shared machines to slow BLAS down, are removed for
+/// the child only.
+func runBenchmarkScript(_ script: String, arguments: [String]) -> Data? {
   let candidates = [
     URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
-      .appendingPathComponent("benchmarks/matvec_numpy.py"),
+      .appendingPathComponent("benchmarks/\(script)"),
     URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-      .deletingLastPathComponent().appendingPathComponent("benchmarks/matvec_numpy.py"),
+      .deletingLastPathComponent().appendingPathComponent("benchmarks/\(script)"),
   ]
-  guard let script = candidates.first(where: { FileManager.default.fileExists(atPath: $0.path) }) else {
-    print("  numpy: benchmarks/matvec_numpy.py not found")
+  guard let path = candidates.first(where: { FileManager.default.fileExists(atPath: $0.path) }) else {
+    print("  numpy: benchmarks/\(script) not found")
     return nil
   }
   let process = Process()
   process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-  process.arguments = ["python3", script.path] + sizes.map(String.init)
+  process.arguments = ["python3", path.path] + arguments
   var environment = ProcessInfo.processInfo.environment
   environment["OPENBLAS_CORETYPE"] = nil
   environment["OPENBLAS_L2_SIZE"] = nil
@@ -57,13 +70,7 @@ func numpyGFlops(sizes: [Int]) -> [Int: Double]? {
   }
   let data = output.fileHandleForReading.readDataToEndOfFile()
   process.waitUntilExit()
-  guard process.terminationStatus == 0,
-    let json = try? JSONSerialization.jsonObject(with: data) as? [String: Double]
-  else {
-    print("  numpy: python3 with numpy not available")
-    return nil
-  }
-  return Dictionary(uniqueKeysWithValues: json.compactMap { key, value in Int(key).map { ($0, value) } })
+  return process.terminationStatus == 0 ? data : nil
 }
 
 /// A square Gaussian test matrix and vectors for the matvec benchmark.
@@ -172,14 +179,20 @@ struct UncheckedBox<Value>: @unchecked Sendable {
 
 let arguments = CommandLine.arguments.dropFirst()
 let selected = Set(arguments.isEmpty ? ["all"] : arguments)
-let known: Set = ["all", "matvec", "fill", "finite", "limit", "planner"]
+let known: Set = ["all", "matvec", "fill", "finite", "limit", "linalg", "linalg-large", "planner"]
 if let unknown = selected.subtracting(known).first {
-  print("tp-bench: unknown benchmark '\(unknown)' (known: matvec, fill, finite, limit, planner, all)")
+  print(
+    "tp-bench: unknown benchmark '\(unknown)' (known: matvec, fill, finite, limit, linalg, linalg-large, planner, all)"
+  )
   exit(2)
 }
 if selected.contains("all") || selected.contains("fill") { benchFill() }
 if selected.contains("all") || selected.contains("matvec") { benchMatvec() }
 if selected.contains("all") || selected.contains("finite") { benchFinite() }
 if selected.contains("all") || selected.contains("limit") { benchLimit() }
+// linalg-large adds N = 4000 (about a minute more); `all` runs the default sizes.
+if selected.contains("all") || selected.contains("linalg") || selected.contains("linalg-large") {
+  benchLinalg(sizes: selected.contains("linalg-large") ? [500, 1000, 2000, 4000] : [500, 1000, 2000])
+}
 // Not part of "all": it takes several minutes.
 if selected.contains("planner") { benchPlanner() }
