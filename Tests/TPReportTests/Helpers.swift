@@ -7,10 +7,19 @@ import Testing
 /// there as `name.svg` for looking at with `rsvg-convert`.
 func rendered(_ figure: Figure, _ name: String) throws -> SVGInspector {
   let svg = try SVGPlot.svg(figure)
+  let inspector = try SVGInspector(svg)
   if let folder = ProcessInfo.processInfo.environment["TP_PLOT_SAMPLES"], !folder.isEmpty {
     try? svg.write(toFile: folder + "/" + name + ".svg", atomically: true, encoding: .utf8)
+    // The same with every computed text box outlined, to compare with the rendered glyphs.
+    let boxes = inspector.texts.map { t in
+      let b = t.box
+      return "<rect x=\"\(b.x)\" y=\"\(b.y)\" width=\"\(b.width)\" height=\"\(b.height)\" fill=\"none\" "
+        + "stroke=\"red\" stroke-width=\"0.3\"/>"
+    }.joined(separator: "\n")
+    let outlined = svg.replacingOccurrences(of: "</svg>\n", with: boxes + "\n</svg>\n")
+    try? outlined.write(toFile: folder + "/" + name + ".boxes.svg", atomically: true, encoding: .utf8)
   }
-  return try SVGInspector(svg)
+  return inspector
 }
 
 /// `count` series of `points` points each: on log axes power laws `c·x^(−1/2)` at widths
