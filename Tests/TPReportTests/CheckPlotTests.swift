@@ -80,13 +80,22 @@ func syntheticReport(steps: Int, failing: Set<String> = []) -> CheckReport {
     #expect(figure.panels.count == 3 + 3 + 3 + 1)
     #expect(
       figure.panels.prefix(3).map(\.title) == [
-        "f at (1, 0), t = 0…9", "f at (1, 0), t = 10…19", "f at (1, 0), t = 20…24",
+        "f at (1, 0), t = 0…8", "f at (1, 0), t = 9…17", "f at (1, 0), t = 18…24",
       ])
+    #expect(figure.panels.prefix(3).map(\.series.count) == [9, 9, 7])
     #expect(figure.panels.allSatisfy { $0.series.count <= 10 })
     let total = figure.panels.map(\.series.count).reduce(0, +)
     #expect(total == 76)
     let svg = try rendered(figure, "check_many_steps")
     checkLayout(svg)
+  }
+
+  @Test func splitFamiliesGetARowEach() throws {
+    let report = syntheticReport(steps: 13)
+    let figure = SVGPlot.checkFigure(
+      CheckReport(program: "p.tp", seeds: 8, quantities: report.quantities.filter { $0.name.hasPrefix("f") }))
+    #expect(figure.columns == 2)
+    #expect(figure.panels.map(\.series.count) == [7, 6, 7, 6])
   }
 
   @Test func coreProgramOutputsShareOnePanel() throws {

@@ -4,7 +4,7 @@ import TPCore
 /// The figure of `tp check --plot`: RMS error against width, log–log, one panel per
 /// observable family.
 enum CheckPlot {
-  /// Series per panel before a family is split into several panels.
+  /// Series per panel before a family is split into several panels (of balanced sizes).
   static let seriesPerPanel = 10
 
   /// A checked quantity's name split into its family and its step: `f[2] at (1, 0)` is step
@@ -62,10 +62,15 @@ enum CheckPlot {
     }
     let styleOfStep = Dictionary(uniqueKeysWithValues: steps.enumerated().map { ($1, $0) })
     var panels: [PlotPanel] = []
+    var chunkCounts: Set<Int> = []
     for key in order {
       let all = members[key] ?? []
-      let chunks = stride(from: 0, to: all.count, by: seriesPerPanel).map {
-        Array(all[$0..<min(all.count, $0 + seriesPerPanel)])
+      // Balanced: 13 steps make panels of 7 and 6, not 10 and 3.
+      let count = (all.count + seriesPerPanel - 1) / seriesPerPanel
+      let size = (all.count + count - 1) / max(1, count)
+      chunkCounts.insert(count)
+      let chunks = stride(from: 0, to: all.count, by: max(1, size)).map {
+        Array(all[$0..<min(all.count, $0 + size)])
       }
       for chunk in chunks {
         var title = key.isEmpty ? "outputs" : key
@@ -102,6 +107,10 @@ enum CheckPlot {
       + "Red, thick and marked FAIL: the quantity fails the test mean(n) = limit + B/n (docs/cli.md). "
       + "\(report.quantities.count) quantities in \(panels.count) panel\(panels.count == 1 ? "" : "s")"
       + (failing > 0 ? ", \(failing) failing." : ", none failing.")
-    return Figure(title: "finite widths vs the limit: \(report.program)", panels: panels, caption: caption)
+    // When every family is split into the same 2–4 panels, each row shows one family.
+    let columns = chunkCounts.count == 1 && (2...4).contains(chunkCounts.first ?? 0) ? chunkCounts.first : nil
+    return Figure(
+      title: "finite widths vs the limit: \(report.program)", panels: panels, caption: caption,
+      columns: columns)
   }
 }
