@@ -162,6 +162,14 @@ func syntheticReport(steps: Int, failing: Set<String> = []) -> CheckReport {
     checkLayout(svg)
   }
 
+  @Test func roundingNoiseBelowZeroKeepsTheAxisAtZero() throws {
+    var curve = Self.gaussian(0, 1)
+    curve[0][1] = -1e-17
+    curve[200][1] = -3e-4
+    let svg = try SVGInspector(try SVGPlot.densities(["h": curve], title: "laws"))
+    #expect(tickValue(svg.texts(role: "tick-label y").first?.content ?? "") == 0)
+  }
+
   @Test func aPointMassIsAStem() throws {
     let figure = SVGPlot.densityFigure(["c": [[0.5, 1]], "h": Self.gaussian(0, 1)], title: "laws")
     #expect(figure.panels[0].title == "c (point mass at 0.5)")

@@ -148,6 +148,33 @@ import Testing
     #expect(throws: PlotError.self) { try SVGPlot.densities(["h": []], title: "empty curve") }
   }
 
+  @Test func anEmptyPanelBesideAFullOneSaysSo() throws {
+    let full = lineFigure(series: 2, scale: .log).panels[0]
+    var empty = full
+    empty.title = "empty"
+    empty.series = [PlotSeries(name: "zero", points: [PlotPoint(x: 1, y: 0)])]
+    empty.guides = [PowerLawGuide(exponent: 1e300), PowerLawGuide(exponent: .nan)]
+    var wild = full
+    wild.guides = [
+      PowerLawGuide(exponent: 1e300), PowerLawGuide(exponent: -1e-300), PowerLawGuide(exponent: .infinity),
+    ]
+    let svg = try rendered(Figure(title: "mixed", panels: [full, empty, wild]), "empty_panel")
+    #expect(svg.texts(role: "no-data").count == 1)
+    #expect(svg.legendEntries(panel: 1) == [0])
+    checkLayout(svg)
+  }
+
+  @Test func manyPanelsRender() throws {
+    let panels = (0..<100).map { p in
+      PlotPanel(
+        title: "panel \(p)", x: PlotAxis("x"), y: PlotAxis("y", scale: .log),
+        series: [PlotSeries(name: "s", points: [PlotPoint(x: Double(p), y: pow(10, Double(p - 50)))])])
+    }
+    let svg = try rendered(Figure(title: "100 panels", panels: panels), "panels_100")
+    #expect(svg.panelCount == 100)
+    checkLayout(svg)
+  }
+
   @Test func errorBarsHaveCapsAndBandsAreShaded() throws {
     let points = [
       PlotPoint(x: 1, y: 1, yError: 0.2), PlotPoint(x: 2, y: 2, yError: 0.3), PlotPoint(x: 3, y: 1.5),

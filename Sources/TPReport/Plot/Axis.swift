@@ -13,7 +13,8 @@ struct Tick: Sendable, Hashable {
 /// Linear axes pad the data range by 5 % on each side (none below a ``PlotAxis/startsAtZero``
 /// zero) and place ticks at multiples of a "nice" step `m·10^e`, `m ∈ {1, 2, 5}` (Heckbert,
 /// "Nice numbers for graph labels", Graphics Gems, 1990), labelled with exactly the decimals
-/// the step needs. Log axes pad by 4 % of the decades spanned (at least 0.02 of a decade)
+/// the step needs. Log axes pad by 4 % of the decades spanned (at least 0.02 of a decade;
+/// 0.15 around a single value)
 /// and, when that range holds fewer than two ticks `m·10^k` (`m ∈ 1…9`), extend outwards to
 /// the nearest ones; they put major
 /// ticks at decades (labelled `10⁻²`) and minor ticks at 2…9 times them; with fewer than two
@@ -94,7 +95,8 @@ struct Axis: Sendable {
   static func logDomain(_ values: [Double]) -> (Double, Double) {
     guard let lo = values.min(), let hi = values.max(), lo > 0 else { return (1, 10) }
     let (a, b) = (log10(lo), log10(hi))
-    let pad = max(0.04 * (b - a), 0.02)
+    // A single value gets ±0.15 of a decade, so that it sits in the middle.
+    let pad = b - a < 1e-9 ? 0.15 : max(0.04 * (b - a), 0.02)
     // Within what ``canShow(_:_:)`` accepts, so that logarithms stay finite.
     let (low, high) = (pow(10, max(-300, a - pad)), pow(10, min(300, b + pad)))
     // Keep the padded range when it holds two ticks; otherwise widen it to the ticks around it.

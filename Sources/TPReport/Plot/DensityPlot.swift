@@ -13,7 +13,8 @@ enum DensityPlot {
     }
     let panels = names.map { name in
       let pairs = (densities[name] ?? []).filter { $0.count >= 2 }
-      var points = pairs.map { PlotPoint(x: $0[0], y: $0[1]) }
+      // A density is not negative: rounding noise below 0 would move the axis off 0.
+      var points = pairs.map { PlotPoint(x: $0[0], y: $0[1] < 0 ? 0 : $0[1]) }
       var panelTitle = name
       if points.count == 1, let x = points.first?.x {
         points = [PlotPoint(x: x, y: 0), PlotPoint(x: x, y: 1)]

@@ -243,6 +243,7 @@ struct PanelLayout {
         x: plotWidth,
         y: (1 - (yAt(xAxis.hi) - log10(yAxis.lo)) / (log10(yAxis.hi) - log10(yAxis.lo))) * plotHeight
       )
+      guard start.y.isFinite, end.y.isFinite, abs(start.y) < 1e6, abs(end.y) < 1e6 else { continue }
       let exponent = guide.exponentText ?? Axis.minus(TextReport.number(guide.exponent))
       let runs = [TextRun("∝ " + guide.variable), TextRun(exponent, .superscript)]
       var best: (cost: Int, x: Double, y: Double, anchor: TextAnchor, box: PlotRect)?
