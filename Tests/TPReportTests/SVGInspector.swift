@@ -75,7 +75,7 @@ final class SVGInspector: NSObject, XMLParserDelegate {
       let size = Double(attributes["font-size"] ?? "") ?? t.size
       let style: TextRun.Style =
         attributes["font-weight"] == "bold" ? .bold : size < t.size ? .superscript : .plain
-      t.1.append(TextRun("", style))
+      t.1.append(TextRun("", style, gap: (Double(attributes["dx"] ?? "") ?? 0) / t.size))
       openText = t
     case "title": inTitle = ""
     default: break
@@ -98,7 +98,7 @@ final class SVGInspector: NSObject, XMLParserDelegate {
     case "text":
       guard let (element, runs, size) = openText else { return }
       let a = element.attributes
-      let kept = runs.filter { !$0.text.isEmpty }
+      let kept = runs.filter { !$0.text.isEmpty || $0.gap != 0 }
       let anchor = TextAnchor(rawValue: a["text-anchor"] ?? "start") ?? .start
       let box = TextMetrics.box(
         kept, x: Double(a["x"] ?? "") ?? .nan, y: Double(a["y"] ?? "") ?? .nan, size: size, anchor: anchor,

@@ -20,8 +20,7 @@ struct Legend {
   static let rowHeight = 16.0
   static let columnGap = 16.0
   static let padding = 6.0
-  /// Set after a no-break space: renderers drop an ordinary space at a `<tspan>`'s start.
-  static let failText = "\u{00A0}FAIL"
+  static let failRun = TextRun("FAIL", .bold, color: SeriesStyle.failColor, gap: 0.35)
 
   var entries: [Entry]
   var columns = 1
@@ -43,13 +42,13 @@ struct Legend {
     guard !entries.isEmpty else { return }
     let labelRoom = max(
       40, min(maxLabelWidth, maxWidth - 2 * Legend.padding - Legend.sampleWidth - Legend.sampleGap))
-    let failWidth = TextMetrics.width(Legend.failText, size: Legend.size, bold: true)
+    let failWidth = TextMetrics.width([Legend.failRun], size: Legend.size)
     for i in self.entries.indices {
       let e = self.entries[i]
       if !e.runs.isEmpty { continue }
       if e.failing {
         let name = TextMetrics.elide(e.name, size: Legend.size, maxWidth: max(10, labelRoom - failWidth))
-        self.entries[i].runs = [TextRun(name), TextRun(Legend.failText, .bold, color: SeriesStyle.failColor)]
+        self.entries[i].runs = [TextRun(name), Legend.failRun]
       } else {
         self.entries[i].runs = [TextRun(TextMetrics.elide(e.name, size: Legend.size, maxWidth: labelRoom))]
       }

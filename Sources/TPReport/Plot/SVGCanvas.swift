@@ -131,7 +131,8 @@ struct SVGCanvas {
     var raised = false
     let rise = TextMetrics.superscriptRise * size
     for run in runs {
-      let colour = run.color.map { " fill=\"\($0)\"" } ?? ""
+      let colour =
+        (run.color.map { " fill=\"\($0)\"" } ?? "") + (run.gap != 0 ? " dx=\"\(n(run.gap * size))\"" : "")
       switch run.style {
       case .plain:
         if raised || !colour.isEmpty {

@@ -38,11 +38,15 @@ struct TextRun: Sendable, Hashable {
   var style: Style = .plain
   /// A fill colour for this run only (e.g. the red of "FAIL"); nil inherits the text's.
   var color: String?
+  /// Space before the run, in ems of the base size (written as `dx`: renderers drop spaces
+  /// at the start of a `<tspan>`).
+  var gap: Double
 
-  init(_ text: String, _ style: Style = .plain, color: String? = nil) {
+  init(_ text: String, _ style: Style = .plain, color: String? = nil, gap: Double = 0) {
     self.text = text
     self.style = style
     self.color = color
+    self.gap = gap
   }
 }
 
@@ -75,7 +79,7 @@ enum TextMetrics {
 
   /// Advance widths in thousandths of an em of the non-ASCII symbols the plots write.
   static let symbols: [Character: UInt16] = [
-    "\u{00A0}": 318, "−": 838, "±": 838, "×": 838, "∝": 714, "…": 1000, "·": 318, "⁰": 401, "¹": 401,
+    "−": 838, "±": 838, "×": 838, "∝": 714, "…": 1000, "·": 318, "⁰": 401, "¹": 401,
     "²": 401, "³": 401,
     "⁴": 401, "⁵": 401, "⁶": 401, "⁷": 401, "⁸": 401, "⁹": 401, "⁻": 528, "⁺": 528, "Δ": 684, "χ": 578,
     "ξ": 558, "θ": 612, "σ": 634, "μ": 636, "λ": 592, "α": 659, "β": 638, "γ": 592, "δ": 612, "ε": 541,
@@ -112,7 +116,8 @@ enum TextMetrics {
 
   /// The width of a sequence of runs at base font size `size`.
   static func width(_ runs: [TextRun], size: Double) -> Double {
-    runs.reduce(0) { total, run in
+    runs.reduce(0) { sum, run in
+      let total = sum + run.gap * size
       switch run.style {
       case .plain: return total + width(run.text, size: size)
       case .bold: return total + width(run.text, size: size, bold: true)
