@@ -31,6 +31,20 @@ import Testing
     }
   }
 
+  @Test func theParsedBoxesAreTheRenderersOwn() throws {
+    var figure = lineFigure(series: 6, scale: .log, errors: true)
+    figure.panels[0].series[3].failing = true
+    let canvas = try FigureRenderer.render(figure)
+    let svg = try SVGInspector(canvas.document(title: figure.title))
+    #expect(svg.texts.count == canvas.texts.count)
+    for (parsed, own) in zip(svg.texts, canvas.texts) {
+      #expect(parsed.content == own.runs.map(\.text).joined())
+      // Coordinates are written with two decimals.
+      #expect(abs(parsed.box.x - own.box.x) < 0.02 && abs(parsed.box.y - own.box.y) < 0.02)
+      #expect(abs(parsed.box.width - own.box.width) < 0.02 && abs(parsed.box.height - own.box.height) < 0.02)
+    }
+  }
+
   @Test func aGridOfPanelsKeepsEveryLegendEntry() throws {
     let panels = (0..<7).map { p in
       PlotPanel(

@@ -9,10 +9,12 @@ public enum AxisScale: String, Sendable, Hashable {
 public struct PlotAxis: Sendable, Hashable {
   /// The title; " (log scale)" is appended on a log axis.
   public var title: String
+  /// Linear or base-10 logarithmic.
   public var scale: AxisScale
   /// On a linear axis, start exactly at 0 (densities, counts); ignored on a log axis.
   public var startsAtZero: Bool
 
+  /// An axis titled `title`.
   public init(_ title: String, scale: AxisScale = .linear, startsAtZero: Bool = false) {
     self.title = title
     self.scale = scale
@@ -25,11 +27,15 @@ public struct PlotAxis: Sendable, Hashable {
 
 /// One data point, with an optional symmetric vertical error bar `y ± yError`.
 public struct PlotPoint: Sendable, Hashable {
+  /// The abscissa; a point that an axis cannot show (NaN, ±∞, ≤ 0 on a log axis) is left
+  /// out, counted in a note under the panel, and breaks the series' line.
   public var x: Double
+  /// The ordinate (left out like `x`).
   public var y: Double
   /// Half-length of the error bar; nil (or not positive and finite) for none.
   public var yError: Double?
 
+  /// The point (`x`, `y`) with an error bar of half-length `yError`.
   public init(x: Double, y: Double, yError: Double? = nil) {
     self.x = x
     self.y = y
@@ -39,10 +45,14 @@ public struct PlotPoint: Sendable, Hashable {
 
 /// One point of a shaded interval: `low…high` at `x`.
 public struct PlotBandPoint: Sendable, Hashable {
+  /// Where the interval is.
   public var x: Double
+  /// Its lower end.
   public var low: Double
+  /// Its upper end.
   public var high: Double
 
+  /// The interval `low…high` at `x`.
   public init(x: Double, low: Double, high: Double) {
     self.x = x
     self.low = low
@@ -54,6 +64,7 @@ public struct PlotBandPoint: Sendable, Hashable {
 public struct PlotSeries: Sendable, Hashable {
   /// The legend text (shown whole in a tooltip when elided).
   public var name: String
+  /// The points, drawn in order of `x`.
   public var points: [PlotPoint]
   /// An interval shaded in the series' colour behind it (empty for none).
   public var band: [PlotBandPoint]
@@ -63,6 +74,7 @@ public struct PlotSeries: Sendable, Hashable {
   /// series' index in its panel. Equal numbers give equal styles across panels.
   public var style: Int?
 
+  /// A series named `name`.
   public init(
     name: String, points: [PlotPoint], band: [PlotBandPoint] = [], failing: Bool = false, style: Int? = nil
   ) {
@@ -77,12 +89,14 @@ public struct PlotSeries: Sendable, Hashable {
 /// A reference power law `y ∝ x^exponent` on log–log axes, drawn dashed grey through the
 /// geometric mean of the series' values at the smallest `x`, with a label such as `∝ n^−1/2`.
 public struct PowerLawGuide: Sendable, Hashable {
+  /// The power: −0.5 for `∝ n^−1/2`.
   public var exponent: Double
   /// The variable's name in the label (`n`).
   public var variable: String
   /// The exponent as written in the label (`−1/2`); nil writes the number.
   public var exponentText: String?
 
+  /// A guide `∝ variable^exponent`.
   public init(exponent: Double, variable: String = "n", exponentText: String? = nil) {
     self.exponent = exponent
     self.variable = variable
@@ -103,11 +117,17 @@ public enum PlotMarks: String, Sendable, Hashable {
 
 /// One panel: two axes, its series, reference guides and a legend.
 public struct PlotPanel: Sendable, Hashable {
+  /// Shown above the plot area (elided to the panel's width, whole as a tooltip); may be empty.
   public var title: String
+  /// The horizontal axis.
   public var x: PlotAxis
+  /// The vertical axis.
   public var y: PlotAxis
+  /// The series; all of them appear in the legend.
   public var series: [PlotSeries]
+  /// Lines, markers or both.
   public var marks: PlotMarks
+  /// Reference power laws (on log–log axes only).
   public var guides: [PowerLawGuide]
   /// Draw a legend (every series, wrapped into columns); off for a panel whose title names
   /// its only series.
@@ -115,6 +135,7 @@ public struct PlotPanel: Sendable, Hashable {
   /// Spread series a few pixels sideways so markers and error bars at equal `x` stay apart.
   public var dodge: Bool
 
+  /// A panel titled `title`.
   public init(
     title: String, x: PlotAxis, y: PlotAxis, series: [PlotSeries], marks: PlotMarks = .linesAndMarkers,
     guides: [PowerLawGuide] = [], showsLegend: Bool = true, dodge: Bool = false
@@ -139,13 +160,16 @@ public struct PlotPanel: Sendable, Hashable {
 /// dash pattern `⌊i/10⌋ mod 4` (solid, dashed, dotted, dash-dot) and marker
 /// `(i + ⌊i/10⌋) mod 7`.
 public struct Figure: Sendable, Hashable {
+  /// Shown on top (wrapped to the width) and as the document's `<title>`.
   public var title: String
+  /// The panels, filled into the grid row by row.
   public var panels: [PlotPanel]
   /// Explanatory text under the panels (what error bars mean, …), wrapped to the width.
   public var caption: String?
   /// Panels per row; nil chooses (1 for one panel, 2 for two or four, else 3).
   public var columns: Int?
 
+  /// A figure titled `title`.
   public init(title: String, panels: [PlotPanel], caption: String? = nil, columns: Int? = nil) {
     self.title = title
     self.panels = panels
@@ -160,6 +184,7 @@ public enum PlotError: Error, Sendable, Hashable, CustomStringConvertible {
   /// on log axes); the reason says which.
   case nothingToPlot(String)
 
+  /// `nothing to plot: REASON`.
   public var description: String {
     switch self {
     case .nothingToPlot(let reason): return "nothing to plot: \(reason)"

@@ -46,9 +46,9 @@ struct PanelLayout {
   var top = 0.0
   var below = 0.0
   var yLabelWidth = 0.0
+  /// The axis titles as drawn (elided to the plot area's sides).
   var xTitle: String
   var yTitle: String
-  var title: String
 
   /// Pixel position of a data value inside the plot area.
   func px(_ v: Double) -> Double { xAxis.fraction(v) * plotWidth }
@@ -99,7 +99,6 @@ struct PanelLayout {
     legendOnRight = false
     xTitle = ""
     yTitle = ""
-    title = ""
     series = panel.series.enumerated().map { k, s in geometry(s, index: k) }
     applyDodge()
     placeGuides()
