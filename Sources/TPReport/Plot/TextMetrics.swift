@@ -57,9 +57,11 @@ enum TextAnchor: String, Sendable { case start, middle, end }
 ///
 /// Widths are the advance widths of **DejaVu Sans** (Book), in units of the em, read from the
 /// font's `hmtx` table for printable ASCII and a few symbols the plots use (`−`, `×`, `∝`, `…`,
-/// superscript digits, Greek letters). The SVG asks for DejaVu Sans first; the fallbacks it
-/// names (Verdana, Helvetica, Arial) are no wider for ASCII except Verdana (about 5 % wider),
-/// so the computed boxes are exact for DejaVu Sans and conservative or close for the others.
+/// superscript digits, Greek letters). The SVG asks for DejaVu Sans first (the default sans
+/// font of most Linux systems, and what `rsvg-convert` uses here); its fallbacks Verdana
+/// (a design of the same proportions: digits 0.636 em in both) and Helvetica/Arial
+/// (narrower: digits 0.556 em) make text no wider, so the computed boxes are exact for
+/// DejaVu Sans and close or conservative for the others.
 /// Characters not in the table count as 0.7 em in Latin, Greek and Cyrillic blocks and 1 em
 /// elsewhere (wide enough for CJK); combining marks count 0. Bold text counts 1.12× wider
 /// (DejaVu Sans Bold is 1.10× wider on average over ASCII letters and digits).
