@@ -32,7 +32,7 @@ let package = Package(
       resources: [.copy("Fixtures")]),
     .testTarget(name: "TPNetworkTests", dependencies: ["TensorPrograms", "TPCommands", "TPTestSupport"]),
     .testTarget(name: "TPFiniteTests", dependencies: ["TensorPrograms", "TPCommands", "TPTestSupport"]),
-    .testTarget(name: "TPLimitTests", dependencies: ["TensorPrograms", "TPCommands", "TPTestSupport"]),
+    .testTarget(name: "TPLimitTests", dependencies: ["TensorPrograms", "TPCommands", "TPNumerics", "TPTestSupport"]),
     .testTarget(name: "TPReportTests", dependencies: ["TPReport", "TPCore", "TPTestSupport"]),
     .testTarget(name: "TPCommandsTests", dependencies: ["TPCommands", "TensorPrograms", "TPTestSupport"]),
   ],

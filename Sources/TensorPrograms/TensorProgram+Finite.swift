@@ -142,6 +142,12 @@ extension TensorProgram {
       }
     }
     if limitPerturbation != 0 { limits = limits.map { ($0.0, $0.1 + limitPerturbation, $0.2) } }
+    let relative = CheckTestHooks.limitScalePerturbation
+    if relative != 0 {
+      // A quantity's scale: its own size, or the typical size of all of them (for one that is 0).
+      let typical = (limits.reduce(0) { $0 + $1.1 * $1.1 } / Double(max(1, limits.count))).squareRoot()
+      limits = limits.map { ($0.0, $0.1 + relative * max(abs($0.1), typical), $0.2) }
+    }
     var values = [[[Double]]](repeating: [[Double]](repeating: [], count: widths.count), count: limits.count)
     for (w, width) in widths.enumerated() {
       for s in 0..<seeds {
@@ -248,4 +254,7 @@ enum CheckTestHooks {
   /// Added to every limit by the public `check`, so an in-process `tp check` can be made to
   /// compare against a wrong limit: `CheckTestHooks.$limitPerturbation.withValue(0.5) { … }`.
   @TaskLocal static var limitPerturbation: Double = 0
+  /// Added to every limit as a fraction of its scale (its magnitude, or the root mean square of
+  /// all the limits for one that is near 0).
+  @TaskLocal static var limitScalePerturbation: Double = 0
 }

@@ -15,7 +15,7 @@ func benchLimit(steps: [Int] = [10, 20, 30], samples: Int = 1 << 16) {
       let program = try TensorProgram(
         source: try String(contentsOf: example, encoding: .utf8), fileName: "mup2_tanh.tp",
         overrides: ["steps": Double(t)])
-      var options = LimitOptions(samples: samples)
+      var options = LimitOptions(samples: samples, replicates: 1)
       let reverse = bestTime(reps: 1) { _ = try? program.runLimit(options) }
       options.reverseModeDerivatives = false
       let tangents = bestTime(reps: 1) { _ = try? program.runLimit(options) }

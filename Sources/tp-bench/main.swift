@@ -2,7 +2,7 @@ import Foundation
 import TPNumerics
 import TensorPrograms
 
-// tp-bench [matvec | fill | finite | limit | all]
+// tp-bench [matvec | fill | finite | limit | planner | all]
 //
 // Every comparison is measured in the same run, so ratios are meaningful even on a
 // shared, noisy machine. Build with `-c release` for numbers worth reading.
@@ -172,12 +172,14 @@ struct UncheckedBox<Value>: @unchecked Sendable {
 
 let arguments = CommandLine.arguments.dropFirst()
 let selected = Set(arguments.isEmpty ? ["all"] : arguments)
-let known: Set = ["all", "matvec", "fill", "finite", "limit"]
+let known: Set = ["all", "matvec", "fill", "finite", "limit", "planner"]
 if let unknown = selected.subtracting(known).first {
-  print("tp-bench: unknown benchmark '\(unknown)' (known: matvec, fill, finite, limit, all)")
+  print("tp-bench: unknown benchmark '\(unknown)' (known: matvec, fill, finite, limit, planner, all)")
   exit(2)
 }
 if selected.contains("all") || selected.contains("fill") { benchFill() }
 if selected.contains("all") || selected.contains("matvec") { benchMatvec() }
 if selected.contains("all") || selected.contains("finite") { benchFinite() }
 if selected.contains("all") || selected.contains("limit") { benchLimit() }
+// Not part of "all": it takes several minutes.
+if selected.contains("planner") { benchPlanner() }
