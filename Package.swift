@@ -33,6 +33,7 @@ let package = Package(
     .testTarget(name: "TPNetworkTests", dependencies: ["TensorPrograms", "TPCommands", "TPTestSupport"]),
     .testTarget(name: "TPFiniteTests", dependencies: ["TensorPrograms", "TPCommands", "TPTestSupport"]),
     .testTarget(name: "TPLimitTests", dependencies: ["TensorPrograms", "TPCommands", "TPNumerics", "TPTestSupport"]),
+    .testTarget(name: "TPReportTests", dependencies: ["TPReport", "TPCore", "TPTestSupport"]),
     .testTarget(name: "TPCommandsTests", dependencies: ["TPCommands", "TensorPrograms", "TPTestSupport"]),
   ],
   swiftLanguageModes: [.v6]

@@ -20,7 +20,8 @@ struct CheckCommand: Command {
                          largest that the program's cost allows, between 1024 and 2^20).
       --seeds K          Seeds per width (default 8).
       --json             Print one JSON object to stdout.
-      --plot OUT.svg     Write a log-log plot of the error against the width.
+      --plot OUT.svg     Write log-log plots of the RMS error against the width, one panel
+                         per observable (exit 1, no file, when there is nothing to plot).
       --set NAME=VALUE   Override a 'param' (repeatable).
       --method, --samples, --replicates, --degree, --seed
                          As for 'tp run' (the limit's settings).
@@ -51,9 +52,11 @@ struct CheckCommand: Command {
     } catch {
       throw CommandError.from(error, path: path)
     }
-    if let plot = args.value("plot") {
+    // A figure with nothing to show is refused: the report is still printed, then exit 1.
+    let svg = args.value("plot") == nil ? nil : Result { () throws(PlotError) in try SVGPlot.check(report) }
+    if let plot = args.value("plot"), case .success(let text) = svg {
       do {
-        try SVGPlot.check(report).write(toFile: plot, atomically: true, encoding: .utf8)
+        try text.write(toFile: plot, atomically: true, encoding: .utf8)
       } catch {
         throw CommandError("cannot write '\(plot)': \(error.localizedDescription)", code: .usage)
       }
@@ -62,6 +65,9 @@ struct CheckCommand: Command {
       io.out(try JSONReport.string(JSONReport.CheckDocument(report)))
     } else {
       io.out(TextReport.check(report) + "\n")
+    }
+    if case .failure(let error) = svg {
+      throw CommandError("\(path): error: \(error); no plot written", code: .usage)
     }
     return report.passed ? .success : .checkFailed
   }

@@ -21,7 +21,8 @@ struct RunCommand: Command {
       --set NAME=VALUE   Override a 'param' (repeatable).
       --explain          Also print each vector's law and ZDot coefficients (as 'tp explain').
       --width N          Execute at finite width N instead of the limit.
-      --plot OUT.svg     Write the density of every vector output (limit only).
+      --plot OUT.svg     Write the density of every vector output (limit only; exit 1, no
+                         file, when there is nothing to plot).
     """
   static let options = OptionSpec(
     valued: ["method", "samples", "replicates", "degree", "seed", "set", "width", "plot"],
@@ -45,15 +46,16 @@ struct RunCommand: Command {
       throw CommandError.from(error, path: path)
     }
     for note in report.notes { io.err("note: \(note)\n") }
-    if let plot = args.value("plot") {
-      let series = report.densities.sorted { $0.key < $1.key }.map { name, curve in
-        SVGPlot.Series(label: name, points: curve.map { ($0[0], $0.count > 1 ? $0[1] : 0) })
+    // A figure with nothing to show is refused: the report is still printed, then exit 1.
+    let svg =
+      args.value("plot") == nil
+      ? nil
+      : Result { () throws(PlotError) in
+        try SVGPlot.densities(report.densities, title: "coordinate laws in the limit: \(path)")
       }
+    if let plot = args.value("plot"), case .success(let text) = svg {
       do {
-        try SVGPlot.plot(
-          title: "coordinate laws in the limit: \(path)", xLabel: "value", yLabel: "density", series: series,
-          logX: false, logY: false
-        ).write(toFile: plot, atomically: true, encoding: .utf8)
+        try text.write(toFile: plot, atomically: true, encoding: .utf8)
       } catch {
         throw CommandError("cannot write '\(plot)': \(error.localizedDescription)", code: .usage)
       }
@@ -69,6 +71,10 @@ struct RunCommand: Command {
       explainArgs.values["samples"] = [String(limitOptions.samples)]
       explainArgs.values["replicates"] = [String(limitOptions.replicates)]
       _ = try ExplainCommand.run(explainArgs, io)
+    }
+    if case .failure(let error) = svg {
+      let reason = width == nil ? "\(error)" : "--plot draws the limit's densities, not a finite-width run"
+      throw CommandError("\(path): error: \(reason); no plot written", code: .usage)
     }
     return .success
   }
