@@ -108,9 +108,19 @@ struct NetworkLimit {
           "the output at initialization does not vanish; this parametrization is in the kernel regime")
       }
     }
+    // Observations of one observable at nearby steps (±1) inherit alike: their replicate
+    // spreads are pooled (LimitResult.combining).
+    var byFamily: [String: [(step: Int, scalar: Int)]] = [:]
+    for p in lowered.trajectory {
+      byFamily["\(p.observable) \(p.target ?? "")", default: []].append((p.step, p.scalar.raw))
+    }
+    var pools: [Int: [Int]] = [:]
+    for members in byFamily.values {
+      for m in members { pools[m.scalar] = members.filter { abs($0.step - m.step) <= 1 }.map(\.scalar) }
+    }
     let result: LimitResult
     do {
-      result = try LimitInterpreter.run(lowered.program, options: options)
+      result = try LimitInterpreter.run(lowered.program, options: options, pools: pools)
     } catch {
       throw .numerical(error.description)
     }
