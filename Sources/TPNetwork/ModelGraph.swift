@@ -26,6 +26,13 @@ package struct ModelGraph {
 
   static func leaf(_ k: Int) -> CoordExpr { .vector(VectorID(k)) }
 
+  /// Fails when `e` is beyond ``ExpressionLimits``, like a core expression.
+  static func checkSize(_ e: CoordExpr, _ what: String, _ range: SourceRange) throws(LoweringError) {
+    if e.exceeds(nodes: ExpressionLimits.maximumNodes, height: ExpressionLimits.maximumHeight) {
+      throw LoweringError(Message.expressionTooLarge(what), range: range)
+    }
+  }
+
   init() {}
 
   /// Builds the graph of a checked model body.
@@ -140,11 +147,19 @@ package struct ModelGraph {
         } else {
           throw LoweringError("unknown function '\(name)'", range: e.range)
         }
-        for _ in 0..<primes { body = body.derivative(withRespectTo: .argument(0)) }
-        return body.substituting { leaf in
+        // Derivatives and nested calls can grow a body far beyond its text: bound it as the
+        // checker bounds core expressions (every later walk of the graph is over these trees).
+        let what = "'\(name)\(String(repeating: "'", count: primes))(…)'"
+        for _ in 0..<primes {
+          body = body.derivative(withRespectTo: .argument(0))
+          try ModelGraph.checkSize(body, what, e.range)
+        }
+        let result = body.substituting { leaf in
           if case .argument(let k) = leaf, k < operands.count { return operands[k] }
           return nil
         }
+        try ModelGraph.checkSize(result, what, e.range)
+        return result
       default:
         throw LoweringError("this expression is not supported in a model body", range: e.range)
       }
