@@ -59,7 +59,8 @@ func loadProgram(_ path: String, overrides: [String: Double], io: any OutputSink
   do {
     program = try TensorProgram(file: file, overrides: overrides)
   } catch {
-    throw CommandError(error.render(), code: .program)
+    // A valid program whose constants are NaN or ±Inf is a numerical failure (exit 3).
+    throw CommandError(error.render(), code: error.isNumericalFailure ? .numerical : .program)
   }
   if !program.checked.warnings.isEmpty {
     io.err(Diagnostics(file: file, items: program.checked.warnings).render() + "\n")
