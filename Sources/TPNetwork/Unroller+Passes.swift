@@ -4,11 +4,13 @@ import TPSyntax
 extension Unroller {
   static func format(_ p: [Double]) -> String { "(" + p.map(Program.format).joined(separator: ", ") + ")" }
 
-  /// The forward pass at input `xi` with the weights of the current step.
-  mutating func forward(_ xi: [Double], tag: String) throws(LoweringFailure) -> Pass {
+  /// The forward pass at input `xi` with the weights of the current step; `context` says which
+  /// pass it is in the user's terms ("at (1, 0) after step 2").
+  mutating func forward(_ xi: [Double], tag: String, context: String) throws(LoweringFailure) -> Pass {
     var values: [VectorID] = []
     for (i, op) in graph.ops.enumerated() {
       let name = "\(graph.names[i])[\(tag)]"
+      at(graph.statements[i], "the forward pass of \(statement(i)) \(context)")
       switch op {
       case .inputLayer(let u):
         // One term per input column and per earlier update: a balanced sum, whatever their number.
@@ -36,6 +38,7 @@ extension Unroller {
       }
     }
     let x = values[graph.readoutOperand]
+    at(graph.returnStatement, "the output of model '\(model.name)' \(context)")
     let overlaps = readoutHistory.map { up in
       up.forward == nil ? nil : core.moment("%m", .vector(up.x) * .vector(x))
     }
@@ -74,7 +77,7 @@ extension Unroller {
 
   /// Reverse-mode differentiation of the pass, scaled by `n^α`, recording each layer's update.
   mutating func backward(
-    _ pass: Pass, chi: [CoordExpr], xi: [Double], tag: String, invB: Double,
+    _ pass: Pass, chi: [CoordExpr], xi: [Double], tag: String, context: String, invB: Double,
     hidden: inout [String: [HiddenUpdate]], input: inout [String: [InputUpdate]],
     bias: inout [String: [BiasUpdate]]
   ) throws(LoweringFailure) {
@@ -91,6 +94,7 @@ extension Unroller {
       g.append(.constant(kb) * s * .vector(up.x))
     }
     adjointTerms[graph.readoutOperand] = g
+    at(graph.returnStatement, "the backward pass from the output of '\(model.name)' \(context)")
     let readoutA = exps(graph.readout).scale
     let inputA = network.layers.first { $0.role == .input }.map { exps($0.name).a } ?? .zero
     for i in graph.ops.indices.reversed() {
@@ -99,6 +103,7 @@ extension Unroller {
       adjointTerms[i] = []
       guard a.constantValue != 0 else { continue }
       let name = graph.names[i]
+      at(graph.statements[i], "the backward pass through \(statement(i)) \(context)")
       switch graph.ops[i] {
       case .pointwise(let e):
         for leaf in e.vectors {
@@ -145,11 +150,15 @@ extension Unroller {
   /// A forward pass at `p` with this step's weights, shared by all observations of the step.
   mutating func pass(at p: [Double], step t: Int) throws(LoweringFailure) -> Pass {
     if let hit = stepCache[p] { return hit }
-    let pass = try forward(p, tag: "t=\(t), at=\(Unroller.format(p))")
+    let pass = try forward(
+      p, tag: "t=\(t), at=\(Unroller.format(p))", context: "at \(Unroller.format(p)) \(Self.after(t))")
     stepCache[p] = pass
     if t == 0 { initialPasses[p] = pass }
     return pass
   }
+
+  /// "at initialization" or "after step 3".
+  static func after(_ t: Int) -> String { t == 0 ? "at initialization" : "after step \(t)" }
 
   mutating func record(
     _ observable: String, target: String? = nil, _ points: [[Double]], output: Int = 0, step: Int,
@@ -170,6 +179,7 @@ extension Unroller {
       case .function:
         for p in obs.points {
           let pass = try pass(at: p, step: t)
+          at(obs.range, "observe \(model.name) at \(Unroller.format(p)) \(Self.after(t))")
           for (j, f) in pass.outputs.enumerated() {
             let suffix = pass.outputs.count > 1 ? "[\(j)]" : ""
             record(
@@ -186,12 +196,14 @@ extension Unroller {
           let pass = try pass(at: ex.input, step: t)
           for (j, f) in pass.outputs.enumerated() { total.append(loss(f, ex.label[j], training.loss)) }
         }
+        at(obs.range, "observe loss \(Self.after(t))")
         record("loss", [], step: t, .sum(total) / .constant(Double(data.count)), name: "loss[\(t)]")
       case .movement(let v):
         let k = try local(v, obs.range)
         let p = obs.points[0]
         let now = try pass(at: p, step: t)
         let start = initialPasses[p] ?? now
+        at(obs.range, "observe movement \(v) at \(Unroller.format(p)) \(Self.after(t))")
         let diff = CoordExpr.vector(now.values[k]) - .vector(start.values[k])
         let m = core.moment("%m", diff * diff)
         record("movement", target: v, [p], step: t, m, name: "movement \(v)[\(t)] at \(Unroller.format(p))")
@@ -199,6 +211,7 @@ extension Unroller {
         let k = try local(v, obs.range)
         var passes: [Pass] = []
         for p in obs.points { passes.append(try pass(at: p, step: t)) }
+        at(obs.range, "observe kernel \(v) \(Self.after(t))")
         for a in obs.points.indices {
           for b in a..<obs.points.count {
             let m = core.moment("%m", .vector(passes[a].values[k]) * .vector(passes[b].values[k]))

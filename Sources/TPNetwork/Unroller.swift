@@ -15,6 +15,8 @@ struct Unroller {
   let parametrization: ResolvedParametrization
   let classification: Classification
   var core: CoreBuilder
+  /// The source file, for quoting model statements in error messages.
+  let file: SourceFile?
   var trajectory: [TrajectoryPoint] = []
   var dropped: [String] = []
   let width: Double
@@ -74,7 +76,21 @@ struct Unroller {
     parametrization = try ResolvedParametrization.resolve(network.parametrization, layers: network.layers)
     classification = Classification.classify(parametrization, layers: network.layers)
     core = CoreBuilder(widthName: network.widthName, range: model.range)
+    file = checked.program.file
     if case .finite(let n) = mode { width = Double(n) } else { width = .infinity }
+  }
+
+  /// Instructions emitted from now on come from `range` and compute `origin`.
+  mutating func at(_ range: SourceRange, _ origin: String) {
+    core.range = range
+    core.origin = origin
+  }
+
+  /// The model statement of op `i`, quoted (cut to about 60 characters).
+  func statement(_ i: Int) -> String {
+    guard let file, i < graph.statements.count else { return graph.names[i] }
+    let text = file.text(graph.statements[i]).trimmingCharacters(in: .whitespacesAndNewlines)
+    return "'" + (text.count > 60 ? String(text.prefix(57)) + "…" : text) + "'"
   }
 
   var training: TrainingSpec? { network.training }
@@ -162,8 +178,11 @@ struct Unroller {
     var newBias: [String: [BiasUpdate]] = [:]
     var newReadout: [ReadoutUpdate] = []
     for (b, ex) in examples.enumerated() {
-      let tag = "t=\(t), ex=\((t * batch + b) % data.count)"
-      let pass = try forward(ex.input, tag: tag)
+      let example = (t * batch + b) % data.count
+      let tag = "t=\(t), ex=\(example)"
+      let context = "on training example \(example + 1) \(Unroller.format(ex.input)) at step \(t + 1)"
+      let pass = try forward(ex.input, tag: tag, context: context)
+      at(training.range, "the loss derivative \(context)")
       let chi = pass.outputs.enumerated().map { (j, f) in
         CoordExpr.scalar(
           core.scalar(
@@ -171,8 +190,8 @@ struct Unroller {
             lossDerivative(f, ex.label[j], training.loss)))
       }
       try backward(
-        pass, chi: chi, xi: ex.input, tag: tag, invB: invB, hidden: &newHidden, input: &newInput,
-        bias: &newBias)
+        pass, chi: chi, xi: ex.input, tag: tag, context: context, invB: invB, hidden: &newHidden,
+        input: &newInput, bias: &newBias)
       let v = readoutSpec.variance
       let a = exps(graph.readout).a
       newReadout.append(

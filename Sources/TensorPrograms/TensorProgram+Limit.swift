@@ -31,16 +31,20 @@ extension TensorProgram {
   public func runLimit(_ options: LimitOptions = LimitOptions()) throws(RunFailure) -> RunReport {
     let name = unit.file.name
     guard let net = network, core.instructions.isEmpty else {
+      let r: LimitResult
       do {
-        let r = try limit(options)
-        var report = RunReport(program: name, outputs: r.outputs, notes: methodNote(r))
-        report.densities = r.densities
-        return report
+        r = try limit(options)
       } catch {
-        throw .numerical(error.description)
+        throw .numerical(error.rendered(in: unit.file))
       }
+      var report = RunReport(program: name, outputs: r.outputs, notes: methodNote(r))
+      report.densities = r.densities
+      try validate(report)
+      return report
     }
-    return try NetworkLimit(program: self, network: net, options: options).run()
+    let report = try NetworkLimit(program: self, network: net, options: options).run()
+    try validate(report)
+    return report
   }
 
   func methodNote(_ r: LimitResult) -> [String] {
@@ -98,7 +102,7 @@ struct NetworkLimit {
       lowered = try program.lowered(.limit)
     } catch {
       switch error {
-      case .program(let e): throw .program(e.message)
+      case .program(let e): throw .program(program.rendered(e))
       case .unstable(let m): throw .numerical("instability: \(m)")
       case .kernelRegime:
         throw .unsupported(
@@ -109,7 +113,7 @@ struct NetworkLimit {
     do {
       result = try LimitInterpreter.run(lowered.program, options: options)
     } catch {
-      throw .numerical(error.description)
+      throw .numerical(error.rendered(in: program.unit.file))
     }
     for p in lowered.trajectory {
       let est = result.scalars[p.scalar.raw]
@@ -149,14 +153,14 @@ struct NetworkLimit {
     do {
       kp = try NetworkLowering.kernelProgram(program.checked, points: points)
     } catch {
-      if case .program(let e) = error { throw .program(e.message) }
+      if case .program(let e) = error { throw .program(program.rendered(e)) }
       throw .numerical("\(error)")
     }
     let result: LimitResult
     do {
       result = try LimitInterpreter.run(kp.program, options: options)
     } catch {
-      throw .numerical(error.description)
+      throw .numerical(error.rendered(in: program.unit.file))
     }
     let m = points.count
     func assemble(_ terms: [KernelProgram.PairKey: [KernelProgram.KernelTerm]]) -> Matrix {
