@@ -83,7 +83,10 @@ enum FixtureFiles {
       (["run", "examples/core_tour.tp", "--seed"], "option '--seed' needs a value"),
       (["explain"], "missing FILE"),
       (["explain", "a.tp", "b.tp"], "expected one FILE, got 2 operands"),
-      (["explain", "/nonexistent/missing.tp"], "cannot read '/nonexistent/missing.tp': no such file"),
+      (
+        ["explain", "/nonexistent/missing.tp"],
+        "cannot read '/nonexistent/missing.tp': No such file or directory"
+      ),
       (["explain", "/tmp"], "'/tmp' is a directory"),
       (["explain", "examples/core_tour.tp", "--set", "eta"], "--set expects NAME=VALUE"),
       (["explain", "examples/core_tour.tp", "--set", "eta=abc"], "--set expects NAME=VALUE"),
