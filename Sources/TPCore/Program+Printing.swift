@@ -7,6 +7,14 @@ extension Program {
     return String(format: "%.6g", v)
   }
 
+  /// A point for names and messages, `(1, 0)`: every entry when there are at most 8, else the
+  /// first three, the last and the dimension (names are for people; points are keyed by value).
+  public static func format(point p: [Double]) -> String {
+    guard p.count > 8 else { return "(" + p.map(format).joined(separator: ", ") + ")" }
+    let head = p.prefix(3).map(format).joined(separator: ", ")
+    return "(\(head), …, \(format(p[p.count - 1])); \(p.count) entries)"
+  }
+
   /// Renders `e` with the program's names, parenthesizing by precedence.
   public func render(_ e: CoordExpr) -> String {
     e.rendered { leaf in

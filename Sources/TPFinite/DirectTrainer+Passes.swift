@@ -184,7 +184,7 @@ extension DirectNetwork {
     }
   }
 
-  static func format(_ p: [Double]) -> String { "(" + p.map(Program.format).joined(separator: ", ") + ")" }
+  static func format(_ p: [Double]) -> String { Program.format(point: p) }
 
   /// A non-finite or diverging value seen in training, at the `train` statement: after how many
   /// updates, and what overflowed.

@@ -114,10 +114,10 @@ struct ExecutionPlan {
         }
       case .nonlin(_, let e):
         live = Saturating.sum(live, vectorBytes)
-        scratch = Saturating.product(threads, e.nodeCount + 2, 8, FiniteExecutor.chunkSize)
+        scratch = Self.tapeScratch(e, n: n, threads: threads)
         work = Saturating.sum(work, Saturating.product(n, e.nodeCount))
       case .moment(_, let e):
-        scratch = Saturating.product(threads, e.nodeCount + 2, 8, FiniteExecutor.chunkSize)
+        scratch = Self.tapeScratch(e, n: n, threads: threads)
         work = Saturating.sum(work, Saturating.product(n, e.nodeCount))
       case .scalar: break
       }
@@ -131,6 +131,17 @@ struct ExecutionPlan {
     // Output vectors are copied into arrays one at a time at the end.
     peakBytes = max(peak, Saturating.sum(live, retained.isEmpty ? 0 : vectorBytes))
     operations = work
+  }
+
+  /// Bytes a tape of `e` allocates per running chunk, on `threads` threads: its registers (a
+  /// post-order evaluation with reuse keeps about as many live as the tree is high; shared
+  /// sub-expressions add some, hence the margin) of one chunk each, and one pointer per input.
+  static func tapeScratch(_ e: CoordExpr, n: Int, threads: Int) -> Int {
+    let nodes = e.nodeCount
+    let registers = min(nodes, 4 * e.height + 16) + 2
+    let chunk = min(n, FiniteExecutor.chunkSize)
+    return Saturating.product(
+      threads, 8, Saturating.sum(Saturating.product(registers, chunk), e.vectors.count))
   }
 
   /// The refusal for a run whose memory estimate exceeds `limit`.

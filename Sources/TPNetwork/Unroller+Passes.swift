@@ -2,7 +2,7 @@ import TPCore
 import TPSyntax
 
 extension Unroller {
-  static func format(_ p: [Double]) -> String { "(" + p.map(Program.format).joined(separator: ", ") + ")" }
+  static func format(_ p: [Double]) -> String { Program.format(point: p) }
 
   /// The forward pass at input `xi` with the weights of the current step; `context` says which
   /// pass it is in the user's terms ("at (1, 0) after step 2").

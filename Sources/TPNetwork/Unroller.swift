@@ -117,6 +117,34 @@ struct Unroller {
     }
   }
 
+  /// About how many instructions ``run()`` emits, in saturating arithmetic: every pass (the
+  /// batch's forward and backward passes and one per observed point, each step) has a few per
+  /// op, plus one moment per earlier update of each hidden layer it multiplies by (per use)
+  /// and per earlier readout update.
+  func estimatedInstructions() -> Int {
+    let steps = training.map { $0.steps ?? 0 } ?? 0
+    let data = training.flatMap { network.datasets[$0.data] } ?? []
+    let batch = training == nil ? 0 : (training?.batch ?? data.count)
+    var points = Set<[Double]>()
+    for o in network.observations {
+      points.formUnion(o.points)
+      if case .loss = o.kind { points.formUnion(data.map(\.input)) }
+    }
+    var uses: [String: Int] = [:]
+    for op in graph.ops { if case .hidden(let w, _) = op { uses[w, default: 0] += 1 } }
+    let squaredUses = uses.values.reduce(0) { Saturating.sum($0, $1 * $1) }
+    let passes = Saturating.sum(points.count, Saturating.product(2, batch))
+    var outputs = 1
+    if case .finite(let k) = network.layer(named: graph.readout)?.output { outputs = k }
+    let perPass = Saturating.sum(Saturating.product(2, graph.ops.count), Saturating.sum(outputs, 4))
+    let triangle = Saturating.product(steps, steps + 1) / 2
+    return Saturating.sum(
+      Saturating.product(steps + 1, passes, perPass),
+      Saturating.product(passes, Saturating.product(batch, squaredUses + 1), triangle))
+  }
+
+  static func count(_ n: Int) -> String { n < 1_000_000 ? String(n) : String(format: "%.2g", Double(n)) }
+
   // MARK: Setup
 
   mutating func declareLayers() throws(LoweringFailure) {
@@ -152,6 +180,14 @@ struct Unroller {
   // MARK: Driver
 
   mutating func run() throws(LoweringFailure) {
+    let estimate = estimatedInstructions()
+    if estimate > NetworkLowering.maximumInstructions {
+      let steps = training.map { $0.steps ?? 0 } ?? 0
+      throw .tooLarge(
+        "unrolling \(steps) SGD step\(steps == 1 ? "" : "s") makes an estimated \(Self.count(estimate)) instructions,"
+          + " more than \(Self.count(NetworkLowering.maximumInstructions)) (every step adds a term to every later"
+          + " pass, so they grow like steps²); use fewer steps, a smaller batch or fewer observed points")
+    }
     try declareLayers()
     let steps = training.map { $0.steps ?? 0 } ?? 0
     if training?.steps == nil && training != nil {

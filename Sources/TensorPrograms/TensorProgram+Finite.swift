@@ -21,6 +21,7 @@ extension TensorProgram {
       switch error {
       case .program(let e): throw .program(rendered(e))
       case .unstable(let m): throw .numerical("instability: \(m)")
+      case .tooLarge(let m): throw .numerical(atTraining(m))
       case .kernelRegime: throw .numerical("the network output at initialization does not converge")
       }
     }

@@ -104,6 +104,7 @@ struct NetworkLimit {
       switch error {
       case .program(let e): throw .program(program.rendered(e))
       case .unstable(let m): throw .numerical("instability: \(m)")
+      case .tooLarge(let m): throw .numerical(program.atTraining(m))
       case .kernelRegime:
         throw .unsupported(
           "the output at initialization does not vanish; this parametrization is in the kernel regime")

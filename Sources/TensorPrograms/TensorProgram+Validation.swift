@@ -62,7 +62,7 @@ extension TensorProgram {
 
   static func name(_ v: Double) -> String { v.isNaN ? "NaN" : (v > 0 ? "inf" : "-inf") }
 
-  static func format(_ p: [Double]) -> String { "(" + p.map(Program.format).joined(separator: ", ") + ")" }
+  static func format(_ p: [Double]) -> String { Program.format(point: p) }
 
   /// A trajectory value in the user's terms: "the output f at (1, 0) after step 3".
   static func describe(_ t: TrajectoryValue) -> String {
@@ -93,5 +93,13 @@ extension TensorProgram {
   func rendered(_ e: LoweringError) -> String {
     guard let range = e.range, range.end <= unit.file.bytes.count else { return e.message }
     return Diagnostic(.error, e.message, at: range).render(in: unit.file)
+  }
+}
+
+extension TensorProgram {
+  /// `message` as a numerical error at the `train` statement (rendered with its line), or bare.
+  func atTraining(_ message: String) -> String {
+    guard let range = network?.training?.range else { return "error: " + message }
+    return NumericalError(message, at: range, in: unit.file).rendered(in: unit.file)
   }
 }

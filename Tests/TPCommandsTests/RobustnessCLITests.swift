@@ -326,6 +326,28 @@ func withTemporaryDirectory(_ body: (URL) throws -> Void) throws {
     }
   }
 
+  /// `steps: 10000` once unrolled into gigabytes of instructions; the count is estimated first.
+  @Test func longTrainingIsRefusedBeforeUnrolling() throws {
+    try withTemporaryDirectory { dir in
+      let source = try String(contentsOfFile: Self.mup2, encoding: .utf8).replacingOccurrences(
+        of: "steps: 3", with: "steps: 10000")
+      let path = dir.appendingPathComponent("long.tp").path
+      try Data(source.utf8).write(to: URL(fileURLWithPath: path))
+      let start = ContinuousClock.now
+      let r = tp("run", path)
+      #expect(ContinuousClock.now - start < .seconds(5))
+      #expect(r.code == .numerical)
+      #expect(
+        r.stderr.hasPrefix(
+          "\(path):15:1: error: unrolling 10000 SGD steps makes an estimated 5e+08 instructions, more than 5e+06"
+            + " (every step adds a term to every later pass, so they grow like steps²); use fewer steps, a"
+            + " smaller batch or fewer observed points\n    train f on train"), "\(r.stderr)")
+      // The direct trainer runs the same schedule at a finite width.
+      let finite = tp("run", path, "--width", "16")
+      #expect(finite.code == .success, "\(finite.stderr)")
+    }
+  }
+
   @Test func nonFiniteConstantsExitWith3AtTheirLine() throws {
     try withTemporaryDirectory { dir in
       let path = dir.appendingPathComponent("c.tp").path
