@@ -46,10 +46,11 @@ public struct MemoryLimit: Sendable, Hashable, CustomStringConvertible {
   /// `limit`, or an rlimit that is smaller.
   static func capped(_ limit: MemoryLimit) -> MemoryLimit {
     var out = limit
+    let caps = (softLimit(addressSpace: true), softLimit(addressSpace: false))
+    guard caps.0 != nil || caps.1 != nil else { return out }
     let usage = currentUsage()
     for (cap, source, used) in [
-      (softLimit(addressSpace: true), Source.addressSpaceLimit, usage.addressSpace),
-      (softLimit(addressSpace: false), .dataLimit, usage.data),
+      (caps.0, Source.addressSpaceLimit, usage.addressSpace), (caps.1, .dataLimit, usage.data),
     ] {
       guard let cap else { continue }
       let available = Saturating.difference(cap, Saturating.sum(used, rlimitHeadroom))

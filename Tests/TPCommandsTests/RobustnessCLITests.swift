@@ -133,6 +133,27 @@ func withTemporaryDirectory(_ body: (URL) throws -> Void) throws {
       "\(big.stderr)")
   }
 
+  /// Under `ulimit -v` the limit is what the address-space limit leaves free (in a subprocess of
+  /// the built `tp`, so the test process keeps its own limits).
+  @Test func addressSpaceLimitBoundsTheRun() throws {
+    guard let binary = BuiltProducts.tp else {
+      print("skipped: no built 'tp' executable next to the test bundle")
+      return
+    }
+    let script = "ulimit -v 3000000 && exec \"$0\" run \"$1\" --width 20000"
+    let r = try BuiltProducts.run(URL(fileURLWithPath: "/bin/sh"), ["-c", script, binary.path, Self.mup2])
+    #expect(r.status == 3, "\(r.stderr)")
+    #expect(
+      r.stderr.hasPrefix(
+        "\(Self.mup2): error: training at width 20000 needs an estimated 3.0 GiB of memory (1 hidden 20000×20000"
+          + " weight matrix), more than the limit of "), "\(r.stderr)")
+    #expect(
+      r.stderr.hasSuffix(
+        "(what the address-space limit 'ulimit -v' leaves free); use a smaller width or raise the process limit\n"
+      ),
+      "\(r.stderr)")
+  }
+
   @Test func checkEstimatesItsTotalWork() {
     let r = tp("check", Self.transpose, "--seeds", "10000")
     #expect(r.code == .numerical)
