@@ -31,16 +31,20 @@ extension TensorProgram {
   public func runLimit(_ options: LimitOptions = LimitOptions()) throws(RunFailure) -> RunReport {
     let name = unit.file.name
     guard let net = network, core.instructions.isEmpty else {
+      let r: LimitResult
       do {
-        let r = try limit(options)
-        var report = RunReport(program: name, outputs: r.outputs, notes: methodNote(r))
-        report.densities = r.densities
-        return report
+        r = try limit(options)
       } catch {
-        throw .numerical(error.description)
+        throw .numerical(error.rendered(in: unit.file))
       }
+      var report = RunReport(program: name, outputs: r.outputs, notes: methodNote(r))
+      report.densities = r.densities
+      try validate(report)
+      return report
     }
-    return try NetworkLimit(program: self, network: net, options: options).run()
+    let report = try NetworkLimit(program: self, network: net, options: options).run()
+    try validate(report)
+    return report
   }
 
   func methodNote(_ r: LimitResult) -> [String] {
@@ -101,8 +105,9 @@ struct NetworkLimit {
       lowered = try program.lowered(.limit)
     } catch {
       switch error {
-      case .program(let e): throw .program(e.message)
+      case .program(let e): throw .program(program.rendered(e))
       case .unstable(let m): throw .numerical("instability: \(m)")
+      case .tooLarge(let m): throw .numerical(program.atTraining(m))
       case .kernelRegime:
         throw .unsupported(
           "the output at initialization does not vanish; this parametrization is in the kernel regime")
@@ -122,7 +127,7 @@ struct NetworkLimit {
     do {
       result = try LimitInterpreter.run(lowered.program, options: options, pools: pools)
     } catch {
-      throw .numerical(error.description)
+      throw .numerical(error.rendered(in: program.unit.file))
     }
     for p in lowered.trajectory {
       let est = result.scalars[p.scalar.raw]
@@ -159,14 +164,14 @@ struct NetworkLimit {
     do {
       kp = try NetworkLowering.kernelProgram(program.checked, points: points)
     } catch {
-      if case .program(let e) = error { throw .program(e.message) }
+      if case .program(let e) = error { throw .program(program.rendered(e)) }
       throw .numerical("\(error)")
     }
     let result: LimitResult
     do {
       result = try LimitInterpreter.run(kp.program, options: options)
     } catch {
-      throw .numerical(error.description)
+      throw .numerical(error.rendered(in: program.unit.file))
     }
     let m = points.count
     /// Σ coefficient · ∏ moments per entry, and its error by first-order propagation of the
