@@ -72,6 +72,8 @@ struct NetworkLimit {
   let program: TensorProgram
   let network: NetworkSpec
   let options: LimitOptions
+  /// Whether a failed feature-learning run looks for an earlier divergence (off in that search).
+  var searchesForDivergence = true
 
   func run() throws(RunFailure) -> RunReport {
     let name = program.unit.file.name
@@ -127,6 +129,9 @@ struct NetworkLimit {
     do {
       result = try LimitInterpreter.run(lowered.program, options: options, pools: pools)
     } catch {
+      // A failure late in training is usually the symptom of a loss that exploded earlier:
+      // report the divergence where it started when a shorter schedule shows it.
+      if searchesForDivergence, let diverged = divergenceBefore() { throw diverged }
       throw .numerical(error.rendered(in: program.unit.file))
     }
     for p in lowered.trajectory {
@@ -140,6 +145,34 @@ struct NetworkLimit {
     if !lowered.dropped.isEmpty {
       report.notes.append("terms vanishing in the limit: \(lowered.dropped.count)")
     }
+  }
+
+  /// The divergence error of the first schedule of 1, 2, 4, … steps (shorter than the
+  /// program's) whose loss trajectory grows past the divergence bound, or nil when none does
+  /// (or a shorter run fails too). Costs at most about twice the failed run.
+  func divergenceBefore() -> RunFailure? {
+    guard let training = network.training, let steps = training.steps, steps > 1 else { return nil }
+    var shorter = 1
+    while shorter < steps {
+      var checked = program.checked
+      checked.network?.training?.steps = shorter
+      let copy = TensorProgram(unit: program.unit, checked: checked)
+      guard let net = checked.network else { return nil }
+      var report = RunReport(program: program.unit.file.name)
+      do {
+        try NetworkLimit(program: copy, network: net, options: options, searchesForDivergence: false)
+          .featureLearning(&report)
+      } catch {
+        return nil
+      }
+      do {
+        try copy.validate(report)
+      } catch {
+        return error
+      }
+      shorter *= 2
+    }
+    return nil
   }
 
   /// Points used by the kernel program: training inputs first, then every observed point.

@@ -29,6 +29,12 @@ public struct TensorProgram: Sendable {
     self.checked = try Checker.check(unit, overrides: overrides, priorDiagnostics: parseDiagnostics)
   }
 
+  /// A program already parsed and checked (e.g. a copy with a shorter training schedule).
+  init(unit: SourceUnit, checked: CheckedUnit) {
+    self.unit = unit
+    self.checked = checked
+  }
+
   /// The core program (for network files: empty until lowered).
   public var core: Program { checked.program }
 

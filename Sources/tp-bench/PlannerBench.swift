@@ -42,12 +42,18 @@ func benchPlanner() {
     for (i, t) in first.trajectory.enumerated() where i < reference.trajectory.count {
       let ref = reference.trajectory[i]
       let combined = (t.error * t.error + ref.error * ref.error).squareRoot()
-      if combined > 0 { worst = max(worst, abs(t.value - ref.value) / combined) }
+      let tiny = 1e-9 * max(1, abs(ref.value))
+      if combined > 0 {
+        worst = max(worst, abs(t.value - ref.value) / combined)
+      } else if abs(t.value - ref.value) > tiny {
+        worst = .infinity  // both claim exact but differ
+      }
       let values = runs.map { $0.trajectory[i].value }
       let m = values.reduce(0, +) / Double(values.count)
       let sd = (values.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(values.count - 1)).squareRoot()
       let reported = runs.reduce(0) { $0 + $1.trajectory[i].error } / Double(runs.count)
-      if sd > 0 { ratios.append(reported / sd) }
+      // Values that are deterministic (exact, or quadrature) have no spread to compare with.
+      if sd > tiny { ratios.append(reported / sd) }
     }
     ratios.sort()
     let spread =

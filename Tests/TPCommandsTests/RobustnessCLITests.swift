@@ -21,6 +21,8 @@ func withTemporaryDirectory(_ body: (URL) throws -> Void) throws {
 @Suite struct RobustnessCLITests {
   static let transpose = Examples.path("examples/transpose_ww.tp")
   static let mup2 = Examples.path("examples/mup2_relu.tp")
+  /// A core program with vector outputs, so `tp run --plot` has densities to draw.
+  static let vectors = Examples.path("examples/core_tour.tp")
 
   // MARK: Command-line values
 
@@ -155,7 +157,9 @@ func withTemporaryDirectory(_ body: (URL) throws -> Void) throws {
   }
 
   @Test func checkEstimatesItsTotalWork() {
-    let r = tp("check", Self.transpose, "--seeds", "10000")
+    // Explicit widths: the default widths shrink as the seed count grows.
+    let widths = ["--widths", "256,512,1024,2048,4096"]
+    let r = tp(["check", Self.transpose, "--seeds", "10000"] + widths)
     #expect(r.code == .numerical)
     #expect(
       r.stderr
@@ -163,7 +167,7 @@ func withTemporaryDirectory(_ body: (URL) throws -> Void) throws {
         + " arithmetic operations, more than the limit of 1e+12 (about 42 minutes here); use smaller widths or"
         + " fewer seeds, or raise the limit with --max-work\n", "\(r.stderr)")
     #expect(r.stdout.isEmpty)
-    let network = tp("check", Self.mup2, "--seeds", "10000")
+    let network = tp(["check", Self.mup2, "--seeds", "10000"] + widths)
     #expect(network.code == .numerical)
     #expect(network.stderr.contains("× 10000 seeds needs an estimated"), "\(network.stderr)")
     let run = tp("run", Self.transpose, "--width", "1000000", "--max-work", "1e9")
@@ -289,10 +293,10 @@ func withTemporaryDirectory(_ body: (URL) throws -> Void) throws {
       // A dangling link creates its target.
       let dangling = dir.appendingPathComponent("dangling.svg").path
       try FileManager.default.createSymbolicLink(atPath: dangling, withDestinationPath: "made.svg")
-      #expect(tp(["run", Self.transpose, "--plot", dangling]).code == .success)
+      #expect(tp(["run", Self.vectors, "--plot", dangling]).code == .success)
       #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("made.svg").path))
       let fresh = dir.appendingPathComponent("fresh.svg").path
-      #expect(tp(["run", Self.transpose, "--plot", fresh]).code == .success)
+      #expect(tp(["run", Self.vectors, "--plot", fresh]).code == .success)
       #expect(try String(contentsOfFile: fresh, encoding: .utf8).hasPrefix("<svg"))
       // No temporary files are left behind.
       let left = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.contains(".tp-") }
@@ -310,7 +314,7 @@ func withTemporaryDirectory(_ body: (URL) throws -> Void) throws {
       #expect(r.code == .usage)
       #expect(r.stdout.contains("n=128"), "\(r.stdout)")
       #expect(r.stderr == "tp: cannot write '\(out)': No space left on device\n", "\(r.stderr)")
-      let run = OutputFile.$simulatedWriteError.withValue(EIO) { tp(["run", Self.transpose, "--plot", out]) }
+      let run = OutputFile.$simulatedWriteError.withValue(EIO) { tp(["run", Self.vectors, "--plot", out]) }
       #expect(run.code == .usage)
       #expect(run.stdout.contains("in the infinite-width limit"))
       #expect(run.stderr.hasSuffix("tp: cannot write '\(out)': Input/output error\n"), "\(run.stderr)")
