@@ -99,6 +99,9 @@ func limitOptions(_ args: ParsedArguments, command: String) throws(CommandError)
   options.replicates = try args.integer(
     "replicates", default: options.replicates, in: 1...1024, command: command)
   options.degree = try args.integer("degree", default: 0, in: 0...400, command: command)
+  // The limit's worst case is checked against the same budget as finite runs (LimitCost).
+  options.memoryLimit = try args.memoryLimit(command: command).bytes
+  options.workLimit = try args.workLimit(command: command)
   return options
 }
 

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The catalogue of semantic-analysis messages, one member per message, so tests can name them.
 public enum Message {
   public static func unknownName(_ n: String, suggestion: String?) -> String {
@@ -63,5 +65,25 @@ public enum Message {
   }
   public static func arity(_ f: String, expected: Int, found: Int) -> String {
     "'\(f)' takes \(expected) argument\(expected == 1 ? "" : "s"), found \(found)"
+  }
+}
+
+extension Message {
+  /// `1536` → "1.5 KiB"; binary units, one decimal.
+  public static func bytes(_ b: Int) -> String {
+    if b == Int.max { return "more than 8 EiB" }
+    let units = ["bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"]
+    var value = Double(b)
+    var unit = 0
+    while value >= 1024 && unit < units.count - 1 {
+      value /= 1024
+      unit += 1
+    }
+    return unit == 0 ? "\(b) bytes" : String(format: "%.1f", value) + " " + units[unit]
+  }
+
+  /// A count of operations in scientific notation: "4.5e+12".
+  public static func count(_ n: Int) -> String {
+    n < 1_000_000 ? String(n) : String(format: "%.2g", Double(n))
   }
 }

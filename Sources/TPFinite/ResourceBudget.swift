@@ -123,24 +123,6 @@ public struct ResourceEstimate: Sendable, Hashable {
 }
 
 extension Message {
-  /// `1536` → "1.5 KiB"; binary units, one decimal.
-  public static func bytes(_ b: Int) -> String {
-    if b == Int.max { return "more than 8 EiB" }
-    let units = ["bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"]
-    var value = Double(b)
-    var unit = 0
-    while value >= 1024 && unit < units.count - 1 {
-      value /= 1024
-      unit += 1
-    }
-    return unit == 0 ? "\(b) bytes" : String(format: "%.1f", value) + " " + units[unit]
-  }
-
-  /// A count of operations in scientific notation: "4.5e+12".
-  public static func count(_ n: Int) -> String {
-    n < 1_000_000 ? String(n) : String(format: "%.2g", Double(n))
-  }
-
   /// A finite run (or `tp check`'s runs together) refused because of its arithmetic.
   public static func workRefused(
     _ what: String, estimate: Int, limit: Int, remedy: String = "use a smaller width"

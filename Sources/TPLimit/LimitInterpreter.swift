@@ -24,6 +24,7 @@ public enum LimitInterpreter {
   public static func run(
     _ program: Program, options: LimitOptions = LimitOptions(), pools: [Int: [Int]] = [:]
   ) throws(NumericalError) -> LimitResult {
+    try LimitCost(program, options: options).check(options)
     let r = max(1, options.replicates)
     var results: [LimitResult] = []
     for i in 0..<r {

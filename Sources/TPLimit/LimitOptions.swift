@@ -51,6 +51,11 @@ public struct LimitOptions: Sendable, Hashable {
   /// or through forward-mode tangent nodes per base (false: the same per-particle values, for
   /// cross-checks; the number of tangent nodes grows like steps³ in trained networks).
   public var reverseModeDerivatives: Bool = true
+  /// Bytes a run may use, checked against ``LimitCost`` before any particle is drawn
+  /// (`tp run` sets it from physical memory, `ulimit` or `--max-memory`).
+  public var memoryLimit: Int = .max
+  /// Arithmetic operations a run may spend, checked against ``LimitCost`` first (`--max-work`).
+  public var workLimit: Int = .max
   /// Most points a quadrature rule may have (Gauss–Hermite grids and piecewise rules).
   public var gridBudget: Int = 4_000_000
   /// Gauss–Legendre nodes per piece of the kink-aware piecewise rule (tails get four more).
