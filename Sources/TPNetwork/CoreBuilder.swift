@@ -29,6 +29,14 @@ struct CoreBuilder {
     return id
   }
 
+  /// Initial vectors jointly Gaussian with row-major `covariance` (`names.count`² entries).
+  mutating func initialGroup(_ names: [String], covariance: [Double]) -> [VectorID] {
+    let ids = names.map { newVector($0) }
+    program.initialGroups.append(
+      InitialGroup(vectors: ids, mean: [Double](repeating: 0, count: ids.count), covariance: covariance))
+    return ids
+  }
+
   mutating func newVector(_ name: String) -> VectorID {
     program.vectors.append(VectorInfo(name: name, isTemporary: false, range: range))
     return VectorID(program.vectors.count - 1)

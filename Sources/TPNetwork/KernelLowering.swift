@@ -46,16 +46,29 @@ extension NetworkLowering {
       throw .program(error)
     }
     var core = CoreBuilder(widthName: net.widthName, range: model.range)
-    var columns: [String: [VectorID]] = [:]
+    // An input layer's pre-activations at the points are one initial group: `U x_p` has iid
+    // coordinates `N(0, σ²/d · x_p·x_q)` jointly over the points (the columns of U enter only
+    // through these dot products), so the program has one Gaussian per point, not per input
+    // dimension.
+    var preactivations: [String: [VectorID]] = [:]
     var matrices: [String: MatrixID] = [:]
     var readout: VectorID?
     for l in net.layers {
       switch l.role {
       case .input:
         guard case .finite(let d) = l.input else { continue }
-        columns[l.name] = (0..<d).map {
-          core.initial("\(l.name)[:, \($0)]", variance: l.variance / Double(d))
+        let scale = l.variance / Double(max(1, d))
+        var covariance = [Double](repeating: 0, count: points.count * points.count)
+        for p in points.indices {
+          for q in p..<points.count {
+            var dot = 0.0
+            for k in 0..<min(d, points[p].count, points[q].count) { dot += points[p][k] * points[q][k] }
+            covariance[p * points.count + q] = scale * dot
+            covariance[q * points.count + p] = scale * dot
+          }
         }
+        preactivations[l.name] = core.initialGroup(
+          points.indices.map { "\(l.name) x[p\($0)]" }, covariance: covariance)
       case .hidden: matrices[l.name] = core.matrix(l.name, variance: l.variance)
       case .readout: readout = core.initial("ṽ", variance: l.variance)
       }
@@ -70,18 +83,15 @@ extension NetworkLowering {
       var gradients: [Int: VectorID]
     }
     var passes: [Pass] = []
-    for (pi, p) in points.enumerated() {
+    for pi in points.indices {
       var values: [VectorID] = []
       let tag = "p\(pi)"
       for (i, op) in graph.ops.enumerated() {
         switch op {
         case .inputLayer(let u):
-          // One term per input column: a balanced sum, whatever the input dimension.
-          var terms: [CoordExpr] = []
-          for (k, col) in (columns[u] ?? []).enumerated() where k < p.count {
-            terms.append(.constant(p[k]) * .vector(col))
-          }
-          values.append(core.vector("\(graph.names[i])[\(tag)]", .sum(terms)))
+          values.append(
+            core.vector(
+              "\(graph.names[i])[\(tag)]", preactivations[u].map { .vector($0[pi]) } ?? .constant(0)))
         case .hidden(let w, let k):
           // safe
           values.append(core.matmul("\(graph.names[i])[\(tag)]", matrices[w]!, transposed: false, values[k]))
