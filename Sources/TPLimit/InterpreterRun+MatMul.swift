@@ -175,13 +175,24 @@ extension InterpreterRun {
     for b in group.members {
       moments.append(try engine.expectation(ZGraph.node(engine.graph.baseNode[b]) * ZGraph.node(x)))
     }
-    let c = engine.bases.covarianceMatrix(group.members)
+    // Moments that are all exactly zero (an independent mean-zero factor, say) give zero
+    // derivatives whatever the covariance: no inverse is needed.
+    if moments.allSatisfy({ $0.method == .exact && $0.value == 0 }) {
+      return [Estimate](repeating: .exact(0), count: m)
+    }
     // Directions of C whose eigenvalue is below 1/√N of the largest cannot be resolved by N
     // particles (the particles' own covariance differs from C by O(1/√N)); inverting them
     // amplifies noise that compounds over SGD steps. Exact and quadrature moments keep 1e-10.
     let sampled = moments.contains { $0.method == .mc }
     let cutoff = sampled ? 1 / Double(options.samples).squareRoot() : 1e-10
-    let pinv = pseudoInverse(c, relativeCutoff: cutoff)
+    let key = PseudoInverseKey(members: group.members, cutoff: cutoff)
+    let pinv: Matrix
+    if let cached = pseudoInverses[key] {
+      pinv = cached
+    } else {
+      pinv = pseudoInverse(engine.bases.covarianceMatrix(group.members), relativeCutoff: cutoff)
+      pseudoInverses[key] = pinv
+    }
     var out: [Estimate] = []
     for i in 0..<m {
       var v = 0.0

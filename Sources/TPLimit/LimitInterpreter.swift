@@ -81,6 +81,14 @@ struct InterpreterRun {
   var baseLabels: [Int: String] = [:]
   /// Memo of path-wise tangent nodes: (node, base) → expression over nodes.
   var tangents: [TangentKey: CoordExpr] = [:]
+  /// Pseudo-inverses of group covariances by (members, cutoff): a transposed MatMul applied at
+  /// many points (the backward passes of a kernel program) reuses its group's.
+  var pseudoInverses: [PseudoInverseKey: Matrix] = [:]
+
+  struct PseudoInverseKey: Hashable {
+    var members: [Int]
+    var cutoff: Double
+  }
 
   struct MatrixKey: Hashable {
     var matrix: Int
