@@ -37,8 +37,23 @@ struct ExplainCommand: Command {
               + "\n")
         }
       } catch {
-        io.out("\n# not lowered for the limit: \(error)\n")
-        return .success
+        switch error {
+        case .kernelRegime:
+          // The limit trains as the NTK linearisation: what is derived is the kernel program.
+          do {
+            let kp = try program.kernelProgram()
+            io.out(
+              "\n# kernel regime: the output at initialization is a Gaussian process and training follows"
+                + " its NTK linearisation;\n# the NNGP/NTK moments at the \(kp.points.count) points of training,"
+                + " observation and kernel requests:\n")
+            core = kp.program
+          } catch {
+            throw CommandError.from(error, path: path)
+          }
+        case .program(let e): throw CommandError(program.rendered(e), code: .program)
+        case .unstable(let m): throw CommandError("\(path): error: instability: \(m)", code: .numerical)
+        case .tooLarge(let m): throw CommandError("\(path): error: \(m)", code: .numerical)
+        }
       }
     }
     io.out(core.listing() + "\n")

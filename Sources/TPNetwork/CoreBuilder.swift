@@ -56,17 +56,20 @@ struct CoreBuilder {
     return id
   }
 
-  /// `mean(e)` as a scalar leaf.
+  /// `mean(e)` as a scalar leaf. A temporary (`%…`) is named `E[e]` after what it averages, so
+  /// listings and messages read `f[1] = E[ṽ * x[t=1]] + …` rather than a row of `%m`.
   mutating func moment(_ name: String, _ e: CoordExpr) -> CoordExpr {
     let id = newScalar(name, nil)
+    if program.scalars[id.raw].isTemporary { program.scalars[id.raw].name = "E[\(program.render(e))]" }
     emit(.moment(dest: id, e))
     return .scalar(id)
   }
 
   /// A named scalar equal to `e` (constants stay constants).
   mutating func scalar(_ name: String, _ e: CoordExpr) -> ScalarID {
-    if case .scalar(let s) = e, program.scalars[s.raw].name.hasPrefix("%") {
+    if case .scalar(let s) = e, program.scalars[s.raw].isTemporary {
       program.scalars[s.raw].name = name
+      program.scalars[s.raw].isTemporary = false
       return s
     }
     let id = newScalar(name, e.constantValue)

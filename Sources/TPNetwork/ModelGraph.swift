@@ -54,7 +54,7 @@ package struct ModelGraph {
         let term = try builder.convert(e)
         let idx = builder.materialize(term, name: t.name)
         builder.graph.locals[t.name] = idx
-        if builder.graph.names[idx].hasPrefix("%") { builder.graph.names[idx] = t.name }
+        if builder.temporaries.remove(idx) != nil { builder.graph.names[idx] = t.name }
       case .returnValue(let e):
         guard case .binary(.matmul, let l, let r) = e.kind, case .name(let v) = l.kind,
           network.layer(named: v)?.role == .readout
@@ -83,6 +83,8 @@ package struct ModelGraph {
     var opBounds: [Int: ValueBounds] = [:]
     /// The statement being converted.
     var statement = SourceRange(0, 0)
+    /// Ops made for an unnamed subexpression, renamed when a statement assigns them a name.
+    var temporaries: Set<Int> = []
 
     init(network: NetworkSpec, functions: [String: UserFunction], constants: [String: Double], input: String)
     {
@@ -102,7 +104,13 @@ package struct ModelGraph {
     /// An op index for `e`: the op itself when `e` is one leaf, else a new pointwise op.
     mutating func materialize(_ e: CoordExpr, name: String) -> Int {
       if case .vector(let v) = e { return v.raw }
-      let k = add(.pointwise(e), name: "%\(graph.ops.count)")
+      // Named by what it computes, `tanh(U xi)`, when that is short; else `%k`.
+      let text = e.rendered { leaf in
+        if case .vector(let v) = leaf, v.raw < graph.names.count { return graph.names[v.raw] }
+        return "?"
+      }
+      let k = add(.pointwise(e), name: text.count <= 32 ? text : "%\(graph.ops.count)")
+      temporaries.insert(k)
       opBounds[k] = bounds(e)
       return k
     }

@@ -66,6 +66,25 @@ extension TensorProgram {
   }
 }
 
+extension TensorProgram {
+  /// The NNGP/NTK program of a network at every point it mentions (training inputs, observed
+  /// points, kernel and posterior points): what the kernel regime and `kernel` statements
+  /// evaluate, for `tp explain`.
+  public func kernelProgram() throws(RunFailure) -> KernelProgram {
+    guard let net = network else { throw .program("the file declares no network") }
+    let extra = net.kernels.flatMap { req in
+      (req.posteriorData.flatMap { net.datasets[$0] }?.map(\.input) ?? []) + req.points
+    }
+    let points = NetworkLimit(program: self, network: net, options: LimitOptions()).kernelPoints(extra).points
+    do {
+      return try NetworkLowering.kernelProgram(checked, points: points)
+    } catch {
+      if case .program(let e) = error { throw .program(rendered(e)) }
+      throw .numerical("\(error)")
+    }
+  }
+}
+
 /// The limit of a network program: unrolled SGD in the feature-learning regime, kernel dynamics
 /// in the kernel regime, and NNGP/NTK matrices on request.
 struct NetworkLimit {

@@ -90,7 +90,7 @@ extension TensorProgram {
 extension TensorProgram {
   /// A lowering error rendered like a diagnostic (with its line and a caret) when it has a
   /// range, else its message alone.
-  func rendered(_ e: LoweringError) -> String {
+  public func rendered(_ e: LoweringError) -> String {
     guard let range = e.range, range.end <= unit.file.bytes.count else { return e.message }
     return Diagnostic(.error, e.message, at: range).render(in: unit.file)
   }
