@@ -42,11 +42,13 @@ extension TextReport {
     var out: [String] = []
     for key in order {
       let vs = groups[key]!  // safe: key came from groups
-      var columns: [String] = []
-      for v in vs {
-        let label = v.points.map(point).joined(separator: "·") + (v.output > 0 ? "[\(v.output)]" : "")
-        if !columns.contains(label) { columns.append(label) }
+      // A model with several outputs labels every column with its output index, [0] included.
+      let indexed = vs.contains { $0.output > 0 }
+      func label(_ v: TrajectoryValue) -> String {
+        v.points.map(point).joined(separator: "·") + (indexed ? "[\(v.output)]" : "")
       }
+      var columns: [String] = []
+      for v in vs where !columns.contains(label(v)) { columns.append(label(v)) }
       var steps: [String] = []
       var cells: [String: [String: String]] = [:]
       let showVariance = vs.contains { $0.variance > 0 }
@@ -55,8 +57,7 @@ extension TextReport {
         if cells[step] == nil { steps.append(step) }
         var cell = estimate(v.value, v.error, v.method)
         if showVariance { cell += " (var \(estimate(v.variance, v.varianceError, v.method)))" }
-        let label = v.points.map(point).joined(separator: "·") + (v.output > 0 ? "[\(v.output)]" : "")
-        cells[step, default: [:]][label] = cell
+        cells[step, default: [:]][label(v)] = cell
       }
       let header = ["\(key)  step"] + columns.map { $0.isEmpty ? "value" : $0 }
       let rows = steps.map { s in [s] + columns.map { cells[s]?[$0] ?? "" } }
