@@ -40,6 +40,11 @@ extension TensorProgram {
   )
     throws(RunFailure) -> RunReport
   {
+    if let net = network, net.training == nil, net.observations.isEmpty, !net.kernels.isEmpty {
+      throw .unsupported(
+        "the program asks only for kernels, which tp computes in the limit (run it without --width);"
+          + " empirical NNGP/NTK matrices of finite networks are not implemented yet")
+    }
     if isNetwork && !lowered { return try trainDirectly(width: width, seed: seed, budget: budget) }
     let (program, trajectory) = try finiteProgram(width: width)
     let run: FiniteRun
@@ -226,8 +231,15 @@ extension TensorProgram {
       Self.checkedQuantity(
         name: l.0, limit: l.1, limitStandardError: l.2, widths: widths, values: values[q], alpha: alpha)
     }
+    guard !quantities.isEmpty else { throw Self.nothingToCheck }
     return CheckReport(program: unit.file.name, seeds: seeds, quantities: quantities)
   }
+
+  /// `tp check` on a program without outputs or observations (only kernel statements, say):
+  /// a usage error rather than an empty table that "passes".
+  static let nothingToCheck = RunFailure.unsupported(
+    "nothing to check: the program has no outputs or observations with finite-width counterparts"
+      + " (kernel statements are computed in the limit only; empirical kernels are not implemented yet)")
 
   /// Family-wise false-alarm level of `tp check`: each of `Q` quantities is tested at `α/Q`
   /// (Bonferroni), so a correct program fails with probability at most about `α`.

@@ -58,6 +58,7 @@ extension TensorProgram {
         name: name, limit: 0, limitStandardError: 0, widths: widths, values: values[name]!,
         paired: name.hasPrefix("Δ"), alpha: alpha)  // safe: names are keys
     }
+    guard !quantities.isEmpty else { throw Self.nothingToCheck }
     return CheckReport(program: unit.file.name, seeds: seeds, quantities: quantities)
   }
 

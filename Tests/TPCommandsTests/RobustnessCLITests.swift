@@ -416,6 +416,21 @@ func withTemporaryDirectory(_ body: (URL) throws -> Void) throws {
     }
   }
 
+  /// A kernel-only program at a finite width used to print nothing (and `tp check` an empty
+  /// table that passed): both say what is and is not computed.
+  @Test func kernelOnlyProgramsAtFiniteWidthSaySo() {
+    let path = Examples.path("examples/kernel_relu.tp")
+    let message =
+      "\(path): the program asks only for kernels, which tp computes in the limit (run it without --width);"
+      + " empirical NNGP/NTK matrices of finite networks are not implemented yet\n"
+    for args in [["run", path, "--width", "64"], ["check", path, "--widths", "64,128", "--seeds", "2"]] {
+      let r = tp(args)
+      #expect(r.code == .usage)
+      #expect(r.stdout.isEmpty)
+      #expect(r.stderr == message, "\(r.stderr)")
+    }
+  }
+
   @Test func nonFiniteConstantsExitWith3AtTheirLine() throws {
     try withTemporaryDirectory { dir in
       let path = dir.appendingPathComponent("c.tp").path
