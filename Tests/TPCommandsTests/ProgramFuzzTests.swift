@@ -33,6 +33,9 @@ import Testing
         #expect([.success, .usage, .program, .numerical, .checkFailed].contains(r.code), "\(context)")
         if r.code == .success {
           #expect(!Self.printsNonFinite(r.stdout), "\(context)")
+        } else if r.code == .checkFailed {
+          // A failed check explains itself in its table (a false alarm at two seeds is allowed).
+          #expect(r.stdout.contains("do not approach their limits"), "\(context)")
         } else {
           #expect(!r.stderr.isEmpty, "\(context)")
         }
