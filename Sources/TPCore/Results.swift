@@ -14,6 +14,9 @@ public struct VectorLaw: Sendable, Hashable, Codable {
   public var varianceError: Double
   /// Estimated absolute error of each quantile (0 when exact).
   public var quantileErrors: [Double]
+  /// Point masses of the law as `[value, probability, error of the probability]` (relu's
+  /// `P(Z = 0)`), when known; the density then describes the rest of the law only.
+  public var atoms: [[Double]] = []
 
   public init(
     mean: Double, variance: Double, quantiles: [Double], varianceError: Double = 0,

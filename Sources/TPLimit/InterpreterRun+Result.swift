@@ -78,10 +78,19 @@ extension InterpreterRun {
       let hi = fine.quantile(0.998)
       let xs = hi > lo ? (0...200).map { lo + (hi - lo) * Double($0) / 200 } : [lo]
       let curve = hi > lo ? zip(xs, fine.density(at: xs)).map { [$0, $1] } : [[lo, 1]]
-      let law = VectorLaw(
+      var law = VectorLaw(
         mean: mean, variance: variance, quantiles: quantiles, varianceError: varianceError,
         quantileErrors: errors)
-      return (law, m1, method.combined(.quadrature), curve)
+      // Each atom's error: the mass of the grid cells at its edges, where the interpolant
+      // cannot place the kink or jump (a bound), or the change from the coarse grid if larger.
+      let coarseAtoms = coarse.atoms()
+      law.atoms = fine.atoms().map { a in
+        let c = coarseAtoms.first { $0.value == a.value }?.mass ?? 0
+        return [a.value, a.mass, max(a.edge, abs(a.mass - c))]
+      }
+      // A law that is (to the grid's accuracy) all atoms has no density to draw.
+      let discrete = law.atoms.reduce(0) { $0 + $1[1] + $1[2] } >= 1 - 1e-3
+      return (law, m1, method.combined(.quadrature), discrete ? [] : curve)
     }
     let set = engine.monteCarloPoints()
     let values = set.array(k, engine.graph).sorted()

@@ -74,7 +74,8 @@ extension LimitResult {
         guard k < out.scalars.count, out.scalars[k].method == .mc else { return nil }
         if let s = spread[k], let w = within[k] { return (s, w) }
         let s = Statistics.sampleVariance(results.map { $0.scalars[k].value })
-        let w = results.reduce(0) { $0 + $1.scalars[k].standardError * $1.scalars[k].standardError } / Double(r)
+        let w =
+          results.reduce(0) { $0 + $1.scalars[k].standardError * $1.scalars[k].standardError } / Double(r)
         spread[k] = s
         within[k] = w
         return (s, w)
@@ -112,7 +113,7 @@ extension LimitResult {
         let count = Double(laws.count)
         func spread(_ v: [Double]) -> Double { v.count > 1 ? Statistics.sampleVariance(v).squareRoot() : 0 }
         let variances = laws.map(\.variance)
-        out.outputs[k].value = .vector(
+        var combined =
           VectorLaw(
             mean: c.value, variance: Statistics.mean(variances),
             quantiles: law.quantiles.indices.map { q in laws.reduce(0) { $0 + $1.quantiles[q] } / count },
@@ -121,7 +122,10 @@ extension LimitResult {
               max(
                 spread(laws.map { $0.quantiles[q] }) / count.squareRoot(),
                 laws.map { $0.quantileErrors[q] }.max() ?? 0)
-            }))
+            })
+        // Atoms come from a deterministic grid: the same in every replicate.
+        combined.atoms = law.atoms
+        out.outputs[k].value = .vector(combined)
       }
     }
     if !flagged.isEmpty {

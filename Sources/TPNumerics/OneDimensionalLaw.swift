@@ -72,11 +72,38 @@ public struct OneDimensionalLaw: Sendable {
     return hi
   }
 
-  /// The density `(F(t + δ) − F(t − δ)) / 2δ` at `points`, `δ` a thousandth of their span
-  /// (an atom shows as a spike of height ≈ mass/2δ).
+  /// The atoms of `Y`: values `g` takes on a whole stretch of cells (relu's 0, step's 0 and 1),
+  /// with their Gaussian mass `Σ Φ(x_{i+1}) − Φ(x_i)` over the flat cells, in increasing order;
+  /// masses below 10⁻⁹ are left out. `edge` is the mass of the non-flat cells bordering the
+  /// stretches: the true flat set can end anywhere inside them, so it bounds the error of
+  /// `mass` (a kink or jump inside a cell is what the interpolant cannot place).
+  public func atoms() -> [(value: Double, mass: Double, edge: Double)] {
+    var mass: [Double: Double] = [:]
+    var edge: [Double: Double] = [:]
+    let cells = values.count - 1
+    func cellMass(_ i: Int) -> Double { cdfAtNodes[i + 1] - cdfAtNodes[i] }
+    func flat(_ i: Int) -> Bool { values[i] == values[i + 1] }
+    for i in 0..<cells where flat(i) {
+      let v = values[i]
+      mass[v, default: 0] += cellMass(i)
+      if i > 0, !flat(i - 1) { edge[v, default: 0] += cellMass(i - 1) }
+      if i + 1 < cells, !flat(i + 1) { edge[v, default: 0] += cellMass(i + 1) }
+    }
+    return mass.filter { $0.value > 1e-9 }.sorted { $0.key < $1.key }.map {
+      ($0.key, $0.value, edge[$0.key] ?? 0)
+    }
+  }
+
+  /// The density of the continuous part of `Y`, `(F_c(t + δ) − F_c(t − δ)) / 2δ` at `points`
+  /// with `F_c = F − Σ_{atoms a ≤ t} P(Y = a)` and `δ` a thousandth of their span: the atoms
+  /// (see ``atoms()``) are reported apart, not as spikes.
   public func density(at points: [Double]) -> [Double] {
     guard let first = points.first, let last = points.last, last > first else { return points.map { _ in 0 } }
     let delta = (last - first) / 1000
-    return points.map { (cdf($0 + delta) - cdf($0 - delta)) / (2 * delta) }
+    let atoms = self.atoms()
+    func continuous(_ t: Double) -> Double {
+      cdf(t) - atoms.reduce(0) { $0 + ($1.value <= t ? $1.mass : 0) }
+    }
+    return points.map { max(0, (continuous($0 + delta) - continuous($0 - delta)) / (2 * delta)) }
   }
 }

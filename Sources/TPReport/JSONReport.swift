@@ -40,6 +40,14 @@ public enum JSONReport {
       case mean, variance, quantiles
       case varianceError = "variance_error"
       case quantileErrors = "quantile_errors"
+      case atoms
+    }
+
+    /// A point mass: `{"value", "probability", "error"}`.
+    struct Atom: Encodable {
+      var value: JSONNumber
+      var probability: JSONNumber
+      var error: JSONNumber
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -56,6 +64,14 @@ public enum JSONReport {
       }
       try c.encode(quantiles, forKey: .quantiles)
       try c.encode(errors, forKey: .quantileErrors)
+      if !law.atoms.isEmpty {
+        try c.encode(
+          law.atoms.map {
+            Atom(
+              value: JSONNumber($0[0]), probability: JSONNumber($0[1]),
+              error: JSONNumber($0.count > 2 ? $0[2] : 0))
+          }, forKey: .atoms)
+      }
     }
   }
 

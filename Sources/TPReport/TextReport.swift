@@ -31,6 +31,16 @@ public enum TextReport {
         ["vector", "mean", "variance"] + reportedQuantiles.map { "q" + quantileLabel($0) } + ["method"]
       sections.append(table(header: header, rows: vectorRows))
     }
+    // Point masses, reported apart from the density (relu's P(Z = 0) = 1/2).
+    var masses: [String] = []
+    for r in results {
+      guard case .vector(let law) = r.value, !law.atoms.isEmpty else { continue }
+      let atoms = law.atoms.map {
+        "P(\(r.name) = \(number($0[0]))) = \(estimate($0[1], $0.count > 2 ? $0[2] : 0, r.method))"
+      }
+      masses.append(atoms.joined(separator: ", "))
+    }
+    if !masses.isEmpty { sections.append("point masses: " + masses.joined(separator: "; ")) }
     return sections.joined(separator: "\n\n")
   }
 

@@ -247,6 +247,36 @@ func nonCentredKinksAreExact(_ c: PairCase) throws {
   }
 }
 
+/// Point masses are reported apart from the density, with an error that covers the exact mass:
+/// `P(relu(x) = 0) = Φ(−μ/σ)`, `P(step(x − 1) = 1) = Φ((μ − 1)/σ)`; the density of relu's
+/// continuous part near 0 is the Gaussian's, not a spike.
+@Test func atomsOfLawsAreReportedApart() throws {
+  let r = try limitOf("width n\nvector x ~ N(0.3, 1)\ny = relu(x)\ns = step(x - 1)\nout y, s\n")
+  func law(_ name: String) throws -> VectorLaw {
+    guard case .vector(let l) = try #require(r.output(name)).value else { throw TestFailure("not a law") }
+    return l
+  }
+  let phi = { (x: Double) in 0.5 * erfc(-x / 2.0.squareRoot()) }
+  let y = try law("y")
+  #expect(y.atoms.count == 1)
+  let zero = try #require(y.atoms.first)
+  #expect(zero[0] == 0)
+  #expect(abs(zero[1] - phi(-0.3)) <= zero[2] && zero[2] < 1e-3, "\(zero) vs \(phi(-0.3))")
+  let s = try law("s")
+  #expect(s.atoms.map { $0[0] } == [0, 1])
+  for a in s.atoms {
+    let exact = a[0] == 1 ? phi(-0.7) : phi(0.7)
+    #expect(abs(a[1] - exact) <= a[2] && a[2] < 1e-3, "\(a) vs \(exact)")
+  }
+  // The continuous part of relu(x) just right of 0 has the density φ(0.3) = 0.381.
+  let curve = try #require(r.densities["y"])
+  let near = try #require(curve.first { $0[0] > 0.05 })
+  let gaussian = exp(-0.5 * (near[0] - 0.3) * (near[0] - 0.3)) / (2 * Double.pi).squareRoot()
+  #expect(abs(near[1] - gaussian) < 0.01, "\(near) vs \(gaussian)")
+  #expect(curve.allSatisfy { $0[1] < 1 }, "no spike")
+  #expect(r.densities["s"]?.isEmpty ?? true, "a law of atoms only has no density")
+}
+
 struct TestFailure: Error, CustomStringConvertible {
   var description: String
   init(_ d: String) { description = d }
