@@ -55,7 +55,8 @@ public struct DotProductKernelFit: Sendable, Equatable {
   ///
   /// `points` (optional) replaces the Chebyshev grid: e.g. the distinct cosines `xᵢ·xⱼ` of
   /// a data set plus `1` for the diagonal, to fit exactly where the kernel is used; the
-  /// residual is then measured on those points only.
+  /// residual is then measured on those points only. More than 4000 points are thinned for
+  /// the fit (the extremes of 2000 groups of the sorted points) but all are checked.
   public init(
     kernel: (Double) -> Double, degree: Int, nonnegative: Bool = false, points: [Double]? = nil
   ) throws(KernelAnalysisError) {
@@ -149,12 +150,34 @@ public struct DotProductKernelFit: Sendable, Equatable {
           name: "fit points", value: Double(points.count),
           requirement: "need at least degree + 1 = \(degree + 1)")
       }
-      return Grid(fit: points, check: points)
+      return Grid(fit: thinned(points), check: points)
     }
     let count = max(400, 10 * (degree + 1))
     let fit = (0..<count).map { cos(Double.pi * Double($0) / Double(count - 1)) }
     let midpoints = (0..<(count - 1)).map { cos(Double.pi * (Double($0) + 0.5) / Double(count - 1)) }
     return Grid(fit: fit, check: fit + midpoints)
+  }
+
+  /// Above this many caller-supplied points the fit runs on a subset (the residual is
+  /// still measured on all of them).
+  static let maximumFitPoints = 4000
+
+  /// At most `maximumFitPoints` of the points: the smallest and the largest of each of
+  /// `maximumFitPoints / 2` consecutive groups of the sorted points, so that the extremes
+  /// (`ρ = ±1`, the largest off-diagonal cosine) and the density of the points survive.
+  static func thinned(_ points: [Double]) -> [Double] {
+    guard points.count > maximumFitPoints else { return points }
+    let sorted = points.sorted()
+    let groups = maximumFitPoints / 2
+    var out: [Double] = []
+    out.reserveCapacity(maximumFitPoints)
+    for g in 0..<groups {
+      let lo = g * sorted.count / groups
+      let hi = (g + 1) * sorted.count / groups - 1
+      out.append(sorted[lo])
+      if hi > lo { out.append(sorted[hi]) }
+    }
+    return out
   }
 
   struct Solution {

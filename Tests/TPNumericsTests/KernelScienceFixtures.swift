@@ -39,16 +39,13 @@ enum KernelScienceFixtures {
     (0...max(k, 0)).reduce(0.0) { $0 + ($1 > 1 ? log(Double($1)) : 0) }
   }
 
-  /// `Heₘ(0) = (−1)^{m/2} (m − 1)!!` for even `m`, 0 for odd `m`.
-  static func hermiteAtZero(_ m: Int) -> Double {
+  /// `Heₘ(0) / (√(2π) √(k!))` with `Heₘ(0) = (−1)^{m/2} (m − 1)!!` for even `m` (0 for odd `m`),
+  /// in logarithms (`(m − 1)!! = m! / (2^{m/2} (m/2)!)`), so finite for any degree.
+  static func scaledHermiteAtZero(_ m: Int, over k: Int) -> Double {
     guard m % 2 == 0 else { return 0 }
-    var p = 1.0
-    var j = 1
-    while j < m {
-      p *= Double(j)
-      j += 2
-    }
-    return (m / 2) % 2 == 0 ? p : -p
+    let logDoubleFactorial = logFactorial(m) - Double(m / 2) * log(2.0) - logFactorial(m / 2)
+    let magnitude = exp(logDoubleFactorial - 0.5 * log(2 * Double.pi) - 0.5 * logFactorial(k))
+    return (m / 2) % 2 == 0 ? magnitude : -magnitude
   }
 
   /// The normalised Hermite coefficients of relu, from `E[f Heₖ] = E[f⁽ᵏ⁾]` (Gaussian
@@ -59,14 +56,14 @@ enum KernelScienceFixtures {
     case 0: return 1 / (2 * Double.pi).squareRoot()
     case 1: return 0.5
     default:
-      return hermiteAtZero(k - 2) / (2 * Double.pi).squareRoot() / exp(0.5 * logFactorial(k))
+      return scaledHermiteAtZero(k - 2, over: k)
     }
   }
 
   /// The normalised Hermite coefficients of step `1[z > 0]`: `a₀ = ½`, and for `k ≥ 1`
   /// `aₖ = Heₖ₋₁(0)/(√(2π) √(k!))` (`step′ = δ`).
   static func stepCoefficient(_ k: Int) -> Double {
-    k == 0 ? 0.5 : hermiteAtZero(k - 1) / (2 * Double.pi).squareRoot() / exp(0.5 * logFactorial(k))
+    k == 0 ? 0.5 : scaledHermiteAtZero(k - 1, over: k)
   }
 
   /// The normalised Hermite coefficients of erf: zero for even `k`; for `k = 2j + 1`,
