@@ -111,6 +111,50 @@ public struct ReverseEngineeredActivation: Sendable, Equatable {
       scale: fit.scale)
   }
 
+  /// The activation for the lowest truncation `b₀ … b_D` of the given (long) coefficient
+  /// list whose kernel matches the full one, `max_ρ |Σ_{k>D} bₖ ρᵏ| ≤ tolerance · max_ρ
+  /// |Σₖ bₖ ρᵏ|`, over `points` (default: 401 Chebyshev points of `[−1, 1]`, where the
+  /// worst case is usually `ρ = 1`, the tail's total `Σ_{k>D} bₖ`).
+  ///
+  /// All coefficients are kept (with `maxError` 0) when even dropping the last one would
+  /// exceed the tolerance. Throws like `init(kernelCoefficients:target:negative:)`, for a
+  /// tolerance that is not positive, and for points outside `[−1, 1]`.
+  public static func truncating(
+    kernelCoefficients b: [Double], target: Target, tolerance: Double = 1e-3, points: [Double]? = nil,
+    negative: [Bool]? = nil
+  ) throws(KernelAnalysisError) -> ReverseEngineeredActivation {
+    guard tolerance > 0, tolerance.isFinite else {
+      throw .invalidParameter(name: "tolerance", value: tolerance, requirement: "must be positive and finite")
+    }
+    let full = try ReverseEngineeredActivation(kernelCoefficients: b, target: target, negative: negative)
+    let grid = points ?? (0...400).map { cos(Double.pi * Double($0) / 400) }
+    for p in grid where !(p >= -1 && p <= 1) {
+      throw .invalidParameter(name: "point ρ", value: p, requirement: "must lie in [−1, 1]")
+    }
+    guard !grid.isEmpty else { throw .emptyData(what: "points") }
+    let coefficients = full.kernelCoefficients
+    let scale = grid.reduce(0) { max($0, abs(OneHiddenLayerKernel.horner(coefficients, $1))) }
+    // Tail values Σ_{k>D} bₖ ρᵏ for D = K, K−1, …, accumulated from the top per point.
+    var tails = [Double](repeating: 0, count: grid.count)
+    var degree = coefficients.count - 1
+    var error = 0.0
+    while degree > 0 {
+      var worst = 0.0
+      for (i, rho) in grid.enumerated() {
+        let candidate = tails[i] + coefficients[degree] * pow(rho, Double(degree))
+        worst = max(worst, abs(candidate))
+      }
+      if worst > tolerance * scale { break }
+      for (i, rho) in grid.enumerated() { tails[i] += coefficients[degree] * pow(rho, Double(degree)) }
+      error = worst
+      degree -= 1
+    }
+    let kept = Array(coefficients.prefix(degree + 1))
+    return try ReverseEngineeredActivation(
+      kernelCoefficients: kept, target: target, negative: negative.map { Array($0.prefix(degree + 1)) },
+      maxError: error, scale: scale)
+  }
+
   /// The Hermite expansion of the activation (exact coefficients).
   public var expansion: HermiteExpansion { HermiteExpansion(coefficients: hermiteCoefficients) }
 

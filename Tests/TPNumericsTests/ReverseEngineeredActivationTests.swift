@@ -74,6 +74,36 @@ import Testing
       absolute: 1e-13)
   }
 
+  /// relu's NNGP from its exact coefficients `aₖ²` (k ≤ 2000): the truncation keeps the
+  /// lowest degree whose tail is within 10⁻³ of the scale, and the activation's NNGP,
+  /// integrated independently, matches the arc-cosine kernel to that accuracy.
+  @Test func truncatingExactCoefficients() throws {
+    let b = (0...2000).map { k -> Double in
+      let a = KernelScienceFixtures.reluCoefficient(k)
+      return a * a
+    }
+    let activation = try ReverseEngineeredActivation.truncating(
+      kernelCoefficients: b, target: .nngp, tolerance: 1e-3)
+    #expect(activation.degree > 10 && activation.degree < 60)
+    #expect(activation.relativeError <= 1e-3 && activation.relativeError > 0)
+    let scale = KernelScienceFixtures.arcCosine1(1) / 2
+    let polynomial = activation.monomialCoefficients()
+    var worst = 0.0
+    for rho in stride(from: -1.0, through: 1.0, by: 0.05) {
+      let shallow = Self.shallowKernels(polynomial, rho, nodes: activation.degree + 2).nngp
+      worst = max(worst, abs(shallow - KernelScienceFixtures.arcCosine1(rho) / 2))
+    }
+    print("truncated relu NNGP: degree \(activation.degree), max error \(worst / scale) of the scale")
+    #expect(worst <= 1e-3 * scale)
+    // Dropping nothing is allowed: a tight tolerance keeps every coefficient.
+    #expect(
+      try ReverseEngineeredActivation.truncating(kernelCoefficients: [1, 0.5], target: .ntk, tolerance: 1e-9)
+        .degree == 1)
+    #expect(throws: KernelAnalysisError.self) {
+      try ReverseEngineeredActivation.truncating(kernelCoefficients: [1, 0.5], target: .ntk, tolerance: 0)
+    }
+  }
+
   @Test func negativeCoefficientsAreRejected() throws {
     #expect(throws: KernelAnalysisError.negativeCoefficient(index: 1, value: -0.2)) {
       try ReverseEngineeredActivation(kernelCoefficients: [1, -0.2], target: .ntk)
