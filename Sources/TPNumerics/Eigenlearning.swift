@@ -2,8 +2,8 @@ import Foundation
 
 /// The eigenlearning estimates of kernel ridge regression (Simon, Dickens, Karkada &
 /// DeWeese, "The Eigenlearning Framework: A Conservation Law Perspective on Kernel
-/// Regression and Wide Neural Networks", TMLR 2023; arXiv:2110.03922, §4 "The eigenlearning
-/// equations").
+/// Regression and Wide Neural Networks", TMLR 2023; arXiv:2110.03922 — the "eigenlearning
+/// equations" for κ, the learnabilities, `E₀` and the test and train MSE).
 ///
 /// Setting: a kernel with eigenvalues `λᵢ ≥ 0` and orthonormal eigenfunctions `φᵢ` on the
 /// population measure (here: `KernelEigenstructure` of the data set), a target
@@ -23,7 +23,15 @@ import Foundation
 ///   against noisy labels (the `E₀ ε²` term is the test noise `ε²` plus the fitted noise
 ///   `(E₀ − 1) ε²`);
 /// - the predicted **train MSE** `E_tr = (δ/(nκ))² E` (the paper's train-risk estimate,
-///   stated in LANGUAGE.md; it is 0 at `δ = 0`, where KRR interpolates).
+///   stated in LANGUAGE.md; it is 0 at `δ = 0`, where KRR interpolates). Checked against
+///   the authors' reference code (github.com/james-simon/eigenlearning, `theory.py`,
+///   `theoretical_predictions`: `mse_tr = (ridge / (n * kappa))**2 * mse_te`, with
+///   `mse_te = e0 · (Σ (1 − L)² v² + noise_std²)`), and here against real kernel ridge
+///   regression (`EigenlearningVersusKernelRegressionTests`).
+///
+/// The estimates treat the `n` samples as i.i.d. draws from the population;
+/// `KernelRidgeRegression.experiment` draws them without replacement (no duplicate
+/// points), the difference being `O(n/M)`.
 ///
 /// Numerics: `n − Σ Lᵢ²` is evaluated as `Σᵢ λᵢκ/(λᵢ + κ)² + δ/κ` (equal by the κ
 /// equation) and `1 − Lᵢ` as `κ/(λᵢ + κ)`, so nothing cancels; sums are compensated.

@@ -34,7 +34,7 @@ import Foundation
 ///   integrals, which cannot resolve the oscillations of `hₖ` for `k ≳ 15`, so the Hermite
 ///   analysis builds its own line.)
 ///
-/// `Σₖ hₖ(z)` values are produced by the normalised recurrence, never from factorials.
+/// The values `hₖ(z)` come from the normalised recurrence, never from factorials.
 /// The second moment `E[φ²]` (and `E[φ′²]` when a derivative is supplied) is integrated
 /// with the same rule: `E[φ²] − Σ_{k ≤ K} aₖ²` is the power beyond the truncation, which
 /// bounds the truncation error of every induced kernel on `|ρ| ≤ 1`.

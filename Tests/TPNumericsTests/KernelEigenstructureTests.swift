@@ -7,7 +7,7 @@ import Testing
 @Suite struct KernelEigenstructureTests {
   /// `K = uuᵀ` on `M` points: one eigenvalue `‖u‖²/M` of `K/M`, the rest 0; the unit
   /// eigenvector is `±u/‖u‖` with the sign making the first nonzero entry positive; for
-  /// `y = u`, `v₀ = uᵀ... = ±‖u‖/√M` and all the power is in mode 0.
+  /// `y = u`, `v₀ = ±‖u‖/√M` (the same sign) and all the power is in mode 0.
   @Test func rankOneKernel() throws {
     let u: [Double] = [0, -2, 1, 0.5, 3, -1]  // first nonzero entry negative: flipped
     let m = u.count
