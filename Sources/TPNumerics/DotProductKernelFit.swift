@@ -28,7 +28,7 @@ import Foundation
 ///   With caller-supplied points `D′` is at most `points.count − 1` (the errors are 0 when
 ///   no higher degree fits).
 ///
-/// Edge cases: `D < 0`, fewer points than `D + 1`, points outside `[−1, 1]` or a non-finite
+/// Edge cases: `D` outside `0…maximumDegree`, fewer points than `D + 1`, points outside `[−1, 1]` or a non-finite
 /// kernel value throw; a zero kernel gives zero coefficients.
 public struct DotProductKernelFit: Sendable, Equatable {
   /// `b₀ … b_D`.
@@ -60,6 +60,10 @@ public struct DotProductKernelFit: Sendable, Equatable {
   public init(
     kernel: (Double) -> Double, degree: Int, nonnegative: Bool = false, points: [Double]? = nil
   ) throws(KernelAnalysisError) {
+    guard degree <= Self.maximumDegree else {
+      throw .invalidParameter(
+        name: "degree", value: Double(degree), requirement: "must be in 0…\(Self.maximumDegree)")
+    }
     let grid = try Self.grid(degree: degree, points: points)
     let main = try Self.solve(kernel: kernel, degree: degree, nonnegative: nonnegative, grid: grid)
     let higher = min(degree + max(4, degree / 4), (points?.count ?? Int.max) - 1)
@@ -86,8 +90,9 @@ public struct DotProductKernelFit: Sendable, Equatable {
     guard tolerance > 0, tolerance.isFinite else {
       throw .invalidParameter(name: "tolerance", value: tolerance, requirement: "must be positive and finite")
     }
-    guard maxDegree >= 0 else {
-      throw .invalidParameter(name: "maxDegree", value: Double(maxDegree), requirement: "must be ≥ 0")
+    guard maxDegree >= 0, maxDegree <= maximumDegree else {
+      throw .invalidParameter(
+        name: "maxDegree", value: Double(maxDegree), requirement: "must be in 0…\(maximumDegree)")
     }
     let degree = try searchDegree(maxDegree: maxDegree, tolerance: tolerance) {
       d throws(KernelAnalysisError) in
@@ -136,9 +141,14 @@ public struct DotProductKernelFit: Sendable, Equatable {
     let check: [Double]
   }
 
+  /// The largest degree accepted (the monomial basis carries no information beyond a few
+  /// dozen degrees on `[−1, 1]`; the cap keeps the cost bounded).
+  public static let maximumDegree = 200
+
   static func grid(degree: Int, points: [Double]?) throws(KernelAnalysisError) -> Grid {
-    guard degree >= 0 else {
-      throw .invalidParameter(name: "degree", value: Double(degree), requirement: "must be ≥ 0")
+    guard degree >= 0, degree <= maximumDegree + maximumDegree / 4 else {
+      throw .invalidParameter(
+        name: "degree", value: Double(degree), requirement: "must be in 0…\(maximumDegree)")
     }
     if let points {
       guard !points.isEmpty else { throw .emptyData(what: "fit points") }

@@ -39,7 +39,7 @@ import Foundation
 /// with the same rule: `E[φ²] − Σ_{k ≤ K} aₖ²` is the power beyond the truncation, which
 /// bounds the truncation error of every induced kernel on `|ρ| ≤ 1`.
 ///
-/// Edge cases: a negative degree throws; a non-finite value of `φ` at a quadrature node
+/// Edge cases: a degree outside `0…maximumDegree` throws; a non-finite value of `φ` at a quadrature node
 /// throws `.nonFinite` (φ must be finite on the real line and grow at most polynomially);
 /// non-finite breakpoints throw.
 public struct HermiteExpansion: Sendable, Equatable {
@@ -88,10 +88,30 @@ public struct HermiteExpansion: Sendable, Equatable {
     max(0, secondMoment - coefficients.reduce(0) { $0 + $1 * $1 })
   }
 
+  /// The largest degree accepted from callers (the quadrature costs `O(K)` per node and
+  /// needs `O(K)` nodes; degrees beyond a few hundred resolve nothing a kernel uses).
+  public static let maximumDegree = 1000
+
   /// An expansion with known coefficients (errors 0 unless given), e.g. of a polynomial or
-  /// of a designed activation: `E[φ²] = Σ aₖ²` and `E[φ′²] = Σ k aₖ²` exactly.
-  public init(coefficients: [Double], errors: [Double]? = nil) {
-    precondition(errors == nil || errors?.count == coefficients.count, "one error per coefficient")
+  /// of a designed activation: `E[φ²] = Σ aₖ²` and `E[φ′²] = Σ k aₖ²` exactly. Throws for no
+  /// coefficients, non-finite values, or an error list of another length or with negative
+  /// or non-finite entries.
+  public init(coefficients: [Double], errors: [Double]? = nil) throws(KernelAnalysisError) {
+    guard !coefficients.isEmpty else { throw .emptyData(what: "Hermite coefficients") }
+    try KernelValidation.checkFinite(coefficients, what: "Hermite coefficient")
+    if let errors {
+      guard errors.count == coefficients.count else {
+        throw .sizeMismatch(what: "coefficient errors", expected: coefficients.count, actual: errors.count)
+      }
+      for (k, e) in errors.enumerated() where !(e.isFinite && e >= 0) {
+        throw .invalidParameter(name: "error of a_\(k)", value: e, requirement: "must be finite and ≥ 0")
+      }
+    }
+    self.init(validatedCoefficients: coefficients, errors: errors)
+  }
+
+  /// `init(coefficients:errors:)` without the checks, for coefficients known to be valid.
+  init(validatedCoefficients coefficients: [Double], errors: [Double]? = nil) {
     self.coefficients = coefficients
     self.errors = errors ?? [Double](repeating: 0, count: coefficients.count)
     self.secondMoment = coefficients.reduce(0) { $0 + $1 * $1 }
@@ -108,8 +128,9 @@ public struct HermiteExpansion: Sendable, Equatable {
     of f: (Double) -> Double, degree: Int, breakpoints: [Double] = [],
     derivative: ((Double) -> Double)? = nil, quadrature: Quadrature = .automatic
   ) throws(KernelAnalysisError) {
-    guard degree >= 0 else {
-      throw .invalidParameter(name: "degree", value: Double(degree), requirement: "must be ≥ 0")
+    guard degree >= 0, degree <= Self.maximumDegree else {
+      throw .invalidParameter(
+        name: "degree", value: Double(degree), requirement: "must be in 0…\(Self.maximumDegree)")
     }
     try KernelValidation.checkFinite(breakpoints, what: "breakpoint")
     if quadrature == .gaussHermite && !breakpoints.isEmpty {

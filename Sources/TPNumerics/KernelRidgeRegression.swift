@@ -21,11 +21,18 @@ public enum KernelRidgeRegression {
   /// (distinct, in `0..<M`) with labels `labels` (one per training index) and ridge `δ`.
   ///
   /// Throws `.singularTrainingKernel` (draw 0) when `K(X, X) + δI` is not numerically
-  /// positive definite, and for invalid indices or sizes.
+  /// positive definite (a repeated index at `δ = 0`, for one), and for an invalid kernel
+  /// (empty, non-square, non-finite, asymmetric beyond `symmetryTolerance`), indices, labels
+  /// or ridge.
   public static func predictions(
-    kernel: Matrix, training: [Int], labels: [Double], ridge delta: Double
+    kernel: Matrix, training: [Int], labels: [Double], ridge delta: Double, symmetryTolerance: Double = 1e-8
   ) throws(KernelAnalysisError) -> [Double] {
-    try predictions(kernel: kernel, training: training, labels: labels, ridge: delta, draw: 0)
+    try KernelValidation.checkKernel(kernel, symmetryTolerance: symmetryTolerance)
+    try KernelValidation.checkFinite(labels, what: "training label")
+    guard delta.isFinite, delta >= 0 else {
+      throw .invalidParameter(name: "ridge", value: delta, requirement: "must be finite and ≥ 0")
+    }
+    return try predictions(kernel: kernel, training: training, labels: labels, ridge: delta, draw: 0)
   }
 
   static func predictions(

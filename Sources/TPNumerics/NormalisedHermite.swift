@@ -29,9 +29,9 @@ public enum NormalisedHermite {
     return out
   }
 
-  /// `hₖ(z)` for one `k ≥ 0`.
+  /// `hₖ(z)` for one `k ≥ 0`; 0 for `k < 0` (the convention `h₋₁ = 0` of the recurrence).
   public static func value(_ k: Int, at z: Double) -> Double {
-    precondition(k >= 0, "Hermite degree must be non-negative")
+    guard k >= 0 else { return 0 }
     return values(through: k, at: z)[k]
   }
 

@@ -156,7 +156,7 @@ public struct ReverseEngineeredActivation: Sendable, Equatable {
   }
 
   /// The Hermite expansion of the activation (exact coefficients).
-  public var expansion: HermiteExpansion { HermiteExpansion(coefficients: hermiteCoefficients) }
+  public var expansion: HermiteExpansion { HermiteExpansion(validatedCoefficients: hermiteCoefficients) }
 
   /// `φ(z) = Σ aₖ hₖ(z)` (Clenshaw; accurate at any degree).
   public func value(at z: Double) -> Double { NormalisedHermite.series(hermiteCoefficients, at: z) }

@@ -68,6 +68,10 @@ import Testing
     }
     #expect(throws: KernelAnalysisError.self) { try DotProductKernelFit(kernel: { log($0) }, degree: 2) }
     #expect(throws: KernelAnalysisError.self) { try DotProductKernelFit(kernel: { $0 }, degree: -1) }
+    #expect(throws: KernelAnalysisError.self) { try DotProductKernelFit(kernel: { $0 }, degree: 10_000) }
+    #expect(throws: KernelAnalysisError.self) {
+      try DotProductKernelFit.lowestDegree(kernel: { $0 }, tolerance: 0)
+    }
   }
 }
 

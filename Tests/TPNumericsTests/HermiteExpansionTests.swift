@@ -147,8 +147,8 @@ import Testing
     expectClose(exact[4], 0.25 * 24.0.squareRoot(), absolute: 1e-14)
   }
 
-  @Test func exactExpansionFromCoefficients() {
-    let e = HermiteExpansion(coefficients: [1, 2, 3])
+  @Test func exactExpansionFromCoefficients() throws {
+    let e = try HermiteExpansion(coefficients: [1, 2, 3])
     #expect(e.method == .exact && e.errors == [0, 0, 0] && e.degree == 2)
     #expect(e.secondMoment == 14 && e.derivativeSecondMoment == 2 * 2 * 1 + 3 * 3 * 2)
     expectClose(e.value(at: 1.5), 1 + 2 * 1.5 + 3 * (1.5 * 1.5 - 1) / 2.0.squareRoot(), absolute: 1e-15)
@@ -156,6 +156,14 @@ import Testing
 
   @Test func invalidInputsThrow() {
     #expect(throws: KernelAnalysisError.self) { try HermiteExpansion(of: { $0 }, degree: -1) }
+    #expect(throws: KernelAnalysisError.self) { try HermiteExpansion(of: { $0 }, degree: 100_000) }
+    #expect(throws: KernelAnalysisError.self) { try HermiteExpansion(coefficients: []) }
+    #expect(throws: KernelAnalysisError.self) { try HermiteExpansion(coefficients: [1, .nan]) }
+    #expect(throws: KernelAnalysisError.self) { try HermiteExpansion(coefficients: [1, 2], errors: [0]) }
+    #expect(throws: KernelAnalysisError.self) {
+      try HermiteExpansion(coefficients: [1, 2], errors: [0, -1])
+    }
+    #expect(NormalisedHermite.value(-1, at: 2) == 0)
     #expect(throws: KernelAnalysisError.self) { try HermiteExpansion(of: { log($0) }, degree: 3) }
     #expect(throws: KernelAnalysisError.self) {
       try HermiteExpansion(of: { $0 }, degree: 3, breakpoints: [.nan])

@@ -92,7 +92,21 @@ import Testing
     #expect(throws: KernelAnalysisError.self) {
       try KernelRidgeRegression.experiment(kernel: Self.kernel, target: [1, 2], samples: 1, ridge: 0)
     }
-    // A rank-one kernel: two training points make K(X, X) singular at δ = 0.
+    #expect(throws: KernelAnalysisError.self) {
+      try KernelRidgeRegression.predictions(
+        kernel: Self.kernel, training: [0, 40], labels: [1, 2], ridge: 0)
+    }
+    #expect(throws: KernelAnalysisError.self) {
+      try KernelRidgeRegression.predictions(
+        kernel: Self.kernel, training: [0, 1], labels: [1, .nan], ridge: 0)
+    }
+    #expect(throws: KernelAnalysisError.self) {
+      try KernelRidgeRegression.predictions(kernel: Self.kernel, training: [], labels: [], ridge: 0)
+    }
+    // A repeated point at δ = 0, and a rank-one kernel: singular training kernels.
+    #expect(throws: KernelAnalysisError.self) {
+      try KernelRidgeRegression.predictions(kernel: Self.kernel, training: [3, 3], labels: [1, 1], ridge: 0)
+    }
     let ones = Matrix(rows: 4, cols: 4, repeating: 1)
     do throws(KernelAnalysisError) {
       _ = try KernelRidgeRegression.experiment(

@@ -100,13 +100,13 @@ import Testing
   /// the same kernel, and without bias it is `σ_v² aₖ²` and `σ_v²(k+1) aₖ²`.
   @Test func powerSeriesInRho() throws {
     let a: [Double] = [0.4, 0.8, -0.3, 0.2, 0.1]
-    let plain = try OneHiddenLayerKernel(expansion: HermiteExpansion(coefficients: a), readoutVariance: 2)
+    let plain = try OneHiddenLayerKernel(expansion: try HermiteExpansion(coefficients: a), readoutVariance: 2)
     for k in a.indices {
       expectClose(plain.nngpCoefficients[k], 2 * a[k] * a[k], absolute: 1e-15)
       expectClose(plain.ntkCoefficients[k], 2 * Double(k + 1) * a[k] * a[k], absolute: 1e-15)
     }
     let biased = try OneHiddenLayerKernel(
-      expansion: HermiteExpansion(coefficients: a), weightVariance: 1.3, biasVariance: 0.4)
+      expansion: try HermiteExpansion(coefficients: a), weightVariance: 1.3, biasVariance: 0.4)
     for rho in [-0.9, -0.2, 0.35, 0.8] {
       let c = (1.3 * rho + 0.4) / 1.7
       let direct = a.enumerated().reduce(0.0) { $0 + $1.1 * $1.1 * pow(c, Double($1.0)) }
@@ -121,8 +121,8 @@ import Testing
     }
   }
 
-  @Test func invalidVariancesThrow() {
-    let e = HermiteExpansion(coefficients: [1])
+  @Test func invalidVariancesThrow() throws {
+    let e = try HermiteExpansion(coefficients: [1])
     #expect(throws: KernelAnalysisError.self) { try OneHiddenLayerKernel(expansion: e, weightVariance: -1) }
     #expect(throws: KernelAnalysisError.self) {
       try OneHiddenLayerKernel(expansion: e, weightVariance: 0, biasVariance: 0)
