@@ -19,11 +19,12 @@ import Testing
   }
 
   /// relu, unit weights, no bias: NNGP and NTK `K + ρ E[step step]` to 1e-8 where the
-  /// degree-60 series has converged (`|ρ| ≤ 0.7`), and within the reported error bound on
-  /// all of `[−1, 1]` (where relu's `√(1 − ρ²)` makes the series converge algebraically).
+  /// degree-300 series has converged (`|ρ| ≤ 0.95`), and within the reported error bound on
+  /// all of `[−1, 1]` (near `|ρ| = 1` relu's `√(1 − ρ²)` makes the series converge only
+  /// algebraically: `aₖ² ~ k^{−5/2}`).
   @Test func reluMatchesArcCosineKernels() throws {
     let kernel = try OneHiddenLayerKernel(
-      activation: { max($0, 0) }, breakpoints: [0], derivative: { $0 > 0 ? 1 : 0 }, degree: 60)
+      activation: { max($0, 0) }, breakpoints: [0], derivative: { $0 > 0 ? 1 : 0 }, degree: 300)
     for rho in Self.grid {
       let (k, d) = Self.reluPair(1, rho)
       let theta = k + rho * d
@@ -31,14 +32,17 @@ import Testing
       let ntkBound = kernel.ntkError(rho)!
       #expect(abs(kernel.nngp(rho) - k) <= kernel.nngpError(rho) + 1e-15, "ρ = \(rho)")
       #expect(abs(kernel.ntk(rho) - theta) <= ntkBound + 1e-15, "ρ = \(rho)")
-      if abs(rho) <= 0.7 + 1e-12 {
+      if abs(rho) <= 0.95 + 1e-12 {
         expectClose(kernel.nngp(rho), k, absolute: 1e-8, "NNGP at ρ = \(rho)")
         expectClose(kernel.ntk(rho), theta, absolute: 1e-8, "NTK at ρ = \(rho)")
         #expect(kernel.nngpError(rho) < 1e-8 && ntkBound < 1e-8)
       }
     }
     // The bound is informative at ρ = 1, not vacuous.
-    #expect(kernel.nngpError(1) < 1e-3 && kernel.ntkError(1)! < 0.1)
+    #expect(kernel.nngpError(1) < 1e-4 && kernel.ntkError(1)! < 0.05)
+    print(
+      "relu one-hidden-layer kernels, degree 300: error bounds at ρ = 1: NNGP \(kernel.nngpError(1)), NTK \(kernel.ntkError(1)!)"
+    )
   }
 
   /// erf: Williams' `(2/π) arcsin(2ρ/3)` and `E[erf′ erf′] = (4/π)/√(9 − 4ρ²)` to 1e-8 on
