@@ -30,6 +30,7 @@ absolutely, on the scale of the largest.
 usage:
   python3 benchmarks/kernel_science_numpy.py KERNEL [--target FILE] [--top K]
           [--samples 10,30,100] [--ridge 0.001] [--noise 0] [--json]
+          [--compare OTHER.json [--kernel-name ntk] [--tolerance 1e-10]]
   python3 benchmarks/kernel_science_numpy.py --write-demo DIR [--points 200] [--dimension 8]
 
 KERNEL and --target are .npy files or .csv files (comma-separated, no header). Without
@@ -39,6 +40,14 @@ DIR/target.csv: the one-hidden-layer ReLU NTK of random points on the unit spher
 arc-cosine formulas, as in Tests/TPNumericsTests/KernelScienceFixtures.swift) and a smooth
 target, for running both codes on the same data. --json prints one JSON object with the keys
 of LANGUAGE.md ("alignment", "eigen", "eigenlearning") plus the extras shown in the text form.
+
+--compare OTHER.json checks another code's results (tp's --json output, or anything with the
+LANGUAGE.md keys) against these, for the entries whose "kernel" is --kernel-name (default: the
+only kernel present): the uncentred alignment, the eigenvalues (absolute error over the
+largest), the target coefficients of modes whose eigenvalue is separated from its neighbours
+by more than 1e-8 of the largest (absolute), and per sample count kappa, test_mse, train_mse,
+target_learnability (relative) and learnabilities (absolute). It prints the largest deviation
+of each and exits with status 1 if any exceeds --tolerance (default 1e-10).
 """
 from __future__ import annotations
 
@@ -175,6 +184,67 @@ def write_demo(directory: str, points: int, dimension: int) -> None:
     print(f"wrote {directory}/kernel.csv, kernel.npy, target.csv ({points} points on S^{dimension - 1})")
 
 
+def compare(result: dict, spectrum: np.ndarray, other: dict, kernel_name: str | None, tolerance: float) -> int:
+    """Largest deviations of `other` from `result` (this script's own numbers); 0 if all pass."""
+
+    def entries(key: str) -> list:
+        items = other.get(key, [])
+        names = {e.get("kernel") for e in items}
+        name = kernel_name if kernel_name is not None else (names.pop() if len(names) == 1 else None)
+        if name is None and items:
+            raise SystemExit(f"--kernel-name needed: {key} has kernels {sorted(map(str, names))}")
+        return [e for e in items if e.get("kernel") == name]
+
+    checks: list[tuple[str, float]] = []
+    mine_alignment = next(a for a in result["alignment"] if not a["centred"])
+    for a in entries("alignment"):
+        if a.get("centred", False):
+            continue
+        checks.append(("alignment", abs(a["value"] - mine_alignment["value"])))
+    mine_eigen = result["eigen"][0]
+    values = np.array(mine_eigen["eigenvalues"])
+    scale = abs(values[0])
+    for e in entries("eigen"):
+        theirs = np.array(e["eigenvalues"])
+        n = min(len(theirs), len(values))
+        checks.append(("eigenvalues / lambda_max", float(np.abs(theirs[:n] - values[:n]).max() / scale)))
+        mine_v = np.array(mine_eigen["target_coefficients"])
+        their_v = np.array(e.get("target_coefficients", []))
+        n = min(n, len(mine_v), len(their_v))
+        # A mode's coefficient is well defined when its eigenvalue is simple: its distance to
+        # both neighbours in the full spectrum exceeds 1e-8 of the largest.
+        padded = np.concatenate([[np.inf], spectrum, [-np.inf]])
+        gaps = np.minimum(padded[:-2] - padded[1:-1], padded[1:-1] - padded[2:])[:n]
+        simple = gaps > 1e-8 * scale
+        if n and simple.any():
+            checks.append(("target coefficients (simple modes)", float(np.abs(their_v[:n] - mine_v[:n])[simple].max())))
+    mine_el = {p["samples"]: p for p in result["eigenlearning"] if "error" not in p and p["output"] == 0}
+    for p in entries("eigenlearning"):
+        mine = mine_el.get(p.get("samples"))
+        if mine is None:
+            continue
+        for key in ("kappa", "test_mse", "train_mse", "target_learnability"):
+            if p.get(key) is None or mine.get(key) is None:
+                continue
+            denominator = abs(mine[key]) if mine[key] != 0 else 1.0
+            checks.append((f"n = {p['samples']}: {key} (relative)", abs(p[key] - mine[key]) / denominator))
+        if "learnabilities" in p:
+            theirs = np.array(p["learnabilities"])
+            ours = np.array(mine["learnabilities"])
+            n = min(len(theirs), len(ours))
+            checks.append((f"n = {p['samples']}: learnabilities", float(np.abs(theirs[:n] - ours[:n]).max())))
+    if not checks:
+        print("compare: nothing to compare (no matching entries)")
+        return 1
+    failed = 0
+    for name, deviation in checks:
+        status = "ok" if deviation <= tolerance else "FAIL"
+        failed += status == "FAIL"
+        print(f"{status:4s} {name:45s} {deviation:.3e}")
+    print(f"compare: {len(checks) - failed} of {len(checks)} within {tolerance:g}")
+    return 1 if failed else 0
+
+
 def fmt(x) -> str:
     return "None" if x is None else f"{x:.12e}"
 
@@ -191,6 +261,9 @@ def main() -> int:
     parser.add_argument("--write-demo", metavar="DIR")
     parser.add_argument("--points", type=int, default=200)
     parser.add_argument("--dimension", type=int, default=8)
+    parser.add_argument("--compare", metavar="OTHER.json")
+    parser.add_argument("--kernel-name")
+    parser.add_argument("--tolerance", type=float, default=1e-10)
     args = parser.parse_args()
 
     if args.write_demo:
@@ -247,6 +320,10 @@ def main() -> int:
                 p = {"kernel": "input", "output": c, "samples": n, "error": str(error)}
             result["eigenlearning"].append(p)
 
+    if args.compare:
+        with open(args.compare) as handle:
+            other = json.load(handle)
+        return compare(result, values, other, args.kernel_name, args.tolerance)
     if args.json:
         json.dump(result, sys.stdout, indent=1)
         print()
