@@ -16,7 +16,7 @@ let package = Package(
     .target(name: "TPCore", dependencies: ["TPSyntax"]),
     .target(name: "TPNetwork", dependencies: ["TPCore", "TPSyntax"]),
     .target(name: "TPLimit", dependencies: ["TPCore", "TPNumerics"]),
-    .target(name: "TPFinite", dependencies: ["TPCore", "TPNetwork", "TPNumerics"]),
+    .target(name: "TPFinite", dependencies: ["TPSyntax", "TPCore", "TPNetwork", "TPNumerics"]),
     .target(name: "TPReport", dependencies: ["TPCore"]),
     .target(
       name: "TensorPrograms",

@@ -1,3 +1,4 @@
+import Foundation
 import TensorPrograms
 
 /// A hand-written command-line parser: `--name value`, `--name=value`, boolean `--flag`,
@@ -81,12 +82,81 @@ extension ParsedArguments {
     throws(CommandError) -> Int
   {
     guard let s = value(name) else { return d }
+    // Int(_:) returns nil past Int.max, so no value overflows.
     guard let v = Int(s), range.contains(v) else {
-      throw .usage(
-        "--\(name) must be an integer in \(range.lowerBound)…\(range.upperBound), got '\(s)'",
-        command: command)
+      throw .usage(Message.integerOption(name, range, got: s), command: command)
     }
     return v
+  }
+
+  /// `--width N`: 1 … ``CommandLimits/maximumWidth``, or nil when not given.
+  func width(command: String) throws(CommandError) -> Int? {
+    guard value("width") != nil else { return nil }
+    return try integer("width", default: 1, in: 1...CommandLimits.maximumWidth, command: command)
+  }
+
+  /// `--widths LIST`: comma-separated widths, each 1 … ``CommandLimits/maximumWidth``.
+  func widths(default d: [Int], command: String) throws(CommandError) -> [Int] {
+    guard let list = value("widths") else { return d }
+    let parsed = list.split(separator: ",", omittingEmptySubsequences: false).map {
+      Int($0.trimmingCharacters(in: .whitespaces))
+    }
+    let widths = parsed.compactMap { $0 }
+    guard !parsed.isEmpty, widths.count == parsed.count, widths.count <= CommandLimits.maximumWidths,
+      widths.allSatisfy({ (1...CommandLimits.maximumWidth).contains($0) })
+    else {
+      throw .usage(Message.widthList(list), command: command)
+    }
+    return widths
+  }
+
+  /// `--seeds K` of `tp check`: 2 … ``CommandLimits/maximumSeeds`` (default 8).
+  func seedCount(command: String) throws(CommandError) -> Int {
+    if let s = value("seeds"), let k = Int(s), k < 2 {
+      throw .usage(Message.tooFewSeeds(s), command: command)
+    }
+    return try integer("seeds", default: 8, in: 2...CommandLimits.maximumSeeds, command: command)
+  }
+
+  /// `--max-memory SIZE`: bytes, or a number with a binary suffix (`512M`, `8G`, `1.5T`, also
+  /// `KiB`/`MiB`/`GiB`/`TiB`); the system's limit when not given.
+  func memoryLimit(command: String) throws(CommandError) -> MemoryLimit {
+    guard let s = value("max-memory") else { return .system() }
+    guard let bytes = Self.size(s) else { throw .usage(Message.memorySize(s), command: command) }
+    return .requested(bytes)
+  }
+
+  /// A size in bytes: digits (with an optional fraction) and an optional K, M, G or T suffix
+  /// (powers of 1024, optionally followed by `iB` or `B`); nil for anything else, zero, or a
+  /// size past `Int.max`.
+  static func size(_ text: String) -> Int? {
+    var s = text.trimmingCharacters(in: .whitespaces).uppercased()
+    var scale = 1.0
+    for suffix in ["IB", "B"] where s.hasSuffix(suffix) && s.count > suffix.count {
+      s.removeLast(suffix.count)
+      break
+    }
+    if let last = s.last, let power = ["K": 1, "M": 2, "G": 3, "T": 4][String(last)] {
+      scale = Foundation.pow(1024, Double(power))
+      s.removeLast()
+    }
+    guard !s.isEmpty, s.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == ".") }),
+      s.filter({ $0 == "." }).count <= 1,
+      let v = Double(s)
+    else { return nil }
+    let bytes = v * scale
+    guard bytes >= 1, bytes < 9.2e18 else { return nil }
+    return Int(bytes)
+  }
+
+  /// `--max-work OPS`: the most arithmetic operations a finite run (or `tp check`'s runs
+  /// together) may need, as an integer or in scientific notation (`5e12`).
+  func workLimit(command: String) throws(CommandError) -> Int {
+    guard let s = value("max-work") else { return FiniteOptions.defaultWorkLimit }
+    guard let v = Double(s.trimmingCharacters(in: .whitespaces)), v >= 1, v < 9.2e18 else {
+      throw .usage(Message.workCount(s), command: command)
+    }
+    return Int(v)
   }
 
   /// `--seed S`: a non-negative 64-bit integer (default 0).

@@ -7,6 +7,7 @@ struct CheckCommand: Command {
   static let summary = "Run FILE at several finite widths and compare with the limit."
   static let usage = """
     USAGE: tp check FILE [--widths N1,N2,...] [--seeds K] [--json] [--plot OUT.svg]
+                         [--max-memory SIZE] [--max-work OPS]
 
     Computes the limit, runs the same program at each width with K seeds, and reports per
     quantity the seed mean ± standard error, the limit extrapolated by a weighted fit
@@ -16,58 +17,62 @@ struct CheckCommand: Command {
     both sides; the test's family-wise false-alarm level is 1 % (docs/cli.md).
 
     OPTIONS:
-      --widths LIST      Comma-separated widths (default: five doubling widths up to the
-                         largest that the program's cost allows, between 1024 and 2^20).
-      --seeds K          Seeds per width (default 8).
+      --widths LIST      Comma-separated widths, each 1…4294967296 (default: five doubling
+                         widths up to the largest that the program's cost allows, between
+                         1024 and 2^20).
+      --seeds K          Seeds per width, 2…10000 (default 8).
       --json             Print one JSON object to stdout.
-      --plot OUT.svg     Write log-log plots of the RMS error against the width, one panel
-                         per observable (exit 1, no file, when there is nothing to plot).
+      --plot OUT.svg     Write log-log plots of the RMS error against the width, one panel per
+                         observable (after the results are printed; nothing to plot, or a file
+                         that cannot be written, is exit 1).
+      --max-memory SIZE  Refuse when one finite run's estimated memory exceeds SIZE (as for 'tp run').
+      --max-work OPS     Refuse when all finite runs together need more than OPS arithmetic
+                         operations (default 1e12, about 40 minutes on two cores).
       --set NAME=VALUE   Override a 'param' (repeatable).
       --method, --samples, --replicates, --degree, --seed
                          As for 'tp run' (the limit's settings).
     """
   static let options = OptionSpec(
-    valued: ["widths", "seeds", "plot", "set", "method", "samples", "replicates", "degree", "seed"],
+    valued: [
+      "widths", "seeds", "plot", "set", "method", "samples", "replicates", "degree", "seed", "max-memory",
+      "max-work",
+    ],
     flags: ["json"])
 
   static func run(_ args: ParsedArguments, _ io: any OutputSink) throws -> ExitCode {
     let path = try args.file(command: name)
-    var widths: [Int]?
-    if let list = args.value("widths") {
-      let parsed = list.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-      guard !parsed.isEmpty, parsed.allSatisfy({ ($0 ?? 0) >= 1 }) else {
-        throw CommandError.usage(
-          "--widths must be comma-separated positive integers, got '\(list)'", command: name)
-      }
-      widths = parsed.map { $0! }  // safe: checked above
+    let widths = args.value("widths") == nil ? nil : try args.widths(default: [], command: name)
+    let seeds = try args.seedCount(command: name)
+    let budget = ResourceBudget(
+      memory: try args.memoryLimit(command: name), work: try args.workLimit(command: name))
+    // A path that cannot or must not be written fails now, not after the computation.
+    let plotFile = try args.value("plot").map { p throws(CommandError) in
+      try OutputFile.prepare(p, option: "plot", input: path)
     }
-    let seeds = try args.integer("seeds", default: 8, in: 1...10_000, command: name)
     let options = try limitOptions(args, command: name)
     let program = try loadProgram(path, overrides: try args.overrides(command: name), io: io)
     let report: CheckReport
     do {
       report = try program.check(
         widths: widths ?? program.defaultCheckWidths(seeds: seeds), seeds: seeds, baseSeed: options.seed,
-        limit: options)
+        limit: options, budget: budget)
     } catch {
       throw CommandError.from(error, path: path)
-    }
-    // A figure with nothing to show is refused: the report is still printed, then exit 1.
-    let svg = args.value("plot") == nil ? nil : Result { () throws(PlotError) in try SVGPlot.check(report) }
-    if let plot = args.value("plot"), case .success(let text) = svg {
-      do {
-        try text.write(toFile: plot, atomically: true, encoding: .utf8)
-      } catch {
-        throw CommandError("cannot write '\(plot)': \(error.localizedDescription)", code: .usage)
-      }
     }
     if args.flag("json") {
       io.out(try JSONReport.string(JSONReport.CheckDocument(report)))
     } else {
       io.out(TextReport.check(report) + "\n")
     }
-    if case .failure(let error) = svg {
-      throw CommandError("\(path): error: \(error); no plot written", code: .usage)
+    // Written last: nothing to plot, or a failure to write, is reported after the results (exit 1).
+    if let plotFile {
+      let svg: String
+      do throws(PlotError) {
+        svg = try SVGPlot.check(report)
+      } catch {
+        throw CommandError("\(path): error: \(error); no plot written", code: .usage)
+      }
+      try plotFile.write(svg)
     }
     return report.passed ? .success : .checkFailed
   }

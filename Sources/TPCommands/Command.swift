@@ -33,33 +33,20 @@ func loadProgram(_ path: String, overrides: [String: Double], io: any OutputSink
   -> TensorProgram
 {
   let limit = 64 << 20
-  var isDir: ObjCBool = false
-  if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
-    throw .usage("'\(path)' is a directory, not a .tp file")
-  }
-  // Read at most one byte past the limit, so a device or pipe without end cannot hang `tp`.
-  guard let handle = FileHandle(forReadingAtPath: path) else {
-    throw .usage(
-      FileManager.default.fileExists(atPath: path)
-        ? "cannot read '\(path)': permission denied" : "cannot read '\(path)': no such file")
-  }
-  defer { try? handle.close() }
-  let data: Data
-  do {
-    data = try handle.read(upToCount: limit + 1) ?? Data()  // nil at end of file: an empty file
-  } catch {
-    throw .usage("cannot read '\(path)': \(error.localizedDescription)")
-  }
+  // At most one byte past the limit is read, and a pipe or FIFO that stays silent times out, so
+  // neither a device without end nor a FIFO without writer can hang `tp`.
+  let data = try FileIO.read(path, limit: limit)
   guard data.count <= limit else {
     throw CommandError(
       "\(path): error: the file is larger than 64 MiB; a .tp program is text", code: .program)
   }
-  let file = SourceFile(name: path, bytes: [UInt8](data))
+  let file = SourceFile(name: path, bytes: data)
   let program: TensorProgram
   do {
     program = try TensorProgram(file: file, overrides: overrides)
   } catch {
-    throw CommandError(error.render(), code: .program)
+    // A valid program whose constants are NaN or ±Inf is a numerical failure (exit 3).
+    throw CommandError(error.render(), code: error.isNumericalFailure ? .numerical : .program)
   }
   if !program.checked.warnings.isEmpty {
     io.err(Diagnostics(file: file, items: program.checked.warnings).render() + "\n")

@@ -8,7 +8,8 @@ struct RunCommand: Command {
   static let usage = """
     USAGE: tp run FILE [--json] [--method auto|exact|quadrature|mc] [--samples M]
                        [--replicates R] [--degree P] [--seed S] [--set NAME=VALUE]...
-                       [--explain] [--width N] [--plot OUT.svg]
+                       [--explain] [--width N] [--max-memory SIZE] [--max-work OPS]
+                       [--plot OUT.svg]
 
     OPTIONS:
       --json             Print one JSON object to stdout (notes go to stderr).
@@ -20,25 +21,37 @@ struct RunCommand: Command {
       --seed S           Random seed (default 0).
       --set NAME=VALUE   Override a 'param' (repeatable).
       --explain          Also print each vector's law and ZDot coefficients (as 'tp explain').
-      --width N          Execute at finite width N instead of the limit.
-      --plot OUT.svg     Write the density of every vector output (limit only; exit 1, no
-                         file, when there is nothing to plot).
+      --width N          Execute at finite width N (1…4294967296) instead of the limit.
+      --max-memory SIZE  Refuse a finite run whose estimated memory exceeds SIZE (bytes, or
+                         512M, 8G, …; default: the physical memory, or less under 'ulimit -v').
+      --max-work OPS     Refuse a finite run needing more than OPS arithmetic operations
+                         (default 1e12, about 40 minutes on two cores).
+      --plot OUT.svg     Write the density of every vector output (limit only). Written after
+                         the results are printed; nothing to plot, or a file that cannot be
+                         written, is exit 1.
     """
   static let options = OptionSpec(
-    valued: ["method", "samples", "replicates", "degree", "seed", "set", "width", "plot"],
+    valued: [
+      "method", "samples", "replicates", "degree", "seed", "set", "width", "plot", "max-memory", "max-work",
+    ],
     flags: ["json", "explain"])
 
   static func run(_ args: ParsedArguments, _ io: any OutputSink) throws -> ExitCode {
     let path = try args.file(command: name)
-    let width =
-      args.value("width") == nil ? nil : try args.integer("width", default: 0, in: 1...Int.max, command: name)
+    let width = try args.width(command: name)
     let seed = try args.seed(command: name)
     let limitOptions = try limitOptions(args, command: name)
+    let budget = ResourceBudget(
+      memory: try args.memoryLimit(command: name), work: try args.workLimit(command: name))
+    // A path that cannot or must not be written fails now, not after the computation.
+    let plotFile = try args.value("plot").map { p throws(CommandError) in
+      try OutputFile.prepare(p, option: "plot", input: path)
+    }
     let program = try loadProgram(path, overrides: try args.overrides(command: name), io: io)
     let report: RunReport
     do throws(RunFailure) {
       if let width {
-        report = try program.runFinite(width: width, seed: seed)
+        report = try program.runFinite(width: width, seed: seed, budget: budget)
       } else {
         report = try program.runLimit(limitOptions)
       }
@@ -46,20 +59,6 @@ struct RunCommand: Command {
       throw CommandError.from(error, path: path)
     }
     for note in report.notes { io.err("note: \(note)\n") }
-    // A figure with nothing to show is refused: the report is still printed, then exit 1.
-    let svg =
-      args.value("plot") == nil
-      ? nil
-      : Result { () throws(PlotError) in
-        try SVGPlot.densities(report.densities, title: "coordinate laws in the limit: \(path)")
-      }
-    if let plot = args.value("plot"), case .success(let text) = svg {
-      do {
-        try text.write(toFile: plot, atomically: true, encoding: .utf8)
-      } catch {
-        throw CommandError("cannot write '\(plot)': \(error.localizedDescription)", code: .usage)
-      }
-    }
     if args.flag("json") {
       io.out(try JSONReport.string(JSONReport.FullRunDocument(report, seed: seed)))
     } else {
@@ -72,9 +71,16 @@ struct RunCommand: Command {
       explainArgs.values["replicates"] = [String(limitOptions.replicates)]
       _ = try ExplainCommand.run(explainArgs, io)
     }
-    if case .failure(let error) = svg {
-      let reason = width == nil ? "\(error)" : "--plot draws the limit's densities, not a finite-width run"
-      throw CommandError("\(path): error: \(reason); no plot written", code: .usage)
+    // Written last: nothing to plot, or a failure to write, is reported after the results.
+    if let plotFile {
+      let svg: String
+      do throws(PlotError) {
+        svg = try SVGPlot.densities(report.densities, title: "coordinate laws in the limit: \(path)")
+      } catch {
+        let reason = width == nil ? "\(error)" : "--plot draws the limit's densities, not a finite-width run"
+        throw CommandError("\(path): error: \(reason); no plot written", code: .usage)
+      }
+      try plotFile.write(svg)
     }
     return .success
   }
@@ -100,7 +106,10 @@ extension CommandError {
   /// Maps a run failure to its exit code: program errors 2, numerical trouble 3, unsupported 1.
   static func from(_ failure: RunFailure, path: String) -> CommandError {
     switch failure {
-    case .program(let m): return CommandError("\(path): error: \(m)", code: .program)
+    case .program(let m):
+      // Already located (FILE:LINE:COL: error: …) when the failure knows its statement.
+      if m.contains(": error: ") { return CommandError(m, code: .program) }
+      return CommandError("\(path): error: \(m)", code: .program)
     case .numerical(let m):
       if m.contains(": error: ") { return CommandError(m, code: .numerical) }
       let bare = m.hasPrefix("error: ") ? String(m.dropFirst(7)) : m

@@ -91,9 +91,15 @@ extension CheckerState {
         if let base = x.constantValue, let p = y.constantValue, base < 0, p != p.rounded() {
           throw error("a real power needs a positive base", e.range)
         }
+        // A vector's real power is NaN wherever the base is negative: refuse it unless the base
+        // is provably non-negative (a scalar's is checked when it is computed).
+        if xv, !isIntegerExponent(y), !bounds(x).isNonNegative {
+          throw error(Message.realPowerBase(text(l)), l.range)
+        }
         result = .pow(x, y)
       case .matmul: throw Failure()  // handled above
       }
+      try checkFinite(result, operands: [x, y], e)
       return xv || yv ? .vector(result) : .scalar(result)
     case .call(let name, let primes, let args):
       return try evalCall(name, primes, args, e)
@@ -255,8 +261,10 @@ extension CheckerState {
       let body = try differentiate(CoordExpr.call(f, .argument(0)), primes, name, e.range)
       let result = body.substituting { $0 == .argument(0) ? operands[0] : nil }
       try checkSize(result, e.range, "'\(name)\(String(repeating: "'", count: primes))(…)'")
+      try checkFinite(result, operands: operands, e)
       return isVector ? .vector(result) : .scalar(result)
     }
+    if name == definingFunction { throw error(Message.recursiveFunction(name), nameRange) }
     guard let fn = functions[name] else {
       if case .poisoned? = bindings[name] { throw Failure() }
       let candidates = Function.allCases.map(\.rawValue) + Array(functions.keys) + ["mean"]
@@ -276,7 +284,32 @@ extension CheckerState {
       return nil
     }
     try checkSize(result, e.range, "'\(name)\(String(repeating: "'", count: primes))(…)'")
+    try checkFinite(result, operands: operands, e)
+    if isVector { try checkRealPowers(result, e.range) }
     return isVector ? .vector(result) : .scalar(result)
+  }
+
+  /// True for a constant integer exponent (any base is allowed).
+  func isIntegerExponent(_ p: CoordExpr) -> Bool {
+    guard let v = p.constantValue else { return false }
+    return v == v.rounded()
+  }
+
+  /// Refuses a real power inside `e` (a vector expression, here from a user function's body)
+  /// whose base can be negative.
+  mutating func checkRealPowers(_ e: CoordExpr, _ range: SourceRange) throws(Failure) {
+    var stack = [e]
+    while let node = stack.popLast() {
+      if case .power(let base, let p) = node, !isIntegerExponent(p), base.involvesVectors,
+        !bounds(base).isNonNegative
+      {
+        let text = program.render(base)
+        throw error(Message.realPowerBase(text.count > 40 ? String(text.prefix(37)) + "…" : text), range)
+      }
+      let (a, b) = node.children
+      if let b { stack.append(b) }
+      if let a { stack.append(a) }
+    }
   }
 
   /// The `primes`-th derivative of a one-argument `body`, checked for size after every step:
@@ -305,7 +338,11 @@ extension CheckerState {
     }
     let saved = functionParameters
     functionParameters = table
-    defer { functionParameters = saved }
+    definingFunction = name
+    defer {
+      functionParameters = saved
+      definingFunction = nil
+    }
     let template: CoordExpr
     switch try eval(body) {
     case .scalar(let x): template = x

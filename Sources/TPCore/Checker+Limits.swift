@@ -3,8 +3,12 @@ import TPSyntax
 /// Bounds on the coordinatewise expressions a checked program may hold.
 ///
 /// The parser bounds the height of what is written; calls of user functions and derivatives
-/// (`f''(x)`) can make an expression much larger than its text, so the checker bounds the result:
-/// every engine walks these trees recursively and without sharing.
+/// (`f''(x)`) can make an expression much larger than its text, so the checker (and the model
+/// graph of a network) bounds the result: the engines walk these trees without sharing, and
+/// ``CoordExpr/evaluate(_:)``, ``CoordExpr/derivative(withRespectTo:)`` and tape compilation
+/// recurse once per level. Expressions the lowerings build from many terms (input columns,
+/// examples, training steps) are balanced sums (``CoordExpr/sum(_:)``), whose height grows like
+/// `log₂` of the number of terms, so no expression anywhere is deep.
 public enum ExpressionLimits {
   /// Most nodes in one expression, counted as a tree (shared subtrees count each time).
   public static let maximumNodes = 50_000
@@ -16,7 +20,7 @@ extension CoordExpr {
   /// True when the tree has more than `nodes` nodes or more than `height` levels (a leaf is one).
   /// Stops as soon as a bound is passed: it visits at most `nodes + 1` nodes and recurses at most
   /// `height + 1` levels deep, whatever the size of the tree.
-  func exceeds(nodes: Int, height: Int) -> Bool {
+  public func exceeds(nodes: Int, height: Int) -> Bool {
     var budget = nodes
     return !fits(&budget, height)
   }

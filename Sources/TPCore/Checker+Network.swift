@@ -126,6 +126,7 @@ extension CheckerState {
       if out.isEmpty { throw error("a data set needs at least one example", s.range) }
       network.datasets[name] = out
       dataSites[name] = DataSite(input: examples[0].input.range, label: examples[0].label.range)
+      labelRanges[name] = examples.map(\.label.range)
       bindings[name] = .network("data set")
     case .train(let model, let data, let optimizer, let options):
       try checkTrain(s, model, data, optimizer, options)
@@ -193,6 +194,27 @@ extension CheckerState {
     }
     if failed { throw Failure() }
     network.training = spec
+    checkTrainingData(spec, options)
+  }
+
+  /// What the data set must satisfy for the training statement: logistic labels are ±1 (each
+  /// wrong label is an error at the data statement), and a batch larger than the data set is
+  /// allowed (batches wrap around cyclically) but warned about.
+  mutating func checkTrainingData(_ spec: TrainingSpec, _ options: [Option]) {
+    guard let data = network.datasets[spec.data] else { return }
+    if spec.loss == .logistic {
+      let ranges = labelRanges[spec.data] ?? []
+      for (k, ex) in data.enumerated() {
+        guard let bad = ex.label.first(where: { $0 != 1 && $0 != -1 }) else { continue }
+        diagnostics.append(
+          Diagnostic(.error, Message.logisticLabel(bad), at: k < ranges.count ? ranges[k] : spec.range))
+      }
+    }
+    if let batch = spec.batch, batch > data.count {
+      let range = options.first { $0.key == "batch" }?.value.range ?? spec.range
+      diagnostics.append(
+        Diagnostic(.warning, Message.batchWraps(batch, examples: data.count, data: spec.data), at: range))
+    }
   }
 
   mutating func applyTrainingOption(_ o: Option, to spec: inout TrainingSpec) throws(Failure) {

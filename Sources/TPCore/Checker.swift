@@ -170,6 +170,13 @@ struct CheckerState {
   var suggestionBudget = 200_000
   /// Layers the model body multiplies by.
   var usedLayers: Set<String> = []
+  /// The `def` whose body is being checked, so a call of itself is called recursion.
+  var definingFunction: String?
+  /// What is known of the values of vectors and computed scalars (for real powers).
+  var vectorBounds: [VectorID: ValueBounds] = [:]
+  var scalarBounds: [ScalarID: ValueBounds] = [:]
+  /// The range of every label of each data set, for label checks once the loss is known.
+  var labelRanges: [String: [SourceRange]] = [:]
 
   init(file: SourceFile, overrides: [String: Double]) {
     self.file = file
@@ -179,6 +186,24 @@ struct CheckerState {
   mutating func error(_ message: String, _ range: SourceRange) -> Failure {
     diagnostics.append(Diagnostic(.error, message, at: range))
     return Failure()
+  }
+
+  /// A value computed while checking is NaN or ±Inf: a numerical failure, not a mistake.
+  mutating func numericalError(_ message: String, _ range: SourceRange) -> Failure {
+    diagnostics.append(Diagnostic(.error, message, at: range, category: .numerical))
+    return Failure()
+  }
+
+  /// Fails when `result`, computed from operands that were finite (or not constants), folded
+  /// to NaN or ±Inf: the failure is reported where it first arises, not at every later use.
+  mutating func checkFinite(_ result: CoordExpr, operands: [CoordExpr], _ e: Expr) throws(Failure) {
+    var value = result.constantValue
+    // `/` does not fold a zero divisor (so that written ones are called division by zero), but a
+    // derivative can make one: `sqrt'(0)` is `0.5 / 0`.
+    if case .divide(.constant(let a), .constant(0)) = result { value = a / 0 }
+    guard let v = value, !v.isFinite else { return }
+    guard operands.allSatisfy({ $0.constantValue?.isFinite ?? true }) else { return }
+    throw numericalError(Message.notFinite(text(e), v), e.range)
   }
 
   func text(_ e: Expr) -> String {
@@ -385,6 +410,17 @@ struct CheckerState {
     return id
   }
 
+  /// The bounds of `e`'s values from what is known of its leaves.
+  func bounds(_ e: CoordExpr) -> ValueBounds {
+    e.bounds { leaf in
+      switch leaf {
+      case .vector(let v): return vectorBounds[v] ?? .unbounded
+      case .scalar(let s): return scalarBounds[s] ?? .unbounded
+      default: return .unbounded
+      }
+    }
+  }
+
   mutating func newVector(_ name: String?, _ range: SourceRange, temporary: Bool) -> VectorID {
     let id = VectorID(program.vectors.count)
     if let name {
@@ -404,10 +440,16 @@ struct CheckerState {
     return id
   }
 
-  /// Appends an instruction, refusing expressions too large for the engines to walk.
+  /// Appends an instruction, refusing expressions too large for the engines to walk, and
+  /// records the bounds of what it defines.
   mutating func emit(_ inst: Instruction, _ range: SourceRange) throws(Failure) {
     switch inst {
     case .nonlin(_, let e), .moment(_, let e), .scalar(_, let e): try checkSize(e, range)
+    case .matmul: break
+    }
+    switch inst {
+    case .nonlin(let d, let e): vectorBounds[d] = bounds(e)
+    case .moment(let d, let e), .scalar(let d, let e): scalarBounds[d] = bounds(e)
     case .matmul: break
     }
     program.instructions.append(inst)

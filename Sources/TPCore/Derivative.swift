@@ -4,7 +4,8 @@ extension CoordExpr {
   ///
   /// Rules: sum, product and quotient rules; `∂(a^b) = b a^{b−1} ∂a` for constant `b`, else
   /// `a^b (∂b log a + b ∂a / a)`; chain rule through built-ins via ``Function/derivative(at:)``.
-  /// Jumps (`step`, `sign`) differentiate to 0 (their a.e. derivative).
+  /// Jumps (`step`, `sign`) differentiate to 0 (their a.e. derivative). Recursive, one frame per
+  /// level: expressions are shallow by construction (see ``ExpressionLimits``).
   public func derivative(withRespectTo leaf: CoordExpr) -> CoordExpr {
     switch self {
     case .constant: return 0

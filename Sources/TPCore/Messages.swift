@@ -42,6 +42,25 @@ public enum Message {
   public static func tooManyErrors(_ shown: Int) -> String {
     "too many errors; only the first \(shown) are shown"
   }
+  /// A compile-time value that is NaN or ±Inf (a numerical failure, exit code 3).
+  public static func notFinite(_ text: String, _ v: Double) -> String {
+    let value = v.isNaN ? "NaN (not a number)" : (v > 0 ? "inf" : "-inf")
+    return "'\(text)' evaluates to \(value); every value of a program must be finite"
+  }
+  public static func recursiveFunction(_ f: String) -> String {
+    "'\(f)' calls itself; a function cannot be recursive (calls are expanded where they are written)"
+  }
+  public static func realPowerBase(_ base: String) -> String {
+    "a real power needs a non-negative base, but '\(base)' can be negative;"
+      + " write 'abs(\(base)) ** p' or 'relu(\(base)) ** p', or use an integer power"
+  }
+  public static func logisticLabel(_ v: Double) -> String {
+    "the logistic loss needs labels -1 or 1, but this label is \(Program.format(v))"
+  }
+  public static func batchWraps(_ batch: Int, examples: Int, data: String) -> String {
+    "batch \(batch) is larger than the \(examples) example\(examples == 1 ? "" : "s") of '\(data)';"
+      + " batches take examples cyclically, so some appear more than once in a step"
+  }
   public static func arity(_ f: String, expected: Int, found: Int) -> String {
     "'\(f)' takes \(expected) argument\(expected == 1 ? "" : "s"), found \(found)"
   }

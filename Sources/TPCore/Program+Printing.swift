@@ -7,6 +7,14 @@ extension Program {
     return String(format: "%.6g", v)
   }
 
+  /// A point for names and messages, `(1, 0)`: every entry when there are at most 8, else the
+  /// first three, the last and the dimension (names are for people; points are keyed by value).
+  public static func format(point p: [Double]) -> String {
+    guard p.count > 8 else { return "(" + p.map(format).joined(separator: ", ") + ")" }
+    let head = p.prefix(3).map(format).joined(separator: ", ")
+    return "(\(head), …, \(format(p[p.count - 1])); \(p.count) entries)"
+  }
+
   /// Renders `e` with the program's names, parenthesizing by precedence.
   public func render(_ e: CoordExpr) -> String {
     e.rendered { leaf in
@@ -55,26 +63,32 @@ extension Program {
 
 extension CoordExpr {
   /// Renders the expression as infix text, naming leaves with `leafName` and parenthesizing by
-  /// precedence (`+ −` < `* /` < unary `−` < `**`).
-  public func rendered(leafName: (CoordExpr) -> String) -> String { rendered(parent: 0, leafName) }
-
-  func rendered(parent: Int, _ leafName: (CoordExpr) -> String) -> String {
-    func wrap(_ s: String, _ p: Int) -> String { p < parent ? "(\(s))" : s }
-    switch self {
-    case .constant(let v): return v < 0 && parent > 0 ? "(\(Program.format(v)))" : Program.format(v)
-    case .vector, .scalar, .argument: return leafName(self)
-    case .negate(let a): return wrap("-" + a.rendered(parent: 3, leafName), 3)
-    case .add(let a, let b):
-      return wrap(a.rendered(parent: 1, leafName) + " + " + b.rendered(parent: 1, leafName), 1)
-    case .subtract(let a, let b):
-      return wrap(a.rendered(parent: 1, leafName) + " - " + b.rendered(parent: 2, leafName), 1)
-    case .multiply(let a, let b):
-      return wrap(a.rendered(parent: 2, leafName) + " * " + b.rendered(parent: 2, leafName), 2)
-    case .divide(let a, let b):
-      return wrap(a.rendered(parent: 2, leafName) + " / " + b.rendered(parent: 3, leafName), 2)
-    case .power(let a, let b):
-      return wrap(a.rendered(parent: 5, leafName) + " ** " + b.rendered(parent: 4, leafName), 4)
-    case .apply(let f, let a): return "\(f.rawValue)(\(a.rendered(parent: 0, leafName)))"
+  /// precedence (`+ −` < `* /` < unary `−` < `**`). Iterative: any height.
+  public func rendered(leafName: (CoordExpr) -> String) -> String {
+    /// A rendered operand: its text, its own precedence (leaves and calls bind tightest) and
+    /// whether it is a negative constant (parenthesized under any operator).
+    typealias Piece = (text: String, precedence: Int, negative: Bool)
+    func inContext(_ p: Piece, _ context: Int) -> String {
+      (p.negative && context > 0) || p.precedence < context ? "(\(p.text))" : p.text
     }
+    let root = fold(
+      leaf: { leaf -> Piece in
+        if case .constant(let v) = leaf { return (Program.format(v), Int.max, v < 0) }
+        return (leafName(leaf), Int.max, false)
+      },
+      node: { e, a, b -> Piece in
+        let b = b ?? ("", Int.max, false)
+        switch e {
+        case .negate: return ("-" + inContext(a, 3), 3, false)
+        case .add: return (inContext(a, 1) + " + " + inContext(b, 1), 1, false)
+        case .subtract: return (inContext(a, 1) + " - " + inContext(b, 2), 1, false)
+        case .multiply: return (inContext(a, 2) + " * " + inContext(b, 2), 2, false)
+        case .divide: return (inContext(a, 2) + " / " + inContext(b, 3), 2, false)
+        case .power: return (inContext(a, 5) + " ** " + inContext(b, 4), 4, false)
+        case .apply(let f, _): return ("\(f.rawValue)(\(a.text))", Int.max, false)
+        case .constant, .vector, .scalar, .argument: return a
+        }
+      })
+    return root.text
   }
 }

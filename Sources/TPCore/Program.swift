@@ -105,6 +105,11 @@ public struct Program: Sendable {
   public var outputs: [OutputItem] = []
   /// Where each instruction came from, parallel to ``instructions`` (for error messages).
   public var instructionRanges: [SourceRange] = []
+  /// For a program lowered from a network: what each instruction computes in the user's terms
+  /// ("the forward pass of 'h2 = W @ x1' on example 1 at step 0"), parallel to
+  /// ``instructions``, so a numerical failure names a layer, a step and an observable rather
+  /// than compiler temporaries. Empty (or nil entries) for a core program's own instructions.
+  public var instructionOrigins: [String?] = []
   /// The source file, for rendering locations in numerical errors.
   public var file: SourceFile?
 

@@ -1,3 +1,5 @@
+import TPSyntax
+
 /// Probabilities at which vector laws report quantiles.
 public let reportedQuantiles: [Double] = [0.05, 0.25, 0.5, 0.75, 0.95]
 
@@ -74,23 +76,49 @@ public struct NumericalError: Error, Sendable, CustomStringConvertible {
   public var message: String
   /// The instruction that produced it, when one did.
   public var instruction: Int?
-  /// `file:line:col` of that instruction, when known.
+  /// `file:line:col` of that instruction (or statement), when known.
   public var location: String?
+  /// The source range of the statement it is about, for a caret under it, when known.
+  public var range: SourceRange?
 
-  public init(_ message: String, instruction: Int? = nil, location: String? = nil) {
+  public init(_ message: String, instruction: Int? = nil, location: String? = nil, range: SourceRange? = nil)
+  {
     self.message = message
     self.instruction = instruction
     self.location = location
+    self.range = range
+  }
+
+  /// An error about the statement at `range` of `file`, located like a diagnostic.
+  public init(_ message: String, at range: SourceRange, in file: SourceFile?) {
+    self.init(message, location: file.map { "\($0.name):\($0.location(of: range.start))" }, range: range)
   }
 
   public var description: String { (location.map { "\($0): " } ?? "") + "error: " + message }
+
+  /// Rendered like a compiler diagnostic, with the source line and a caret, when the range and
+  /// the file are known; else ``description``.
+  public func rendered(in file: SourceFile?) -> String {
+    guard let file, let range, range.end <= file.bytes.count else { return description }
+    return Diagnostic(.error, message, at: range, category: .numerical).render(in: file)
+  }
 }
 
 extension Program {
-  /// A ``NumericalError`` at instruction `k`, with its source location and a description of it.
+  /// A ``NumericalError`` at instruction `k`, with its source location and a description of it:
+  /// where it came from in the user's terms for a lowered network, else the instruction itself
+  /// (long expressions cut to about 120 characters).
   public func numericalError(_ message: String, at k: Int) -> NumericalError {
-    NumericalError(
-      "\(message) in '\(describe(instruction: k))'", instruction: k, location: location(ofInstruction: k))
+    let what: String
+    if k < instructionOrigins.count, let origin = instructionOrigins[k] {
+      what = origin
+    } else {
+      let text = describe(instruction: k)
+      what = "'" + (text.count > 120 ? String(text.prefix(117)) + "…" : text) + "'"
+    }
+    return NumericalError(
+      "\(message) in \(what)", instruction: k, location: location(ofInstruction: k),
+      range: k < instructionRanges.count ? instructionRanges[k] : nil)
   }
 
   /// One instruction as text, e.g. `h = W @ x`.

@@ -91,54 +91,177 @@ public struct Tape: Sendable {
 }
 
 /// Builds a tape bottom-up with common-subexpression sharing and register reuse.
+///
+/// The expression is first interned into a DAG of small nodes (an operation and the ids of its
+/// operands), so equal sub-expressions get one id by hashing a few integers rather than whole
+/// subtrees: compiling is linear in the size of the tree, whatever its shape. Constant operands
+/// fold as they are interned. The DAG is then emitted in post-order (left operand first), each
+/// node once; a register is freed after its last reader.
 private struct TapeCompiler {
   /// A placeholder destination for the root operation, relocated once registers are counted.
   static let outputMarker = -1
 
+  /// One interned node: an input slot, a constant (by bit pattern) or an operation on node ids.
+  enum Node: Hashable {
+    case input(Int)
+    case constant(UInt64)
+    case unary(Tape.Unary, Int)
+    case binary(Tape.Binary, Int, Int)
+  }
+
   let inputs: [VectorID]
   var registerCount = 0
   var ops: [Tape.Op] = []
-  /// Remaining readers of each computed sub-expression (a node's parents that are computed).
-  var readers: [CoordExpr: Int] = [:]
-  var computed: [CoordExpr: Tape.Operand] = [:]
+  var nodes: [Node] = []
+  var ids: [Node: Int] = [:]
   var freeRegisters: [Int] = []
+  /// The scratch register each emitted node writes, by node id (−1 before it is emitted, or for
+  /// the output slot).
+  var registers: [Int] = []
 
   init(inputs: [VectorID]) { self.inputs = inputs }
 
-  mutating func compile(_ e: CoordExpr, root: Bool) -> Tape.Operand {
-    countReaders(e)
-    return operand(e, root: root)
+  mutating func intern(_ node: Node) -> Int {
+    if let id = ids[node] { return id }
+    nodes.append(node)
+    ids[node] = nodes.count - 1
+    return nodes.count - 1
   }
 
-  /// Counts, for every inner node, how many computed parents read it: a node seen again is
-  /// shared, so its children are not counted a second time.
-  mutating func countReaders(_ e: CoordExpr) {
-    switch e {
-    case .constant, .vector, .scalar, .argument: return
-    default: break
-    }
-    readers[e, default: 0] += 1
-    guard readers[e] == 1 else { return }
-    switch e {
-    case .negate(let a), .apply(_, let a): countReaders(a)
-    case .add(let a, let b), .subtract(let a, let b), .multiply(let a, let b), .divide(let a, let b),
-      .power(let a, let b):
-      countReaders(a)
-      countReaders(b)
-    case .constant, .vector, .scalar, .argument: break
-    }
-  }
-
-  func register(_ o: Tape.Operand) -> Int? {
-    if case .slot(let s) = o, s >= inputs.count { return s }
+  func constantValue(_ id: Int) -> Double? {
+    if case .constant(let bits) = nodes[id] { return Double(bitPattern: bits) }
     return nil
   }
 
-  /// Marks one read of `e` (whose value is `o`) as done, freeing its register after the last.
-  mutating func release(_ e: CoordExpr, _ o: Tape.Operand) {
-    guard let count = readers[e] else { return }
-    readers[e] = count - 1
-    if count == 1, let r = register(o) { freeRegisters.append(r) }
+  mutating func constant(_ v: Double) -> Int { intern(.constant(v.bitPattern)) }
+
+  /// Interns `e` bottom-up (iteratively) and returns the id of its root.
+  mutating func internTree(_ e: CoordExpr) -> Int {
+    ids.reserveCapacity(2 * inputs.count + 16)
+    var slots: [VectorID: Int] = [:]
+    slots.reserveCapacity(inputs.count)
+    for (i, v) in inputs.enumerated() { slots[v] = i }
+    return e.fold(
+      leaf: { leaf -> Int in
+        switch leaf {
+        case .constant(let v): return constant(v)
+        case .vector(let v):
+          guard let i = slots[v] else { preconditionFailure("tape input \(v) not collected") }
+          return intern(.input(i))
+        default:
+          preconditionFailure("scalar leaves are bound and arguments expanded before compiling a tape")
+        }
+      },
+      node: { e, a, b -> Int in
+        switch e {
+        case .negate: return unary(.negate, a)
+        case .apply(let f, _): return unary(.function(f), a)
+        case .add: return binary(.add, a, b ?? a)
+        case .subtract: return binary(.subtract, a, b ?? a)
+        case .multiply: return binary(.multiply, a, b ?? a)
+        case .divide: return binary(.divide, a, b ?? a)
+        case .power:
+          // `a ** 2` as `a * a`: both are correctly rounded, so the value is the same, and much cheaper.
+          let p = b ?? a
+          return constantValue(p) == 2 ? binary(.multiply, a, a) : binary(.power, a, p)
+        case .constant, .vector, .scalar, .argument: return a
+        }
+      })
+  }
+
+  mutating func unary(_ u: Tape.Unary, _ a: Int) -> Int {
+    if let c = constantValue(a) { return constant(TapeKernels.apply(u, c)) }
+    return intern(.unary(u, a))
+  }
+
+  mutating func binary(_ op: Tape.Binary, _ a: Int, _ b: Int) -> Int {
+    if let p = constantValue(a), let q = constantValue(b) { return constant(TapeKernels.apply(op, p, q)) }
+    return intern(.binary(op, a, b))
+  }
+
+  /// The operands of node `id` that are operations (inputs and constants need no register).
+  func innerOperands(_ id: Int) -> [Int] {
+    switch nodes[id] {
+    case .input, .constant: return []
+    case .unary(_, let a): return isInner(a) ? [a] : []
+    case .binary(_, let a, let b): return [a, b].filter(isInner)
+    }
+  }
+
+  func isInner(_ id: Int) -> Bool {
+    switch nodes[id] {
+    case .input, .constant: return false
+    case .unary, .binary: return true
+    }
+  }
+
+  mutating func compile(_ e: CoordExpr, root writesOutput: Bool) -> Tape.Operand {
+    let root = internTree(e)
+    switch nodes[root] {
+    case .input(let i): return .slot(i)
+    case .constant(let bits): return .constant(Double(bitPattern: bits))
+    case .unary, .binary: break
+    }
+    // Readers of every node reachable from the root: one per operand position of each parent.
+    var readers = [Int](repeating: 0, count: nodes.count)
+    var seen = [Bool](repeating: false, count: nodes.count)
+    var stack = [root]
+    seen[root] = true
+    while let id = stack.popLast() {
+      for c in innerOperands(id) {
+        readers[c] += 1
+        if !seen[c] {
+          seen[c] = true
+          stack.append(c)
+        }
+      }
+    }
+    registers = [Int](repeating: -1, count: nodes.count)
+    // Post-order emission, left operand first, each node once.
+    var computed = [Tape.Operand?](repeating: nil, count: nodes.count)
+    func operand(_ id: Int) -> Tape.Operand {
+      switch nodes[id] {
+      case .input(let i): return .slot(i)
+      case .constant(let bits): return .constant(Double(bitPattern: bits))
+      case .unary, .binary: return computed[id]!  // safe: operands are emitted before their readers
+      }
+    }
+    var work: [(Int, Bool)] = [(root, false)]
+    while let (id, expanded) = work.popLast() {
+      if computed[id] != nil { continue }
+      let inner = innerOperands(id)
+      if !expanded {
+        work.append((id, true))
+        for c in inner.reversed() where computed[c] == nil { work.append((c, false)) }
+        continue
+      }
+      let dest: Int
+      switch nodes[id] {
+      case .unary(let u, let a):
+        let x = operand(a)
+        release(a, &readers)
+        dest = destination(root: writesOutput && id == root)
+        ops.append(.unary(u, dest: dest, x))
+      case .binary(let op, let a, let b):
+        let x = operand(a)
+        let y = operand(b)
+        release(a, &readers)
+        release(b, &readers)
+        dest = destination(root: writesOutput && id == root)
+        ops.append(.binary(op, dest: dest, x, y))
+      case .input, .constant: continue
+      }
+      registers[id] = dest
+      computed[id] = .slot(dest)
+    }
+    return computed[root]!  // safe: the root was emitted last
+  }
+
+  /// Marks one read of node `id` as done, freeing its register after the last.
+  mutating func release(_ id: Int, _ readers: inout [Int]) {
+    guard isInner(id) else { return }
+    readers[id] -= 1
+    if readers[id] == 0, registers[id] >= 0 { freeRegisters.append(registers[id]) }
   }
 
   mutating func destination(root: Bool) -> Int {
@@ -146,55 +269,6 @@ private struct TapeCompiler {
     if let r = freeRegisters.popLast() { return r }
     registerCount += 1
     return inputs.count + registerCount - 1
-  }
-
-  mutating func operand(_ e: CoordExpr, root: Bool = false) -> Tape.Operand {
-    if let done = computed[e] { return done }
-    let result: Tape.Operand
-    switch e {
-    case .constant(let v): return .constant(v)
-    case .vector(let v):
-      guard let i = inputs.firstIndex(of: v) else { preconditionFailure("tape input \(v) not collected") }
-      return .slot(i)
-    case .scalar, .argument:
-      preconditionFailure("scalar leaves are bound and arguments expanded before compiling a tape")
-    case .negate(let a): result = unary(.negate, a, root: root)
-    case .apply(let f, let a): result = unary(.function(f), a, root: root)
-    case .add(let a, let b): result = binary(.add, a, b, root: root)
-    case .subtract(let a, let b): result = binary(.subtract, a, b, root: root)
-    case .multiply(let a, let b): result = binary(.multiply, a, b, root: root)
-    case .divide(let a, let b): result = binary(.divide, a, b, root: root)
-    case .power(let a, let b):
-      // `a ** 2` as `a * a`: both are correctly rounded, so the value is the same, and much cheaper.
-      result = b.constantValue == 2 ? binary(.multiply, a, a, root: root) : binary(.power, a, b, root: root)
-    }
-    computed[e] = result
-    return result
-  }
-
-  mutating func unary(_ u: Tape.Unary, _ a: CoordExpr, root: Bool) -> Tape.Operand {
-    let x = operand(a)
-    if case .constant(let c) = x {
-      release(a, x)
-      return .constant(TapeKernels.apply(u, c))
-    }
-    release(a, x)
-    let d = destination(root: root)
-    ops.append(.unary(u, dest: d, x))
-    return .slot(d)
-  }
-
-  mutating func binary(_ b: Tape.Binary, _ l: CoordExpr, _ r: CoordExpr, root: Bool) -> Tape.Operand {
-    let x = operand(l)
-    let y = operand(r)
-    release(l, x)
-    release(r, y)
-    if case .constant(let p) = x, case .constant(let q) = y {
-      return .constant(TapeKernels.apply(b, p, q))
-    }
-    let d = destination(root: root)
-    ops.append(.binary(b, dest: d, x, y))
-    return .slot(d)
   }
 }
 

@@ -14,18 +14,20 @@ public struct SampledDeclarations: Sendable {
 extension FiniteExecutor {
   /// Samples every initial vector and every matrix of `program` at `options.width` and
   /// `options.seed` from the same streams as ``run(_:options:)``. Matrices are dense, so this
-  /// refuses (like `run`) when `8 n²` bytes per matrix exceed `options.memoryLimitBytes`.
+  /// refuses (like `run`) when `8 n²` bytes per matrix exceed `options.memoryLimit`.
   public static func sampleDeclarations(_ program: Program, options: FiniteOptions) throws(NumericalError)
     -> SampledDeclarations
   {
     let n = options.width
     guard n >= 1 else { throw NumericalError("the width must be at least 1, got \(n)") }
-    let bytes =
-      8 * (Double(program.matrices.count) * Double(n) * Double(n) + Double(program.vectors.count * n))
-    guard bytes <= Double(options.memoryLimitBytes) else {
+    let vectorBytes = Saturating.product(8, n)
+    let bytes = Saturating.sum(
+      Saturating.product(program.matrices.count, vectorBytes, n),
+      Saturating.product(program.vectors.count, vectorBytes))
+    guard bytes <= options.memoryLimit.bytes else {
       throw NumericalError(
-        "holding the weights at width \(n) needs about \(Int(bytes / 1_048_576)) MiB, more than the limit of "
-          + "\(options.memoryLimitBytes / 1_048_576) MiB")
+        Message.memoryRefused(
+          "holding the weights at width \(n)", estimate: bytes, detail: "", limit: options.memoryLimit))
     }
     let threads = max(options.threads, 1)
     var vectors = [[Double]?](repeating: nil, count: program.vectors.count)

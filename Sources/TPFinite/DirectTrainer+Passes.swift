@@ -2,6 +2,7 @@ import Foundation
 import TPCore
 import TPNetwork
 import TPNumerics
+import TPSyntax
 
 extension DirectNetwork {
   // MARK: Linear algebra on the held weights
@@ -125,7 +126,8 @@ extension DirectNetwork {
     let base = step / Double(batch)
     for (w, terms) in grads.hidden {
       let s = -base * (layerMultiplier[w] ?? 0)
-      guard var weights = hiddenWeights[w] else { continue }
+      // Moved out of the dictionary, so the update does not copy n² doubles.
+      guard var weights = hiddenWeights.removeValue(forKey: w) else { continue }
       weights.withUnsafeMutableBufferPointer { m in
         for (dh, x) in terms {
           for i in 0..<n {
@@ -149,8 +151,47 @@ extension DirectNetwork {
 
   // MARK: Training
 
-  func failure(_ what: String, step t: Int) -> DirectTrainingFailure {
-    .numerical(NumericalError("\(what) is NaN or ±Inf at step \(t) (width \(n), seed \(seed))"))
+  /// A numerical failure about the statement at `range` (a caret under it when printed).
+  func failure(_ message: String, at range: SourceRange) -> DirectTrainingFailure {
+    .numerical(NumericalError(message, at: range, in: file))
+  }
+
+  /// The first op of `pass` with a NaN or ±Inf coordinate.
+  func firstNonFinite(_ pass: Pass) -> Int? {
+    pass.values.firstIndex { v in v.contains { !$0.isFinite } }
+  }
+
+  /// Op `k`'s model statement, quoted.
+  func statement(_ k: Int) -> String {
+    guard let file, k < graph.statements.count else { return "'\(graph.names[k])'" }
+    let text = file.text(graph.statements[k]).trimmingCharacters(in: .whitespacesAndNewlines)
+    return "'" + (text.count > 60 ? String(text.prefix(57)) + "…" : text) + "'"
+  }
+
+  /// "after step 3" (observations at step `t` are after `t` updates).
+  static func after(_ t: Int) -> String { t == 0 ? "at initialization" : "after step \(t)" }
+
+  /// An observation in the user's terms: "the output f at (1, 0)", "the training loss", ….
+  func describe(_ o: DirectObservation) -> String {
+    let points = o.points.map(Self.format).joined(separator: ", ")
+    switch o.observable {
+    case "loss": return "the training loss"
+    case "movement": return "the movement of \(o.target ?? "") at \(points)"
+    case "kernel": return "the feature kernel of \(o.target ?? "") at \(points)"
+    default:
+      let output = model.outputDimension > 1 ? "[\(o.output)]" : ""
+      return "the output \(o.observable)\(output) at \(points)"
+    }
+  }
+
+  static func format(_ p: [Double]) -> String { Program.format(point: p) }
+
+  /// A non-finite or diverging value seen in training, at the `train` statement: after how many
+  /// updates, and what overflowed.
+  func divergence(_ what: String, step t: Int, _ training: TrainingSpec) -> DirectTrainingFailure {
+    failure(
+      "training diverged \(Self.after(t)): \(what) (width \(n), seed \(seed)); lower the learning rate"
+        + " (lr: \(Program.format(learningRate)))", at: training.range)
   }
 
   /// Runs every step and returns the observations.
@@ -160,6 +201,14 @@ extension DirectNetwork {
     let data = training.flatMap { network.datasets[$0.data] } ?? []
     var out: [DirectObservation] = []
     var initial: [[Double]: Pass] = [:]
+    // The scale a diverging loss is measured against: the first batch's loss, or the loss of the
+    // zero function on the data when that is larger (a tiny initial loss is no scale).
+    var lossScale = 0.0
+    if let training {
+      for ex in data {
+        for y in ex.label { lossScale += Self.loss(0, y, training.loss) / Double(data.count) }
+      }
+    }
     for t in 0...steps {
       var cache: [[Double]: Pass] = [:]
       func pass(_ p: [Double]) -> Pass {
@@ -219,18 +268,64 @@ extension DirectNetwork {
           }
         }
       }
-      if let bad = out.last(where: { !$0.value.isFinite }) { throw failure("\(bad.observable)", step: t) }
+      if let bad = out.first(where: { !$0.value.isFinite }) {
+        // Name the model statement where the first NaN or ±Inf appeared, when there is one.
+        if let p = bad.points.first, let hit = cache[p] ?? initial[p], let k = firstNonFinite(hit) {
+          throw failure(
+            "\(statement(k)) is not finite in the forward pass at \(Self.format(p)) \(Self.after(t))"
+              + " (width \(n), seed \(seed))"
+              + (t > 0
+                ? "; training diverged: lower the learning rate (lr: \(Program.format(learningRate)))" : ""),
+            at: graph.statements[k])
+        }
+        let range =
+          network.observations.first { obs in
+            switch (obs.kind, bad.observable) {
+            case (.loss, "loss"), (.movement, "movement"), (.kernel, "kernel"): return true
+            case (.function, let f): return f == model.name && obs.points.contains(bad.points.first ?? [])
+            default: return false
+            }
+          }?.range ?? training?.range ?? model.range
+        let how = bad.value.isNaN ? "NaN" : "\(bad.value)"
+        throw failure(
+          "\(describe(bad)) is \(how) \(Self.after(t)) (width \(n), seed \(seed))"
+            + (t > 0
+              ? "; training diverged: lower the learning rate (lr: \(Program.format(learningRate)))" : ""),
+          at: range)
+      }
       guard t < steps, let training, !data.isEmpty else { continue }
       let batch = training.batch ?? data.count
       var grads = Gradients()
+      var batchLoss = 0.0
       for b in 0..<batch {
-        let ex = data[(t * batch + b) % data.count]
+        let k = (t * batch + b) % data.count
+        let ex = data[k]
         let p = forward(ex.input)
+        for (j, f) in p.outputs.enumerated() {
+          batchLoss += Self.loss(f, ex.label[j], training.loss) / Double(batch)
+        }
         let chi = p.outputs.enumerated().map {
           Self.lossDerivative($0.element, ex.label[$0.offset], training.loss)
         }
-        guard chi.allSatisfy(\.isFinite) else { throw failure("the loss derivative", step: t) }
+        guard chi.allSatisfy(\.isFinite), p.outputs.allSatisfy(\.isFinite) else {
+          if t == 0, let op = firstNonFinite(p) {
+            throw failure(
+              "\(statement(op)) is not finite in the forward pass on training example \(k + 1) at initialization"
+                + " (width \(n), seed \(seed))", at: graph.statements[op])
+          }
+          throw divergence(
+            "the output \(model.name) on training example \(k + 1) \(Self.format(ex.input)) is not finite",
+            step: t,
+            training)
+        }
         backward(p, chi: chi, xi: ex.input, into: &grads)
+      }
+      if t == 0 { lossScale = max(lossScale, batchLoss) }
+      guard batchLoss.isFinite, batchLoss <= DirectTrainer.divergenceFactor * lossScale || lossScale == 0
+      else {
+        throw divergence(
+          "the loss on the batch of step \(t + 1) is \(Program.format(batchLoss)), more than 10⁶ times its initial scale"
+            + " \(Program.format(lossScale))", step: t, training)
       }
       apply(grads, batch: batch)
     }

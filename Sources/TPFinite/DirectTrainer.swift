@@ -2,6 +2,7 @@ import Foundation
 import TPCore
 import TPNetwork
 import TPNumerics
+import TPSyntax
 
 /// One value a direct training run reports: the model output at a point, the mean training loss,
 /// the movement of a vector or a feature-kernel entry, at one step.
@@ -40,12 +41,104 @@ public enum DirectTrainer {
   /// `options.seed`, and reports its observations in the order the lowering reports them.
   /// Each point of `initialPoints` adds the untrained network's outputs there, as observable
   /// `"initial"` at step 0 (the kernel-regime check needs `f₀` on the training inputs too).
+  ///
+  /// Before anything is allocated, the run's memory and arithmetic are estimated
+  /// (``estimate(_:options:initialPoints:)``) and it is refused past `options.memoryLimit` or
+  /// `options.workLimit`. A NaN or ±Inf anywhere, or a training loss that grows past
+  /// ``divergenceFactor`` times its initial scale, stops the run with an error that names the
+  /// step, the observable and the statement.
   public static func run(_ checked: CheckedUnit, options: FiniteOptions, initialPoints: [[Double]] = [])
     throws(DirectTrainingFailure)
     -> [DirectObservation]
   {
-    var net = try DirectNetwork(checked: checked, options: options)
+    var net = try DirectNetwork(checked: checked, options: options, initialPoints: initialPoints)
     return try net.train(initialPoints: initialPoints)
+  }
+
+  /// The loss of output `f` against label `y`: `½(f − y)²` or `log(1 + e^{−y f})`.
+  public static func loss(_ f: Double, _ y: Double, _ kind: LossKind) -> Double {
+    DirectNetwork.loss(f, y, kind)
+  }
+
+  /// Training is said to diverge when a batch's loss exceeds this many times the larger of the
+  /// initial loss on the first batch and the loss of the zero function on the data.
+  public static let divergenceFactor = 1e6
+
+  /// The peak memory and the arithmetic of ``run(_:options:initialPoints:)``, estimated from the
+  /// network's shapes without allocating anything (sizes saturate instead of overflowing).
+  public static func estimate(_ checked: CheckedUnit, options: FiniteOptions, initialPoints: [[Double]] = [])
+    throws(DirectTrainingFailure) -> ResourceEstimate
+  {
+    guard let net = checked.network, let model = net.model else {
+      throw .program(LoweringError("the file declares no model"))
+    }
+    var constants: [String: Double] = [:]
+    for s in checked.program.scalars { if let v = s.constantValue { constants[s.name] = v } }
+    let graph: ModelGraph
+    do {
+      graph = try ModelGraph(model: model, network: net, functions: checked.functions, constants: constants)
+    } catch {
+      throw .program(error)
+    }
+    return estimate(graph: graph, network: net, options: options, initialPoints: initialPoints)
+  }
+
+  static func estimate(
+    graph: ModelGraph, network net: NetworkSpec, options: FiniteOptions, initialPoints: [[Double]]
+  )
+    -> ResourceEstimate
+  {
+    let n = max(options.width, 1)
+    var inputColumns = 0
+    var hidden = 0
+    var outputs = 0
+    for l in net.layers {
+      switch (l.role, l.input, l.output) {
+      case (.input, .finite(let d), _): inputColumns = Saturating.sum(inputColumns, d)
+      case (.hidden, _, _): hidden += 1
+      case (.readout, _, .finite(let k)): outputs = Saturating.sum(outputs, k)
+      default: break
+      }
+    }
+    var hiddenUses = 0
+    var inputUses = 0
+    var pointwiseNodes = 0
+    for op in graph.ops {
+      switch op {
+      case .hidden: hiddenUses += 1
+      case .inputLayer: inputUses += 1
+      case .pointwise(let e): pointwiseNodes = Saturating.sum(pointwiseNodes, e.nodeCount)
+      case .bias: break
+      }
+    }
+    let data = net.training.flatMap { net.datasets[$0.data] } ?? []
+    let steps = net.training?.steps ?? 0
+    let batch = net.training.map { $0.batch ?? data.count } ?? 0
+    var points = Set(initialPoints)
+    for o in net.observations {
+      points.formUnion(o.points)
+      if case .loss = o.kind { points.formUnion(data.map(\.input)) }
+    }
+    let vectors = Saturating.sum(inputColumns, outputs, net.biases.count)
+    let entries = Saturating.product(n, n)
+    // Weights (held once: sampled, then scaled in place), the passes cached within a step and
+    // the step-0 passes kept for movement, one pass and its adjoints, the factored gradients
+    // of a batch and the partial vectors of a transposed product.
+    let weights = Saturating.sum(Saturating.product(hidden, entries), Saturating.product(vectors, n))
+    let passes = Saturating.product(graph.ops.count + 1, n, 2 * points.count + 2)
+    let gradients = Saturating.product(n, Saturating.sum(Saturating.product(batch, 2, hiddenUses), vectors))
+    let scratch = Saturating.product(33, n, max(options.threads, 1))
+    let bytes = Saturating.product(8, Saturating.sum(weights, passes, gradients, scratch))
+    // One forward pass; a backward pass costs about twice as much; a hidden update of a batch
+    // adds one rank-one product per use and example.
+    let forward = Saturating.sum(
+      Saturating.product(hiddenUses, entries), Saturating.product(inputUses, inputColumns, n),
+      Saturating.product(n, pointwiseNodes), Saturating.product(outputs, n))
+    let sampling = Saturating.product(weights, FiniteOptions.normalCost)
+    let observing = Saturating.product(steps + 1, points.count, forward)
+    let training = Saturating.product(
+      steps, batch, Saturating.sum(Saturating.product(3, forward), Saturating.product(hiddenUses, entries)))
+    return ResourceEstimate(bytes: bytes, multiplyAdds: Saturating.sum(sampling, observing, training))
   }
 }
 
@@ -75,7 +168,18 @@ struct DirectNetwork {
     var outputs: [Double]
   }
 
-  init(checked: CheckedUnit, options: FiniteOptions) throws(DirectTrainingFailure) {
+  /// " (2 hidden 512×512 weight matrices)", or nothing without hidden layers.
+  static func matrixDetail(_ count: Int, _ n: Int) -> String {
+    count == 0 ? "" : " (\(count) hidden \(n)×\(n) weight matri\(count == 1 ? "x" : "ces"))"
+  }
+
+  /// The source file, for locating errors at the `train` and `observe` statements.
+  let file: SourceFile?
+  let learningRate: Double
+
+  init(checked: CheckedUnit, options: FiniteOptions, initialPoints: [[Double]] = [])
+    throws(DirectTrainingFailure)
+  {
     guard let net = checked.network, let model = net.model else {
       throw .program(LoweringError("the file declares no model"))
     }
@@ -84,6 +188,8 @@ struct DirectNetwork {
     }
     network = net
     self.model = model
+    file = checked.program.file
+    learningRate = net.training?.learningRate ?? 0
     n = options.width
     seed = options.seed
     threads = max(options.threads, 1)
@@ -99,6 +205,22 @@ struct DirectNetwork {
     if net.training != nil && net.training?.steps == nil {
       throw .program(
         LoweringError("'steps: inf' cannot be trained at a finite width", range: net.training?.range))
+    }
+    let cost = DirectTrainer.estimate(
+      graph: graph, network: net, options: options, initialPoints: initialPoints)
+    guard cost.bytes <= options.memoryLimit.bytes else {
+      throw .numerical(
+        NumericalError(
+          Message.memoryRefused(
+            "training at width \(n)", estimate: cost.bytes,
+            detail: Self.matrixDetail(net.layers.filter { $0.role == .hidden }.count, n),
+            limit: options.memoryLimit)))
+    }
+    guard cost.multiplyAdds <= options.workLimit else {
+      throw .numerical(
+        NumericalError(
+          Message.workRefused("training at width \(n)", estimate: cost.multiplyAdds, limit: options.workLimit)
+        ))
     }
     let width = Double(n)
     func power(_ e: Rational) -> Double { pow(width, e.doubleValue) }
@@ -147,33 +269,47 @@ struct DirectNetwork {
       biases[b.name] = initial(b.name, b.variance * power(-2 * inputExps.scale))
       biasMultiplier[b.name] = b.variance.squareRoot() * power(-inputExps.a)
     }
-    let sampled: SampledDeclarations
+    var sampled: SampledDeclarations
     do {
       sampled = try FiniteExecutor.sampleDeclarations(decl, options: options)
     } catch {
       throw .numerical(error)
     }
 
-    // Effective weights → trainable weights `w = W / (σ c n^{-a})`.
-    func trainable(_ effective: [Double], _ factor: Double, _ multiplier: Double) -> [Double] {
-      multiplier == 0
-        ? [Double](repeating: 0, count: effective.count) : effective.map { $0 * factor / multiplier }
+    // Effective weights → trainable weights `w = W / (σ c n^{-a})`, scaled in place: each
+    // array is moved out of `sampled` first, so it is never copied (a matrix is n² doubles).
+    func trainable(_ effective: inout [Double], _ factor: Double, _ multiplier: Double) -> [Double] {
+      effective.withUnsafeMutableBufferPointer { b in
+        for i in b.indices { b[i] = multiplier == 0 ? 0 : b[i] * factor / multiplier }
+      }
+      return effective
+    }
+    func take(_ v: VectorID) -> [Double] {
+      let x = sampled.vectors[v.raw] ?? []
+      sampled.vectors[v.raw] = nil
+      return x
     }
     for (name, ids) in columns {
-      inputWeights[name] = ids.map { trainable(sampled.vectors[$0.raw] ?? [], 1, layerMultiplier[name] ?? 0) }
+      inputWeights[name] = ids.map { id in
+        var x = take(id)
+        return trainable(&x, 1, layerMultiplier[name] ?? 0)
+      }
     }
     for (name, m) in matrices {
       // The lowering multiplies the core matrix (entries σ/√n·z) by n^{1/2 − (a+b)}.
-      hiddenWeights[name] = trainable(
-        sampled.matrices[m.raw], power(.half - exps(name).scale), layerMultiplier[name] ?? 0)
+      var entries = sampled.matrices[m.raw]
+      sampled.matrices[m.raw] = []
+      hiddenWeights[name] = trainable(&entries, power(.half - exps(name).scale), layerMultiplier[name] ?? 0)
     }
     // The readout is `V = n^{-(a+b)} ṽ`.
     let readout = graph.readout
-    readoutWeights = (rows[readout] ?? []).map {
-      trainable(sampled.vectors[$0.raw] ?? [], power(-exps(readout).scale), layerMultiplier[readout] ?? 0)
+    readoutWeights = (rows[readout] ?? []).map { id in
+      var x = take(id)
+      return trainable(&x, power(-exps(readout).scale), layerMultiplier[readout] ?? 0)
     }
     for (name, id) in biases {
-      biasWeights[name] = trainable(sampled.vectors[id.raw] ?? [], 1, biasMultiplier[name] ?? 0)
+      var x = take(id)
+      biasWeights[name] = trainable(&x, 1, biasMultiplier[name] ?? 0)
     }
   }
 }

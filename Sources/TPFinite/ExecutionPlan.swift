@@ -16,8 +16,11 @@ struct ExecutionPlan {
   let vectorsFreedAfter: [[VectorID]]
   /// Cached matrices to free right after instruction `k` (their last product).
   let matricesFreedAfter: [[MatrixID]]
-  /// Estimated peak of vectors, cached matrices and product scratch, in bytes.
-  let peakBytes: Double
+  /// Estimated peak of vectors, cached matrices and product scratch, in bytes (saturating).
+  let peakBytes: Int
+  /// Estimated arithmetic: multiply-adds, with each normal drawn counted as
+  /// ``FiniteOptions/normalCost`` (saturating).
+  let operations: Int
 
   init(_ program: Program, options: FiniteOptions) {
     let n = options.width
@@ -72,53 +75,85 @@ struct ExecutionPlan {
     }
     matricesFreedAfter = matricesFreed
 
-    // Walk the program, counting live bytes; Double arithmetic, so huge widths cannot overflow.
-    let vectorBytes = 8 * Double(n)
-    let matrixBytes = vectorBytes * Double(n)
-    let threads = Double(max(options.threads, 1))
-    var live = Double(needed.count) * vectorBytes
+    // Walk the program, counting live bytes and operations in saturating arithmetic, so huge
+    // widths give huge estimates instead of overflow traps.
+    let vectorBytes = Saturating.product(8, n)
+    let matrixBytes = Saturating.product(vectorBytes, n)
+    let entries = Saturating.product(n, n)
+    let threads = max(options.threads, 1)
+    var live = Saturating.product(needed.count, vectorBytes)
     var peak = live
+    var work = 0
+    for g in program.initialGroups {
+      let drawn = g.vectors.filter(needed.contains).count
+      work = Saturating.sum(work, Saturating.product(drawn, n, FiniteOptions.normalCost))
+    }
     var cachedLive = Set<Int>()
+    var generated = Set<Int>()
     for (k, inst) in program.instructions.enumerated() {
-      var scratch = 0.0
+      var scratch = 0
       switch inst {
       case .matmul(_, let m, let transposed, _):
-        live += vectorBytes
+        live = Saturating.sum(live, vectorBytes)
         if storage[m.raw] == .cached {
-          if cachedLive.insert(m.raw).inserted { live += matrixBytes }
+          if cachedLive.insert(m.raw).inserted { live = Saturating.sum(live, matrixBytes) }
           // Dense.matvecTransposed keeps about 32 partial vectors.
-          if transposed { scratch = 33 * vectorBytes }
+          if transposed { scratch = Saturating.product(33, vectorBytes) }
+          if generated.insert(m.raw).inserted {
+            work = Saturating.sum(work, Saturating.product(entries, FiniteOptions.normalCost))
+          }
+          work = Saturating.sum(work, entries)
         } else {
-          let block = Double(RandomMatrix.blockRows(n) + 1) * vectorBytes
-          scratch = threads * block
-          if transposed { scratch += Double(RandomMatrix.transposedChunks(n)) * vectorBytes }
+          let block = Saturating.product(RandomMatrix.blockRows(n) + 1, vectorBytes)
+          scratch = Saturating.product(threads, block)
+          if transposed {
+            scratch = Saturating.sum(
+              scratch, Saturating.product(RandomMatrix.transposedChunks(n), vectorBytes))
+          }
+          work = Saturating.sum(work, Saturating.product(entries, FiniteOptions.normalCost + 1))
         }
       case .nonlin(_, let e):
-        live += vectorBytes
-        scratch = threads * Double(e.nodeCount + 2) * 8 * Double(FiniteExecutor.chunkSize)
+        live = Saturating.sum(live, vectorBytes)
+        scratch = Self.tapeScratch(e, n: n, threads: threads)
+        work = Saturating.sum(work, Saturating.product(n, e.nodeCount))
       case .moment(_, let e):
-        scratch = threads * Double(e.nodeCount + 2) * 8 * Double(FiniteExecutor.chunkSize)
+        scratch = Self.tapeScratch(e, n: n, threads: threads)
+        work = Saturating.sum(work, Saturating.product(n, e.nodeCount))
       case .scalar: break
       }
-      peak = max(peak, live + scratch)
-      live -= Double(freed[k].count) * vectorBytes
+      peak = max(peak, Saturating.sum(live, scratch))
+      live = Saturating.difference(live, Saturating.product(freed[k].count, vectorBytes))
       for m in matricesFreed[k] {
         cachedLive.remove(m.raw)
-        live -= matrixBytes
+        live = Saturating.difference(live, matrixBytes)
       }
     }
     // Output vectors are copied into arrays one at a time at the end.
-    peakBytes = max(peak, live + (retained.isEmpty ? 0 : vectorBytes))
+    peakBytes = max(peak, Saturating.sum(live, retained.isEmpty ? 0 : vectorBytes))
+    operations = work
   }
 
-  /// The refusal for a run whose estimate exceeds `limit` bytes.
-  func memoryError(limit: Int) -> NumericalError {
-    let gib = Double(1 << 30)
+  /// Bytes a tape of `e` allocates per running chunk, on `threads` threads: its registers (a
+  /// post-order evaluation with reuse keeps about as many live as the tree is high; shared
+  /// sub-expressions add some, hence the margin) of one chunk each, and one pointer per input.
+  static func tapeScratch(_ e: CoordExpr, n: Int, threads: Int) -> Int {
+    let nodes = e.nodeCount
+    let registers = min(nodes, 4 * e.height + 16) + 2
+    let chunk = min(n, FiniteExecutor.chunkSize)
+    return Saturating.product(
+      threads, 8, Saturating.sum(Saturating.product(registers, chunk), e.vectors.count))
+  }
+
+  /// The refusal for a run whose memory estimate exceeds `limit`.
+  func memoryError(limit: MemoryLimit) -> NumericalError {
     let cached = storage.filter { $0 == .cached }.count
     let detail = cached > 0 ? " (\(cached) cached \(width)×\(width) matrix\(cached == 1 ? "" : "es"))" : ""
     return NumericalError(
-      "running at width \(width) needs an estimated \(String(format: "%.1f", peakBytes / gib)) GiB of memory"
-        + detail
-        + ", more than the limit of \(String(format: "%.1f", Double(limit) / gib)) GiB; use a smaller width")
+      Message.memoryRefused("running at width \(width)", estimate: peakBytes, detail: detail, limit: limit))
+  }
+
+  /// The refusal for a run whose work estimate exceeds `limit` operations.
+  func workError(limit: Int) -> NumericalError {
+    NumericalError(Message.workRefused("running at width \(width)", estimate: operations, limit: limit))
   }
 }

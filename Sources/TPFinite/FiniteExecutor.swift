@@ -20,18 +20,26 @@ public enum FiniteExecutor {
   /// Coordinates per chunk of a Nonlin or Moment (and of initial sampling).
   public static let chunkSize = 4096
 
+  /// What running `program` with `options` is estimated to cost, without running it.
+  public static func estimate(_ program: Program, options: FiniteOptions) -> ResourceEstimate {
+    let plan = ExecutionPlan(program, options: options)
+    return ResourceEstimate(bytes: plan.peakBytes, multiplyAdds: plan.operations)
+  }
+
   /// Runs `program` at `options.width` with `options.seed`.
   ///
   /// Throws ``NumericalError`` for a width below 1, for an estimated peak memory above
-  /// `options.memoryLimitBytes` (before allocating anything), and for NaN/Inf results.
+  /// `options.memoryLimit` or arithmetic above `options.workLimit` (before allocating anything),
+  /// and for NaN/Inf results.
   public static func run(_ program: Program, options: FiniteOptions) throws(NumericalError) -> FiniteRun {
     guard options.width >= 1 else {
       throw NumericalError("the width must be at least 1, got \(options.width)")
     }
     let plan = ExecutionPlan(program, options: options)
-    guard plan.peakBytes <= Double(options.memoryLimitBytes) else {
-      throw plan.memoryError(limit: options.memoryLimitBytes)
+    guard plan.peakBytes <= options.memoryLimit.bytes else {
+      throw plan.memoryError(limit: options.memoryLimit)
     }
+    guard plan.operations <= options.workLimit else { throw plan.workError(limit: options.workLimit) }
     let execution = Execution(program: program, plan: plan, options: options)
     try execution.sampleInitialGroups()
     for k in program.instructions.indices {
@@ -88,6 +96,15 @@ private final class Execution {
       guard outputs.contains(where: { $0 != nil }) else { continue }
       let sampler = InitialSampler(group: group, seed: seed, stream: Streams.initialGroup(g))
       sampler.sample(into: outputs, width: n, chunkSize: FiniteExecutor.chunkSize, threads: threads)
+      // Means and variances near the top of the double range can overflow when sampled.
+      for (v, p) in zip(group.vectors, outputs) {
+        guard let p, !TapeKernels.allFinite(p, count: n) else { continue }
+        let info = program.vectors[v.raw]
+        let location = program.file.map { f in "\(f.name):\(f.location(of: info.range.start))" }
+        throw NumericalError(
+          "the initial vector '\(info.name)' has NaN or ±Inf coordinates at width \(n), seed \(seed)",
+          location: location)
+      }
     }
   }
 
@@ -224,6 +241,6 @@ private final class Execution {
     }
     return FiniteRun(
       width: n, seed: seed, scalars: scalars, vectors: kept, outputs: outputs, matrixStorage: plan.storage,
-      estimatedPeakBytes: plan.peakBytes)
+      estimatedPeakBytes: Double(plan.peakBytes))
   }
 }

@@ -19,22 +19,37 @@ public struct FiniteOptions: Sendable {
   public var seed: UInt64
   /// Worker threads (results do not depend on it); values below 1 mean 1.
   public var threads: Int
-  /// The run refuses to start when its estimated peak memory exceeds this.
-  public var memoryLimitBytes: Int
+  /// The run refuses to start when its estimated peak memory exceeds this (see ``MemoryLimit``).
+  public var memoryLimit: MemoryLimit
+  /// The run refuses to start when its estimated arithmetic exceeds this many operations
+  /// (multiply-adds; drawing a normal number counts as ``normalCost``).
+  public var workLimit: Int
   /// Cached or regenerated matrices; `.automatic` caches a matrix used more than twice.
   public var matrixStorage: MatrixStorage
 
-  /// 16 GiB.
-  public static let defaultMemoryLimitBytes = 16 << 30
+  /// The default ``workLimit``: 10¹² operations, about 40 minutes on a two-core machine.
+  public static let defaultWorkLimit = 1_000_000_000_000
+
+  /// What drawing one standard normal costs in multiply-adds (counter-based Philox and the
+  /// Gaussian transform), for the work estimates.
+  public static let normalCost = 8
+
+  /// The memory limit in bytes (setting it makes it a requested limit).
+  public var memoryLimitBytes: Int {
+    get { memoryLimit.bytes }
+    set { memoryLimit = MemoryLimit(bytes: newValue, source: .requested) }
+  }
 
   public init(
     width: Int, seed: UInt64 = 0, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
-    memoryLimitBytes: Int = FiniteOptions.defaultMemoryLimitBytes, matrixStorage: MatrixStorage = .automatic
+    memoryLimit: MemoryLimit = .system(), workLimit: Int = FiniteOptions.defaultWorkLimit,
+    matrixStorage: MatrixStorage = .automatic
   ) {
     self.width = width
     self.seed = seed
     self.threads = threads
-    self.memoryLimitBytes = memoryLimitBytes
+    self.memoryLimit = memoryLimit
+    self.workLimit = workLimit
     self.matrixStorage = matrixStorage
   }
 }

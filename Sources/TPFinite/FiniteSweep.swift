@@ -107,7 +107,7 @@ public enum FiniteSweep {
   public static func run(
     _ program: Program, widths: [Int], seeds: Int, baseSeed: UInt64 = 0,
     threads: Int = ProcessInfo.processInfo.activeProcessorCount,
-    memoryLimitBytes: Int = FiniteOptions.defaultMemoryLimitBytes
+    memoryLimit: MemoryLimit = .system()
   ) throws(NumericalError) -> SweepResult {
     guard seeds >= 1 else { throw NumericalError("a sweep needs at least one seed, got \(seeds)") }
     let seedList = (0..<seeds).map { baseSeed &+ UInt64($0) }
@@ -117,7 +117,7 @@ public enum FiniteSweep {
     for (w, width) in widths.enumerated() {
       for seed in seedList {
         let options = FiniteOptions(
-          width: width, seed: seed, threads: threads, memoryLimitBytes: memoryLimitBytes)
+          width: width, seed: seed, threads: threads, memoryLimit: memoryLimit)
         let run = try FiniteExecutor.run(program, options: options)
         for (o, output) in run.outputs.enumerated() { values[o][w].append(output.scalarValue) }
       }

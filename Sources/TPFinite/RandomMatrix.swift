@@ -31,7 +31,7 @@ struct RandomMatrix: Sendable {
 
   /// Rows per chunk of the transposed product: at most 32 chunks (each with its own partial
   /// vector of length `n`), at least 16 rows each. A function of `n` only.
-  static func transposedChunkRows(_ n: Int) -> Int { max(16, (n + 31) / 32) }
+  static func transposedChunkRows(_ n: Int) -> Int { max(16, n / 32 + (n % 32 == 0 ? 0 : 1)) }
 
   /// Number of partial vectors the regenerated transposed product keeps.
   static func transposedChunks(_ n: Int) -> Int { (n - 1) / transposedChunkRows(n) + 1 }

@@ -18,9 +18,12 @@ public enum LimitInterpreter {
   /// at lower resolution (``LimitOptions/coarse``), and each number's error is the larger of
   /// its own estimate and the change between the two runs — which includes the quadrature error
   /// inherited through `Ż` coefficients and earlier moments, not only that of the final rule.
-  public static func run(_ program: Program, options: LimitOptions = LimitOptions()) throws(NumericalError)
-    -> LimitResult
-  {
+  ///
+  /// `pools[k]` lists the scalars (by `ScalarID.raw`) whose replicate spreads may be pooled with
+  /// scalar `k`'s (see ``LimitResult/combining(_:pools:)``).
+  public static func run(
+    _ program: Program, options: LimitOptions = LimitOptions(), pools: [Int: [Int]] = [:]
+  ) throws(NumericalError) -> LimitResult {
     let r = max(1, options.replicates)
     var results: [LimitResult] = []
     for i in 0..<r {
@@ -37,7 +40,7 @@ public enum LimitInterpreter {
       }
       results.append(result)
     }
-    return r == 1 ? results[0] : LimitResult.combining(results)
+    return r == 1 ? results[0] : LimitResult.combining(results, pools: pools)
   }
 
   static func single(_ program: Program, _ options: LimitOptions) throws(NumericalError) -> LimitResult {

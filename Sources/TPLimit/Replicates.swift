@@ -9,19 +9,24 @@ import TPNumerics
 /// against a spread that is small by chance with few replicates. The deterministic part of
 /// each replicate's error (quadrature, the same in every replicate) does not average away and
 /// is added in quadrature as the root mean square of the replicates' own.
+///
+/// A number whose own integrator is exact or quadrature but whose inputs were sampled (a
+/// closed form of Monte Carlo covariances) differs between replicates too; it is treated the
+/// same way, and its method becomes `mc`.
 func combine(_ estimates: [Estimate]) -> Estimate {
   let r = Double(estimates.count)
   let values = estimates.map(\.value)
-  let method = estimates.reduce(Method.exact) { $0.combined($1.method) }
+  var method = estimates.reduce(Method.exact) { $0.combined($1.method) }
   let mean = Statistics.mean(values)
   let within = (estimates.reduce(0) { $0 + $1.standardError * $1.standardError } / r).squareRoot()
   let deterministic =
     (estimates.reduce(0) { $0 + max(0, $1.error * $1.error - $1.standardError * $1.standardError) } / r)
     .squareRoot()
+  let spread = estimates.count > 1 ? Statistics.sampleVariance(values).squareRoot() : 0
+  if spread > 1e-12 * max(1, abs(mean)) { method = method.combined(.mc) }
   guard method == .mc, estimates.count > 1 else {
     return Estimate(value: mean, error: estimates.map(\.error).max() ?? 0, method: method)
   }
-  let spread = Statistics.sampleVariance(values).squareRoot()
   let sampling = max(spread, within) / r.squareRoot()
   return Estimate(
     value: mean, error: (sampling * sampling + deterministic * deterministic).squareRoot(),
@@ -49,10 +54,46 @@ extension LimitResult {
   /// the rest of the explanations and method counts come from the first replicate. A replicate
   /// that lies far from the others on some output (``outlyingReplicate(_:)``) is named in
   /// ``warnings``.
-  static func combining(_ results: [LimitResult]) -> LimitResult {
+  ///
+  /// `pools[k]` lists the scalars whose inherited error is like scalar `k`'s (for a network, the
+  /// observations of one observable at nearby steps): their replicate spreads are pooled, so
+  /// `k`'s error is its own sampling error times the pool's inflation
+  /// `ι = √(Σ sd² / Σ rms(se)²)` (at least 1). With few replicates one scalar's spread has few
+  /// degrees of freedom (3 for 4 replicates, so it varies 3-fold from seed to seed); the pool's
+  /// has as many as its members together. A scalar whose own spread exceeds the pooled prediction
+  /// beyond the 0.1 % point of its χ² keeps its own.
+  static func combining(_ results: [LimitResult], pools: [Int: [Int]] = [:]) -> LimitResult {
     var out = results[0]
     out.replicates = results.count
     for k in out.scalars.indices { out.scalars[k] = combine(results.map { $0.scalars[k] }) }
+    let r = results.count
+    if r > 1 && !pools.isEmpty {
+      var spread: [Int: Double] = [:]
+      var within: [Int: Double] = [:]
+      func stats(_ k: Int) -> (Double, Double)? {
+        guard k < out.scalars.count, out.scalars[k].method == .mc else { return nil }
+        if let s = spread[k], let w = within[k] { return (s, w) }
+        let s = Statistics.sampleVariance(results.map { $0.scalars[k].value })
+        let w = results.reduce(0) { $0 + $1.scalars[k].standardError * $1.scalars[k].standardError } / Double(r)
+        spread[k] = s
+        within[k] = w
+        return (s, w)
+      }
+      let allowance = chiSquareUpper999(degrees: r - 1) / Double(r - 1)
+      var widened: [Int: Double] = [:]
+      for (k, pool) in pools {
+        guard let (own, w) = stats(k), w > 0 else { continue }
+        let members = pool.compactMap(stats)
+        let totalWithin = members.reduce(0) { $0 + $1.1 }
+        guard members.count > 1, totalWithin > 0 else { continue }
+        let inflation = max(1, members.reduce(0) { $0 + $1.0 } / totalWithin)
+        let variance = own > w * inflation * allowance ? own : w * inflation
+        let e = out.scalars[k]
+        let deterministic = max(0, e.error * e.error - max(own, w) / Double(r))
+        widened[k] = (variance / Double(r) + deterministic).squareRoot()
+      }
+      for (k, e) in widened { out.scalars[k].error = e }
+    }
     var flagged: [String] = []
     for (k, o) in out.outputs.enumerated() {
       let all = results.map { $0.outputs[k] }
@@ -144,4 +185,13 @@ extension LimitResult {
     }
     return out
   }
+}
+
+/// The 0.999 quantile of χ² with `k` degrees of freedom (Wilson–Hilferty: accurate to a few
+/// percent for `k ≥ 2`, which is all a guard needs).
+func chiSquareUpper999(degrees k: Int) -> Double {
+  let d = Double(max(1, k))
+  let z = 3.090232
+  let c = 1 - 2 / (9 * d) + z * (2 / (9 * d)).squareRoot()
+  return d * c * c * c
 }

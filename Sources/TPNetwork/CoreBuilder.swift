@@ -2,9 +2,15 @@ import TPCore
 import TPSyntax
 
 /// Appends declarations and instructions to a core ``Program``, folding trivial expressions.
+///
+/// Each instruction records ``range`` and ``origin`` as they are when it is emitted: the
+/// lowering sets them to the statement being lowered and to what the instruction computes in
+/// the user's terms, so a numerical failure points at the model or `observe` line and names the
+/// pass, the example and the step.
 struct CoreBuilder {
   var program = Program()
-  let range: SourceRange
+  var range: SourceRange
+  var origin: String?
 
   init(widthName: String, range: SourceRange) {
     program.widthName = widthName
@@ -69,5 +75,6 @@ struct CoreBuilder {
   mutating func emit(_ inst: Instruction) {
     program.instructions.append(inst)
     program.instructionRanges.append(range)
+    program.instructionOrigins.append(origin)
   }
 }

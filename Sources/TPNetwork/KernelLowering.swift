@@ -76,11 +76,12 @@ extension NetworkLowering {
       for (i, op) in graph.ops.enumerated() {
         switch op {
         case .inputLayer(let u):
-          var e: CoordExpr = 0
+          // One term per input column: a balanced sum, whatever the input dimension.
+          var terms: [CoordExpr] = []
           for (k, col) in (columns[u] ?? []).enumerated() where k < p.count {
-            e = e + .constant(p[k]) * .vector(col)
+            terms.append(.constant(p[k]) * .vector(col))
           }
-          values.append(core.vector("\(graph.names[i])[\(tag)]", e))
+          values.append(core.vector("\(graph.names[i])[\(tag)]", .sum(terms)))
         case .hidden(let w, let k):
           // safe
           values.append(core.matmul("\(graph.names[i])[\(tag)]", matrices[w]!, transposed: false, values[k]))
@@ -96,11 +97,14 @@ extension NetworkLowering {
         }
       }
       // Backward from dx^L = ṽ (scaled by n^{1/2}).
-      var adjoint = [CoordExpr?](repeating: nil, count: graph.ops.count)
-      adjoint[graph.readoutOperand] = .vector(v)
+      // Adjoints are collected as terms and added once complete (all readers come later).
+      var adjoint = [[CoordExpr]](repeating: [], count: graph.ops.count)
+      adjoint[graph.readoutOperand] = [.vector(v)]
       var gradients: [Int: VectorID] = [:]
       for i in graph.ops.indices.reversed() {
-        guard let a = adjoint[i] else { continue }
+        guard !adjoint[i].isEmpty else { continue }
+        let a = CoordExpr.sum(adjoint[i])
+        adjoint[i] = []
         switch graph.ops[i] {
         case .pointwise(let e):
           for leaf in e.vectors {
@@ -108,14 +112,14 @@ extension NetworkLowering {
               if case .vector(let k) = l { return .vector(values[k.raw]) }
               return nil
             }
-            adjoint[leaf.raw] = (adjoint[leaf.raw] ?? 0) + d * a
+            adjoint[leaf.raw].append(d * a)
           }
         case .hidden(let w, let k):
           let dh = core.vector("d\(graph.names[i])[\(tag)]", a)
           gradients[i] = dh
           // safe
           let back = core.matmul("\(w)ᵀ d\(graph.names[i])[\(tag)]", matrices[w]!, transposed: true, dh)
-          adjoint[k] = (adjoint[k] ?? 0) + .vector(back)
+          adjoint[k].append(.vector(back))
         case .inputLayer, .bias:
           gradients[i] = core.vector("d\(graph.names[i])[\(tag)]", a)
         }

@@ -42,10 +42,17 @@ public enum LoweringFailure: Error, Sendable {
   /// The output at initialization is an `O(1)` Gaussian fluctuation (`f ∝ n^{1−α}·mean`, `α < 1`):
   /// the limit is computed by the kernel engine, not by unrolling.
   case kernelRegime
+  /// Unrolling would make more instructions than ``NetworkLowering/maximumInstructions``
+  /// (exit 3, like any refused resource); the message gives the estimate.
+  case tooLarge(String)
 }
 
 /// Lowers `network + SGD` into a core program by unrolling training (THEORY §5).
 public enum NetworkLowering {
+  /// The most instructions a lowering may make. Every step adds a term to every later pass, so
+  /// the count grows like steps²; past this the program alone takes gigabytes.
+  public static let maximumInstructions = 5_000_000
+
   public static func lower(_ checked: CheckedUnit, mode: LoweringMode) throws(LoweringFailure)
     -> LoweredNetwork
   {

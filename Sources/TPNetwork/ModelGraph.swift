@@ -18,13 +18,24 @@ package struct ModelGraph {
 
   package var ops: [Op] = []
   package var names: [String] = []
+  /// The model statement that defines each op (for error messages).
+  package var statements: [SourceRange] = []
   /// Local name → op index.
   package var locals: [String: Int] = [:]
   /// The readout applied by `return V @ v`.
   package var readout = ""
   package var readoutOperand = 0
+  /// The `return` statement.
+  package var returnStatement = SourceRange(0, 0)
 
   static func leaf(_ k: Int) -> CoordExpr { .vector(VectorID(k)) }
+
+  /// Fails when `e` is beyond ``ExpressionLimits``, like a core expression.
+  static func checkSize(_ e: CoordExpr, _ what: String, _ range: SourceRange) throws(LoweringError) {
+    if e.exceeds(nodes: ExpressionLimits.maximumNodes, height: ExpressionLimits.maximumHeight) {
+      throw LoweringError(Message.expressionTooLarge(what), range: range)
+    }
+  }
 
   init() {}
 
@@ -37,6 +48,7 @@ package struct ModelGraph {
     var builder = Builder(
       network: network, functions: functions, constants: constants, input: model.parameter)
     for s in model.body {
+      builder.statement = s.range
       switch s.kind {
       case .assign(let t, let e):
         let term = try builder.convert(e)
@@ -51,6 +63,7 @@ package struct ModelGraph {
             "the model must return a readout layer applied to a vector, as in 'return V @ x'", range: e.range)
         }
         builder.graph.readout = v
+        builder.graph.returnStatement = s.range
         builder.graph.readoutOperand = builder.materialize(try builder.convert(r), name: "%out")
       default:
         throw LoweringError("unsupported statement in a model body", range: s.range)
@@ -66,6 +79,10 @@ package struct ModelGraph {
     let input: String
     var graph = ModelGraph()
     var biasOps: [String: Int] = [:]
+    /// What is known of the values of pointwise ops, for real powers.
+    var opBounds: [Int: ValueBounds] = [:]
+    /// The statement being converted.
+    var statement = SourceRange(0, 0)
 
     init(network: NetworkSpec, functions: [String: UserFunction], constants: [String: Double], input: String)
     {
@@ -78,13 +95,35 @@ package struct ModelGraph {
     mutating func add(_ op: Op, name: String) -> Int {
       graph.ops.append(op)
       graph.names.append(name)
+      graph.statements.append(statement)
       return graph.ops.count - 1
     }
 
     /// An op index for `e`: the op itself when `e` is one leaf, else a new pointwise op.
     mutating func materialize(_ e: CoordExpr, name: String) -> Int {
       if case .vector(let v) = e { return v.raw }
-      return add(.pointwise(e), name: "%\(graph.ops.count)")
+      let k = add(.pointwise(e), name: "%\(graph.ops.count)")
+      opBounds[k] = bounds(e)
+      return k
+    }
+
+    /// Bounds of `e` from those of the pointwise ops it reads (layer outputs are unbounded).
+    func bounds(_ e: CoordExpr) -> ValueBounds {
+      e.bounds { leaf in
+        if case .vector(let v) = leaf { return opBounds[v.raw] ?? .unbounded }
+        return .unbounded
+      }
+    }
+
+    /// The source text of `e` as written, reconstructed from the syntax tree.
+    func text(_ e: Expr) -> String {
+      switch e.kind {
+      case .name(let n): return n
+      case .number(let v): return Program.format(v)
+      case .call(let f, let primes, let args):
+        return f + String(repeating: "'", count: primes) + "(" + args.map(text).joined(separator: ", ") + ")"
+      default: return "this base"
+      }
     }
 
     mutating func convert(_ e: Expr) throws(LoweringError) -> CoordExpr {
@@ -126,7 +165,13 @@ package struct ModelGraph {
         case .subtract: return a - b
         case .multiply: return a * b
         case .divide: return a / b
-        case .power: return .pow(a, b)
+        case .power:
+          // As in core statements: a real power of a vector that can be negative is NaN there.
+          let integer = b.constantValue.map { $0 == $0.rounded() } ?? false
+          if a.involvesVectors, !integer, !bounds(a).isNonNegative {
+            throw LoweringError(Message.realPowerBase(text(l)), range: l.range)
+          }
+          return .pow(a, b)
         case .matmul: throw LoweringError("unreachable", range: e.range)
         }
       case .call(let name, let primes, let args):
@@ -140,11 +185,19 @@ package struct ModelGraph {
         } else {
           throw LoweringError("unknown function '\(name)'", range: e.range)
         }
-        for _ in 0..<primes { body = body.derivative(withRespectTo: .argument(0)) }
-        return body.substituting { leaf in
+        // Derivatives and nested calls can grow a body far beyond its text: bound it as the
+        // checker bounds core expressions (every later walk of the graph is over these trees).
+        let what = "'\(name)\(String(repeating: "'", count: primes))(…)'"
+        for _ in 0..<primes {
+          body = body.derivative(withRespectTo: .argument(0))
+          try ModelGraph.checkSize(body, what, e.range)
+        }
+        let result = body.substituting { leaf in
           if case .argument(let k) = leaf, k < operands.count { return operands[k] }
           return nil
         }
+        try ModelGraph.checkSize(result, what, e.range)
+        return result
       default:
         throw LoweringError("this expression is not supported in a model body", range: e.range)
       }

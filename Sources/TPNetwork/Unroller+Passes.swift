@@ -2,32 +2,35 @@ import TPCore
 import TPSyntax
 
 extension Unroller {
-  static func format(_ p: [Double]) -> String { "(" + p.map(Program.format).joined(separator: ", ") + ")" }
+  static func format(_ p: [Double]) -> String { Program.format(point: p) }
 
-  /// The forward pass at input `xi` with the weights of the current step.
-  mutating func forward(_ xi: [Double], tag: String) throws(LoweringFailure) -> Pass {
+  /// The forward pass at input `xi` with the weights of the current step; `context` says which
+  /// pass it is in the user's terms ("at (1, 0) after step 2").
+  mutating func forward(_ xi: [Double], tag: String, context: String) throws(LoweringFailure) -> Pass {
     var values: [VectorID] = []
     for (i, op) in graph.ops.enumerated() {
       let name = "\(graph.names[i])[\(tag)]"
+      at(graph.statements[i], "the forward pass of \(statement(i)) \(context)")
       switch op {
       case .inputLayer(let u):
-        var e: CoordExpr = 0
-        for (k, col) in (inputColumns[u] ?? []).enumerated() { e = e + .constant(xi[k]) * .vector(col) }
+        // One term per input column and per earlier update: a balanced sum, whatever their number.
+        var terms: [CoordExpr] = []
+        for (k, col) in (inputColumns[u] ?? []).enumerated() { terms.append(.constant(xi[k]) * .vector(col)) }
         for up in inputHistory[u] ?? [] {
           let dot = zip(up.xi, xi).reduce(0) { $0 + $1.0 * $1.1 }
-          e = e + .constant(up.kappa * dot) * .vector(up.dh)
+          terms.append(.constant(up.kappa * dot) * .vector(up.dh))
         }
-        values.append(core.vector(name, e))
+        values.append(core.vector(name, .sum(terms)))
       case .hidden(let w, let k):
         let x = values[k]
         // safe: declared
         let m = core.matmul("\(w) \(graph.names[k])[\(tag)]", matrices[w]!, transposed: false, x)
-        var e = .constant(hiddenScale[w] ?? 1) * .vector(m)
+        var terms = [.constant(hiddenScale[w] ?? 1) * .vector(m)]
         for up in hiddenHistory[w] ?? [] {
           let s = core.moment("%m", .vector(up.input) * .vector(x))
-          e = e + .constant(up.kappa) * s * .vector(up.dh)
+          terms.append(.constant(up.kappa) * s * .vector(up.dh))
         }
-        values.append(core.vector(name, e))
+        values.append(core.vector(name, .sum(terms)))
       case .bias(let b):
         values.append(biasVector(b))
       case .pointwise(let e):
@@ -35,18 +38,21 @@ extension Unroller {
       }
     }
     let x = values[graph.readoutOperand]
+    at(graph.returnStatement, "the output of model '\(model.name)' \(context)")
     let overlaps = readoutHistory.map { up in
       up.forward == nil ? nil : core.moment("%m", .vector(up.x) * .vector(x))
     }
     var outputs: [CoordExpr] = []
     for (j, row) in readoutRows.enumerated() {
-      var f: CoordExpr = 0
-      if let s = initialOutputScale { f = .constant(s) * core.moment("%m", .vector(row) * .vector(x)) }
+      var terms: [CoordExpr] = []
+      if let s = initialOutputScale {
+        terms.append(.constant(s) * core.moment("%m", .vector(row) * .vector(x)))
+      }
       for (up, overlap) in zip(readoutHistory, overlaps) {
         guard let kf = up.forward, let overlap else { continue }
-        f = f + .constant(kf) * up.chi[j] * overlap
+        terms.append(.constant(kf) * up.chi[j] * overlap)
       }
-      outputs.append(f)
+      outputs.append(.sum(terms))
     }
     return Pass(values: values, outputs: outputs)
   }
@@ -54,9 +60,9 @@ extension Unroller {
   /// `b_t = b_0 + Σ_s κ_s dh_s`, built once per step.
   mutating func biasVector(_ b: String) -> VectorID {
     if let v = biasAtStep[b] { return v }
-    var e = CoordExpr.vector(biasInit[b]!)  // safe: declared for every bias
-    for up in biasHistory[b] ?? [] { e = e + .constant(up.kappa) * .vector(up.dh) }
-    let v = core.vector("\(b)[t]", e)
+    var terms = [CoordExpr.vector(biasInit[b]!)]  // safe: declared for every bias
+    for up in biasHistory[b] ?? [] { terms.append(.constant(up.kappa) * .vector(up.dh)) }
+    let v = core.vector("\(b)[t]", .sum(terms))
     biasAtStep[b] = v
     return v
   }
@@ -71,32 +77,38 @@ extension Unroller {
 
   /// Reverse-mode differentiation of the pass, scaled by `n^α`, recording each layer's update.
   mutating func backward(
-    _ pass: Pass, chi: [CoordExpr], xi: [Double], tag: String, invB: Double,
+    _ pass: Pass, chi: [CoordExpr], xi: [Double], tag: String, context: String, invB: Double,
     hidden: inout [String: [HiddenUpdate]], input: inout [String: [InputUpdate]],
     bias: inout [String: [BiasUpdate]]
   ) throws(LoweringFailure) {
     let t = Int(tag.dropFirst(2).prefix { $0.isNumber }) ?? 0
     let step = "step \(t + 1)"
-    var adjoint = [CoordExpr?](repeating: nil, count: graph.ops.count)
-    var g: CoordExpr = 0
-    for (j, row) in readoutRows.enumerated() { g = g + chi[j] * .vector(row) }
+    // Each op's adjoint is the sum of what its readers send back, collected as terms and added
+    // once it is complete (all readers come later in the graph).
+    var adjointTerms = [[CoordExpr]](repeating: [], count: graph.ops.count)
+    var g: [CoordExpr] = []
+    for (j, row) in readoutRows.enumerated() { g.append(chi[j] * .vector(row)) }
     for up in readoutHistory {
       guard let kb = up.backward else { continue }
-      var s: CoordExpr = 0
-      for j in chi.indices { s = s + chi[j] * up.chi[j] }
-      g = g + .constant(kb) * s * .vector(up.x)
+      let s = CoordExpr.sum(chi.indices.map { chi[$0] * up.chi[$0] })
+      g.append(.constant(kb) * s * .vector(up.x))
     }
-    adjoint[graph.readoutOperand] = g
+    adjointTerms[graph.readoutOperand] = g
+    at(graph.returnStatement, "the backward pass from the output of '\(model.name)' \(context)")
     let readoutA = exps(graph.readout).scale
     let inputA = network.layers.first { $0.role == .input }.map { exps($0.name).a } ?? .zero
     for i in graph.ops.indices.reversed() {
-      guard let a = adjoint[i], a.constantValue != 0 else { continue }
+      guard !adjointTerms[i].isEmpty else { continue }
+      let a = CoordExpr.sum(adjointTerms[i])
+      adjointTerms[i] = []
+      guard a.constantValue != 0 else { continue }
       let name = graph.names[i]
+      at(graph.statements[i], "the backward pass through \(statement(i)) \(context)")
       switch graph.ops[i] {
       case .pointwise(let e):
         for leaf in e.vectors {
           let d = substitute(e.derivative(withRespectTo: .vector(leaf)), pass.values)
-          adjoint[leaf.raw] = (adjoint[leaf.raw] ?? 0) + d * a
+          adjointTerms[leaf.raw].append(d * a)
         }
       case .hidden(let w, let k):
         let layer = network.layer(named: w)!  // safe: the model graph checked it
@@ -108,12 +120,12 @@ extension Unroller {
           hidden[w, default: []].append(HiddenUpdate(kappa: kappa, dh: dh, input: pass.values[k]))
         }
         let mt = core.matmul("\(w)ᵀ d\(name)[\(tag)]", matrices[w]!, transposed: true, dh)  // safe: declared
-        var back = .constant(hiddenScale[w] ?? 1) * .vector(mt)
+        var back = [.constant(hiddenScale[w] ?? 1) * .vector(mt)]
         for up in hiddenHistory[w] ?? [] {
           let s = core.moment("%m", .vector(up.dh) * .vector(dh))
-          back = back + .constant(up.kappa) * s * .vector(up.input)
+          back.append(.constant(up.kappa) * s * .vector(up.input))
         }
-        adjoint[k] = (adjoint[k] ?? 0) + back
+        adjointTerms[k].append(.sum(back))
       case .inputLayer(let u):
         let layer = network.layer(named: u)!  // safe: the model graph checked it
         guard case .finite(let d) = layer.input else { continue }
@@ -138,11 +150,15 @@ extension Unroller {
   /// A forward pass at `p` with this step's weights, shared by all observations of the step.
   mutating func pass(at p: [Double], step t: Int) throws(LoweringFailure) -> Pass {
     if let hit = stepCache[p] { return hit }
-    let pass = try forward(p, tag: "t=\(t), at=\(Unroller.format(p))")
+    let pass = try forward(
+      p, tag: "t=\(t), at=\(Unroller.format(p))", context: "at \(Unroller.format(p)) \(Self.after(t))")
     stepCache[p] = pass
     if t == 0 { initialPasses[p] = pass }
     return pass
   }
+
+  /// "at initialization" or "after step 3".
+  static func after(_ t: Int) -> String { t == 0 ? "at initialization" : "after step \(t)" }
 
   mutating func record(
     _ observable: String, target: String? = nil, _ points: [[Double]], output: Int = 0, step: Int,
@@ -163,6 +179,7 @@ extension Unroller {
       case .function:
         for p in obs.points {
           let pass = try pass(at: p, step: t)
+          at(obs.range, "observe \(model.name) at \(Unroller.format(p)) \(Self.after(t))")
           for (j, f) in pass.outputs.enumerated() {
             let suffix = pass.outputs.count > 1 ? "[\(j)]" : ""
             record(
@@ -174,17 +191,19 @@ extension Unroller {
         guard let training, !data.isEmpty else {
           throw .program(LoweringError("'observe loss' needs a 'train' statement", range: obs.range))
         }
-        var total: CoordExpr = 0
+        var total: [CoordExpr] = []
         for ex in data {
           let pass = try pass(at: ex.input, step: t)
-          for (j, f) in pass.outputs.enumerated() { total = total + loss(f, ex.label[j], training.loss) }
+          for (j, f) in pass.outputs.enumerated() { total.append(loss(f, ex.label[j], training.loss)) }
         }
-        record("loss", [], step: t, total / .constant(Double(data.count)), name: "loss[\(t)]")
+        at(obs.range, "observe loss \(Self.after(t))")
+        record("loss", [], step: t, .sum(total) / .constant(Double(data.count)), name: "loss[\(t)]")
       case .movement(let v):
         let k = try local(v, obs.range)
         let p = obs.points[0]
         let now = try pass(at: p, step: t)
         let start = initialPasses[p] ?? now
+        at(obs.range, "observe movement \(v) at \(Unroller.format(p)) \(Self.after(t))")
         let diff = CoordExpr.vector(now.values[k]) - .vector(start.values[k])
         let m = core.moment("%m", diff * diff)
         record("movement", target: v, [p], step: t, m, name: "movement \(v)[\(t)] at \(Unroller.format(p))")
@@ -192,6 +211,7 @@ extension Unroller {
         let k = try local(v, obs.range)
         var passes: [Pass] = []
         for p in obs.points { passes.append(try pass(at: p, step: t)) }
+        at(obs.range, "observe kernel \(v) \(Self.after(t))")
         for a in obs.points.indices {
           for b in a..<obs.points.count {
             let m = core.moment("%m", .vector(passes[a].values[k]) * .vector(passes[b].values[k]))

@@ -15,6 +15,8 @@ struct Unroller {
   let parametrization: ResolvedParametrization
   let classification: Classification
   var core: CoreBuilder
+  /// The source file, for quoting model statements in error messages.
+  let file: SourceFile?
   var trajectory: [TrajectoryPoint] = []
   var dropped: [String] = []
   let width: Double
@@ -74,7 +76,21 @@ struct Unroller {
     parametrization = try ResolvedParametrization.resolve(network.parametrization, layers: network.layers)
     classification = Classification.classify(parametrization, layers: network.layers)
     core = CoreBuilder(widthName: network.widthName, range: model.range)
+    file = checked.program.file
     if case .finite(let n) = mode { width = Double(n) } else { width = .infinity }
+  }
+
+  /// Instructions emitted from now on come from `range` and compute `origin`.
+  mutating func at(_ range: SourceRange, _ origin: String) {
+    core.range = range
+    core.origin = origin
+  }
+
+  /// The model statement of op `i`, quoted (cut to about 60 characters).
+  func statement(_ i: Int) -> String {
+    guard let file, i < graph.statements.count else { return graph.names[i] }
+    let text = file.text(graph.statements[i]).trimmingCharacters(in: .whitespacesAndNewlines)
+    return "'" + (text.count > 60 ? String(text.prefix(57)) + "…" : text) + "'"
   }
 
   var training: TrainingSpec? { network.training }
@@ -100,6 +116,34 @@ struct Unroller {
       throw .unstable("\(what) grows like n^\(e)")
     }
   }
+
+  /// About how many instructions ``run()`` emits, in saturating arithmetic: every pass (the
+  /// batch's forward and backward passes and one per observed point, each step) has a few per
+  /// op, plus one moment per earlier update of each hidden layer it multiplies by (per use)
+  /// and per earlier readout update.
+  func estimatedInstructions() -> Int {
+    let steps = training.map { $0.steps ?? 0 } ?? 0
+    let data = training.flatMap { network.datasets[$0.data] } ?? []
+    let batch = training == nil ? 0 : (training?.batch ?? data.count)
+    var points = Set<[Double]>()
+    for o in network.observations {
+      points.formUnion(o.points)
+      if case .loss = o.kind { points.formUnion(data.map(\.input)) }
+    }
+    var uses: [String: Int] = [:]
+    for op in graph.ops { if case .hidden(let w, _) = op { uses[w, default: 0] += 1 } }
+    let squaredUses = uses.values.reduce(0) { Saturating.sum($0, $1 * $1) }
+    let passes = Saturating.sum(points.count, Saturating.product(2, batch))
+    var outputs = 1
+    if case .finite(let k) = network.layer(named: graph.readout)?.output { outputs = k }
+    let perPass = Saturating.sum(Saturating.product(2, graph.ops.count), Saturating.sum(outputs, 4))
+    let triangle = Saturating.product(steps, steps + 1) / 2
+    return Saturating.sum(
+      Saturating.product(steps + 1, passes, perPass),
+      Saturating.product(passes, Saturating.product(batch, squaredUses + 1), triangle))
+  }
+
+  static func count(_ n: Int) -> String { n < 1_000_000 ? String(n) : String(format: "%.2g", Double(n)) }
 
   // MARK: Setup
 
@@ -136,6 +180,14 @@ struct Unroller {
   // MARK: Driver
 
   mutating func run() throws(LoweringFailure) {
+    let estimate = estimatedInstructions()
+    if estimate > NetworkLowering.maximumInstructions {
+      let steps = training.map { $0.steps ?? 0 } ?? 0
+      throw .tooLarge(
+        "unrolling \(steps) SGD step\(steps == 1 ? "" : "s") makes an estimated \(Self.count(estimate)) instructions,"
+          + " more than \(Self.count(NetworkLowering.maximumInstructions)) (every step adds a term to every later"
+          + " pass, so they grow like steps²); use fewer steps, a smaller batch or fewer observed points")
+    }
     try declareLayers()
     let steps = training.map { $0.steps ?? 0 } ?? 0
     if training?.steps == nil && training != nil {
@@ -162,8 +214,11 @@ struct Unroller {
     var newBias: [String: [BiasUpdate]] = [:]
     var newReadout: [ReadoutUpdate] = []
     for (b, ex) in examples.enumerated() {
-      let tag = "t=\(t), ex=\((t * batch + b) % data.count)"
-      let pass = try forward(ex.input, tag: tag)
+      let example = (t * batch + b) % data.count
+      let tag = "t=\(t), ex=\(example)"
+      let context = "on training example \(example + 1) \(Unroller.format(ex.input)) at step \(t + 1)"
+      let pass = try forward(ex.input, tag: tag, context: context)
+      at(training.range, "the loss derivative \(context)")
       let chi = pass.outputs.enumerated().map { (j, f) in
         CoordExpr.scalar(
           core.scalar(
@@ -171,8 +226,8 @@ struct Unroller {
             lossDerivative(f, ex.label[j], training.loss)))
       }
       try backward(
-        pass, chi: chi, xi: ex.input, tag: tag, invB: invB, hidden: &newHidden, input: &newInput,
-        bias: &newBias)
+        pass, chi: chi, xi: ex.input, tag: tag, context: context, invB: invB, hidden: &newHidden,
+        input: &newInput, bias: &newBias)
       let v = readoutSpec.variance
       let a = exps(graph.readout).a
       newReadout.append(

@@ -13,8 +13,14 @@ extension TextReport {
           + q.widths.map { "\(number($0.mean)) ± \(errorText($0.standardError))" }
           + [
             q.extrapolated.isNaN ? "" : "\(number(q.extrapolated)) ± \(errorText(q.extrapolatedError))",
-            q.slope.isNaN ? "exact" : String(format: "%.2f", q.slope), q.converges ? "ok" : "FAIL",
+            slope(q), q.converges ? "ok" : "FAIL",
           ])
+    }
+    /// The fitted slope; without one, "exact" when every width is exact, else "—" (one width, or
+    /// errors that are 0 at all but one).
+    func slope(_ q: CheckedQuantity) -> String {
+      if !q.slope.isNaN { return String(format: "%.2f", q.slope) }
+      return q.widths.allSatisfy { $0.rmsError == 0 } ? "exact" : "—"
     }
     let widths = report.quantities.first?.widths.map { "n=\($0.width)" } ?? []
     let header = ["quantity", "limit"] + widths + ["fit L+B/n", "slope", ""]

@@ -65,6 +65,11 @@ extension TextReport {
     return out.joined(separator: "\n\n")
   }
 
-  /// A point as `(1, 0)`.
-  public static func point(_ p: [Double]) -> String { "(" + p.map(number).joined(separator: ", ") + ")" }
+  /// A point as `(1, 0)`; a point of more than 8 entries as its first three, its last and its
+  /// dimension, `(0.1, 0.2, 0.3, …, 0.9; 10000 entries)` (the JSON report has every entry).
+  public static func point(_ p: [Double]) -> String {
+    guard p.count > 8 else { return "(" + p.map(number).joined(separator: ", ") + ")" }
+    return "(" + p.prefix(3).map(number).joined(separator: ", ")
+      + ", …, \(number(p[p.count - 1])); \(p.count) entries)"
+  }
 }

@@ -3,17 +3,32 @@ public enum Severity: String, Sendable, Hashable {
   case error, warning, note
 }
 
+/// What kind of problem an error diagnostic reports, which decides the exit code of `tp`.
+public enum DiagnosticCategory: String, Sendable, Hashable {
+  /// A mistake in the program: syntax, types, names, shapes (exit code 2).
+  case program
+  /// A value the program computes at compile time is NaN or ±Inf, such as a constant that
+  /// overflows or `log(0)` (exit code 3, like any numerical failure).
+  case numerical
+}
+
 /// One message about a source range, printed like a compiler's:
 /// `file:line:col: error: message`, the line, and a caret under the range.
 public struct Diagnostic: Sendable, Hashable {
   public var severity: Severity
   public var message: String
   public var range: SourceRange
+  /// For errors: a mistake in the program or a numerical failure found while checking it.
+  public var category: DiagnosticCategory
 
-  public init(_ severity: Severity = .error, _ message: String, at range: SourceRange) {
+  public init(
+    _ severity: Severity = .error, _ message: String, at range: SourceRange,
+    category: DiagnosticCategory = .program
+  ) {
     self.severity = severity
     self.message = message
     self.range = range
+    self.category = category
   }
 
   /// Renders this diagnostic against `file`: header, source line, caret line.
@@ -66,6 +81,13 @@ public struct Diagnostics: Error, Sendable {
 
   /// True when at least one item is an error.
   public var hasErrors: Bool { items.contains { $0.severity == .error } }
+
+  /// True when every error is a numerical failure (a non-finite constant): the file is a valid
+  /// program whose values cannot be computed, which `tp` reports with exit code 3, not 2.
+  public var isNumericalFailure: Bool {
+    let errors = items.filter { $0.severity == .error }
+    return !errors.isEmpty && errors.allSatisfy { $0.category == .numerical }
+  }
 
   /// Every diagnostic rendered, in source order, separated by newlines.
   public func render() -> String {

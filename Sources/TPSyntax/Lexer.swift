@@ -42,11 +42,13 @@ public struct Lexer {
     if b.starts(with: [0xEF, 0xBB, 0xBF]) { pos = 3 }
     while pos < b.count {
       let c = b[pos]
-      if c == UInt8(ascii: " ") || c == UInt8(ascii: "\t") || c == UInt8(ascii: "\r") {
+      // A lone CR (classic Mac OS line endings) ends a line like LF; in CR LF the LF does.
+      let loneCR = c == UInt8(ascii: "\r") && (pos + 1 == b.count || b[pos + 1] != UInt8(ascii: "\n"))
+      if c == UInt8(ascii: " ") || c == UInt8(ascii: "\t") || (c == UInt8(ascii: "\r") && !loneCR) {
         pos += 1
       } else if c == UInt8(ascii: "#") {
-        while pos < b.count, b[pos] != UInt8(ascii: "\n") { pos += 1 }
-      } else if c == UInt8(ascii: "\n") {
+        while pos < b.count, b[pos] != UInt8(ascii: "\n"), b[pos] != UInt8(ascii: "\r") { pos += 1 }
+      } else if c == UInt8(ascii: "\n") || loneCR {
         emitNewline(SourceRange(pos, pos + 1))
         pos += 1
       } else if isIdentStart(c) {

@@ -31,7 +31,8 @@ public struct SourceFile: Sendable {
   public let name: String
   /// The raw bytes; invalid UTF-8 is kept so offsets stay exact.
   public let bytes: [UInt8]
-  /// Byte offsets at which each line starts; `lineStarts[0] == 0`.
+  /// Byte offsets at which each line starts; `lineStarts[0] == 0`. Lines end at LF, CR LF or a
+  /// lone CR.
   public let lineStarts: [Int]
 
   /// Creates a source file from text.
@@ -43,9 +44,16 @@ public struct SourceFile: Sendable {
   public init(name: String, bytes: [UInt8]) {
     self.name = name
     self.bytes = bytes
+    // A line ends at LF, at CR LF, or at a lone CR (classic Mac OS files).
     var starts = [0]
     bytes.withUnsafeBufferPointer { b in
-      for i in b.indices where b[i] == UInt8(ascii: "\n") { starts.append(i + 1) }
+      for i in b.indices {
+        if b[i] == UInt8(ascii: "\n")
+          || (b[i] == UInt8(ascii: "\r") && (i + 1 == b.count || b[i + 1] != UInt8(ascii: "\n")))
+        {
+          starts.append(i + 1)
+        }
+      }
     }
     self.lineStarts = starts
   }

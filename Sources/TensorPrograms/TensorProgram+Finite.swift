@@ -19,8 +19,9 @@ extension TensorProgram {
       return (lowered.program, lowered.trajectory)
     } catch {
       switch error {
-      case .program(let e): throw .program(e.message)
+      case .program(let e): throw .program(rendered(e))
       case .unstable(let m): throw .numerical("instability: \(m)")
+      case .tooLarge(let m): throw .numerical(atTraining(m))
       case .kernelRegime: throw .numerical("the network output at initialization does not converge")
       }
     }
@@ -31,14 +32,21 @@ extension TensorProgram {
   /// A network is trained by the direct finite-width trainer (real weights and back-propagation,
   /// THEORY §7); `lowered: true` executes the network's lowered core program instead (the same
   /// network at the same width and seed, for cross-checking the lowering).
-  public func runFinite(width: Int, seed: UInt64 = 0, lowered: Bool = false) throws(RunFailure) -> RunReport {
-    if isNetwork && !lowered { return try trainDirectly(width: width, seed: seed) }
+  ///
+  /// The run is refused (a numerical failure) when its estimated memory or arithmetic exceeds
+  /// `budget`, before anything is allocated.
+  public func runFinite(
+    width: Int, seed: UInt64 = 0, lowered: Bool = false, budget: ResourceBudget = ResourceBudget()
+  )
+    throws(RunFailure) -> RunReport
+  {
+    if isNetwork && !lowered { return try trainDirectly(width: width, seed: seed, budget: budget) }
     let (program, trajectory) = try finiteProgram(width: width)
     let run: FiniteRun
     do {
-      run = try FiniteExecutor.run(program, options: FiniteOptions(width: width, seed: seed))
+      run = try FiniteExecutor.run(program, options: FiniteOptions(width: width, seed: seed, budget: budget))
     } catch {
-      throw .numerical(error.description)
+      throw .numerical(error.rendered(in: unit.file))
     }
     var report = RunReport(program: unit.file.name, width: width)
     if trajectory.isEmpty {
@@ -50,18 +58,20 @@ extension TensorProgram {
           value: run.scalars[p.scalar.raw], method: .finite)
       }
     }
+    try validate(report)
     return report
   }
 
   /// A network trained by ``DirectTrainer`` at `width` from the weights drawn with `seed`.
-  func trainDirectly(width: Int, seed: UInt64) throws(RunFailure) -> RunReport {
+  func trainDirectly(width: Int, seed: UInt64, budget: ResourceBudget) throws(RunFailure) -> RunReport {
     let observations: [DirectObservation]
     do {
-      observations = try DirectTrainer.run(checked, options: FiniteOptions(width: width, seed: seed))
+      observations = try DirectTrainer.run(
+        checked, options: FiniteOptions(width: width, seed: seed, budget: budget))
     } catch {
       switch error {
-      case .program(let e): throw .program(e.message)
-      case .numerical(let e): throw .numerical(e.description)
+      case .program(let e): throw .program(rendered(e))
+      case .numerical(let e): throw .numerical(e.rendered(in: unit.file))
       }
     }
     var report = RunReport(program: unit.file.name, width: width)
@@ -71,6 +81,7 @@ extension TensorProgram {
         value: o.value,
         method: .finite)
     }
+    try validate(report)
     return report
   }
 
@@ -109,23 +120,71 @@ extension TensorProgram {
 
   /// Runs the program at each width over `seeds` seeds and compares every scalar output (or
   /// trajectory value) with the limit.
+  ///
+  /// Before anything runs, the finite runs' memory and their arithmetic together are estimated
+  /// and the check is refused (a numerical failure) when one run needs more memory than
+  /// `budget.memory` or all of them more operations than `budget.work`. It needs at least two
+  /// seeds (a standard error over seeds needs two values).
   public func check(
-    widths: [Int], seeds: Int, baseSeed: UInt64 = 0, limit options: LimitOptions = LimitOptions()
+    widths: [Int], seeds: Int, baseSeed: UInt64 = 0, limit options: LimitOptions = LimitOptions(),
+    budget: ResourceBudget = ResourceBudget()
   )
     throws(RunFailure) -> CheckReport
   {
     try check(
-      widths: widths, seeds: seeds, baseSeed: baseSeed, limit: options,
+      widths: widths, seeds: seeds, baseSeed: baseSeed, limit: options, budget: budget,
       limitPerturbation: CheckTestHooks.limitPerturbation)
+  }
+
+  /// Refuses a check whose finite runs would exceed `budget` (see ``check(widths:seeds:baseSeed:limit:budget:)``).
+  func checkBudget(widths: [Int], seeds: Int, budget: ResourceBudget) throws(RunFailure) {
+    guard seeds >= 2 else {
+      throw .unsupported("tp check needs at least 2 seeds (a standard error over seeds needs two values)")
+    }
+    guard !widths.isEmpty else { throw .unsupported("tp check needs at least one width") }
+    var total = 0
+    for width in widths {
+      let options = FiniteOptions(width: width, seed: 0, budget: budget)
+      let cost: ResourceEstimate
+      if isNetwork {
+        do {
+          cost = try DirectTrainer.estimate(checked, options: options)
+        } catch {
+          switch error {
+          case .program(let e): throw .program(rendered(e))
+          case .numerical(let e): throw .numerical(e.rendered(in: unit.file))
+          }
+        }
+      } else {
+        cost = FiniteExecutor.estimate(core, options: options)
+      }
+      guard cost.bytes <= budget.memory.bytes else {
+        throw .numerical(
+          "error: "
+            + Message.memoryRefused(
+              "a run at width \(width)", estimate: cost.bytes, detail: "", limit: budget.memory))
+      }
+      total = Saturating.sum(total, Saturating.product(seeds, cost.multiplyAdds))
+    }
+    guard total <= budget.work else {
+      throw .numerical(
+        "error: "
+          + Message.workRefused(
+            "tp check at \(widths.count) width\(widths.count == 1 ? "" : "s") (up to \(widths.max() ?? 0)) × \(seeds) seeds",
+            estimate: total, limit: budget.work, remedy: "use smaller widths or fewer seeds"))
+    }
   }
 
   /// `check` with `limitPerturbation` added to every limit: a test hook (not an option) that
   /// shows the check fails when the limit is wrong.
   func check(
-    widths: [Int], seeds: Int, baseSeed: UInt64, limit options: LimitOptions, limitPerturbation: Double
+    widths: [Int], seeds: Int, baseSeed: UInt64, limit options: LimitOptions,
+    budget: ResourceBudget = ResourceBudget(),
+    limitPerturbation: Double
   )
     throws(RunFailure) -> CheckReport
   {
+    try checkBudget(widths: widths, seeds: seeds, budget: budget)
     let limitReport = try runLimit(options)
     // The limit of each checked quantity, by name.
     var limits: [(String, Double, Double)] = []
@@ -133,7 +192,7 @@ extension TensorProgram {
       for t in limitReport.trajectory { limits.append((Self.label(t), t.value, t.error)) }
       if limitReport.trajectory.contains(where: { $0.variance > 0 }) {
         return try kernelRegimeCheck(
-          widths: widths, seeds: seeds, baseSeed: baseSeed, limit: options,
+          widths: widths, seeds: seeds, baseSeed: baseSeed, limit: options, budget: budget,
           limitPerturbation: limitPerturbation)
       }
     } else {
@@ -151,7 +210,8 @@ extension TensorProgram {
     var values = [[[Double]]](repeating: [[Double]](repeating: [], count: widths.count), count: limits.count)
     for (w, width) in widths.enumerated() {
       for s in 0..<seeds {
-        let r = try runFinite(width: width, seed: Self.checkSeed(baseSeed, width: w, seed: s, seeds: seeds))
+        let r = try runFinite(
+          width: width, seed: Self.checkSeed(baseSeed, width: w, seed: s, seeds: seeds), budget: budget)
         let named: [String: Double]
         if isNetwork {
           named = Dictionary(r.trajectory.map { (Self.label($0), $0.value) }, uniquingKeysWith: { a, _ in a })

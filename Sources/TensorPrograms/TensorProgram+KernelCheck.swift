@@ -14,7 +14,8 @@ extension TensorProgram {
   /// every observed point and step after 0, `Δloss` likewise, and movement and feature kernels
   /// against their deterministic limits (movement 0).
   func kernelRegimeCheck(
-    widths: [Int], seeds: Int, baseSeed: UInt64, limit options: LimitOptions, limitPerturbation: Double
+    widths: [Int], seeds: Int, baseSeed: UInt64, limit options: LimitOptions, budget: ResourceBudget,
+    limitPerturbation: Double
   ) throws(RunFailure) -> CheckReport {
     guard let network else { throw .program("the file declares no network") }
     let kt = try NetworkLimit(program: self, network: network, options: options).kernelTrajectory()
@@ -29,12 +30,12 @@ extension TensorProgram {
           observations = try DirectTrainer.run(
             checked,
             options: FiniteOptions(
-              width: width, seed: Self.checkSeed(baseSeed, width: w, seed: s, seeds: seeds)),
+              width: width, seed: Self.checkSeed(baseSeed, width: w, seed: s, seeds: seeds), budget: budget),
             initialPoints: kt.points)
         } catch {
           switch error {
-          case .program(let e): throw .program(e.message)
-          case .numerical(let e): throw .numerical(e.description)
+          case .program(let e): throw .program(rendered(e))
+          case .numerical(let e): throw .numerical(e.rendered(in: unit.file))
           }
         }
         var f0 = [[Double]](repeating: [Double](repeating: 0, count: kt.points.count), count: kt.labels.count)

@@ -31,16 +31,20 @@ extension TensorProgram {
   public func runLimit(_ options: LimitOptions = LimitOptions()) throws(RunFailure) -> RunReport {
     let name = unit.file.name
     guard let net = network, core.instructions.isEmpty else {
+      let r: LimitResult
       do {
-        let r = try limit(options)
-        var report = RunReport(program: name, outputs: r.outputs, notes: methodNote(r))
-        report.densities = r.densities
-        return report
+        r = try limit(options)
       } catch {
-        throw .numerical(error.description)
+        throw .numerical(error.rendered(in: unit.file))
       }
+      var report = RunReport(program: name, outputs: r.outputs, notes: methodNote(r))
+      report.densities = r.densities
+      try validate(report)
+      return report
     }
-    return try NetworkLimit(program: self, network: net, options: options).run()
+    let report = try NetworkLimit(program: self, network: net, options: options).run()
+    try validate(report)
+    return report
   }
 
   func methodNote(_ r: LimitResult) -> [String] {
@@ -101,18 +105,29 @@ struct NetworkLimit {
       lowered = try program.lowered(.limit)
     } catch {
       switch error {
-      case .program(let e): throw .program(e.message)
+      case .program(let e): throw .program(program.rendered(e))
       case .unstable(let m): throw .numerical("instability: \(m)")
+      case .tooLarge(let m): throw .numerical(program.atTraining(m))
       case .kernelRegime:
         throw .unsupported(
           "the output at initialization does not vanish; this parametrization is in the kernel regime")
       }
     }
+    // Observations of one observable at nearby steps (±1) inherit alike: their replicate
+    // spreads are pooled (LimitResult.combining).
+    var byFamily: [String: [(step: Int, scalar: Int)]] = [:]
+    for p in lowered.trajectory {
+      byFamily["\(p.observable) \(p.target ?? "")", default: []].append((p.step, p.scalar.raw))
+    }
+    var pools: [Int: [Int]] = [:]
+    for members in byFamily.values {
+      for m in members { pools[m.scalar] = members.filter { abs($0.step - m.step) <= 1 }.map(\.scalar) }
+    }
     let result: LimitResult
     do {
-      result = try LimitInterpreter.run(lowered.program, options: options)
+      result = try LimitInterpreter.run(lowered.program, options: options, pools: pools)
     } catch {
-      throw .numerical(error.description)
+      throw .numerical(error.rendered(in: program.unit.file))
     }
     for p in lowered.trajectory {
       let est = result.scalars[p.scalar.raw]
@@ -149,14 +164,14 @@ struct NetworkLimit {
     do {
       kp = try NetworkLowering.kernelProgram(program.checked, points: points)
     } catch {
-      if case .program(let e) = error { throw .program(e.message) }
+      if case .program(let e) = error { throw .program(program.rendered(e)) }
       throw .numerical("\(error)")
     }
     let result: LimitResult
     do {
       result = try LimitInterpreter.run(kp.program, options: options)
     } catch {
-      throw .numerical(error.description)
+      throw .numerical(error.rendered(in: program.unit.file))
     }
     let m = points.count
     /// Σ coefficient · ∏ moments per entry, and its error by first-order propagation of the

@@ -80,3 +80,92 @@ import Testing
     }
   }
 }
+
+/// Expressions with a million leaves, as lowerings build them (one term per input column,
+/// example or training step), on the default stack and on a 512 KiB thread: every walk is
+/// iterative or recurses once per level of a balanced tree.
+@Suite struct LargeExpressionTests {
+  static let leaves = 1_000_000
+
+  /// `Σ_k c_k v_k` over a million distinct vectors and a scalar, as a balanced sum.
+  static func wideSum() -> CoordExpr {
+    CoordExpr.sum(
+      (0..<leaves).map { k in
+        .constant(Double(k % 7) + 1) * .vector(VectorID(k)) + (k == 0 ? .scalar(ScalarID(0)) : 0)
+      })
+  }
+
+  /// Built once for both stacks (building is not what is tested).
+  static let shared = wideSum()
+
+  static func exercise(compilingATape: Bool) {
+    let e = shared
+    #expect(e.height <= CoordExpr.sumRun + 2 + 20)
+    #expect(e.vectors.count == leaves)
+    #expect(e.scalars == [ScalarID(0)])
+    #expect(e.nodeCount > 3 * leaves - 10)
+    var visited = 0
+    e.visitLeaves { _ in visited += 1 }
+    // `1 * v` folds to `v`: one leaf for every seventh term, two for the others, and the scalar.
+    #expect(visited == (0..<leaves).reduce(1) { $0 + ($1 % 7 == 0 ? 1 : 2) })
+    // Substitution, evaluation and differentiation.
+    let bound = e.substituting { leaf in
+      if case .scalar = leaf { return .constant(0.5) }
+      return nil
+    }
+    let value = bound.evaluate { _ in 1 }
+    #expect(value == 0.5 + Double((0..<leaves).reduce(0) { $0 + $1 % 7 + 1 }))
+    #expect(
+      e.derivative(withRespectTo: .vector(VectorID(leaves - 1))).constantValue == Double((leaves - 1) % 7 + 1)
+    )
+    #expect(e.derivative(withRespectTo: .scalar(ScalarID(0))).constantValue == 1)
+    // Rendering, hashing, equality, a compiled tape, and freeing the trees.
+    let text = e.rendered { leaf in if case .vector(let v) = leaf { return "v\(v.raw)" } else { return "s" } }
+    #expect(text.hasPrefix("v0 + s + 2 * v1"))
+    #expect(e == wideSum())
+    #expect(Set([e, bound]).count == 2)
+    if compilingATape {
+      let tape = Tape(bound, scalars: [0.5], writesOutput: false)
+      #expect(tape.inputs.count == leaves)
+      #expect(tape.ops.count < 3 * leaves)
+    }
+  }
+
+  @Test func millionLeavesOnTheDefaultStack() { Self.exercise(compilingATape: false) }
+
+  @Test func millionLeavesOnASmallStack() {
+    StackSafetyTests.onSmallStack { Self.exercise(compilingATape: true) }
+  }
+
+  @Test func sumIsALeftChainWhenShort() {
+    let v = (0..<3).map { CoordExpr.vector(VectorID($0)) }
+    #expect(CoordExpr.sum(v) == (v[0] + v[1]) + v[2])
+    #expect(CoordExpr.sum([]) == 0)
+    #expect(CoordExpr.sum([0, v[0], 0]) == v[0])
+    let many = (0..<1000).map { CoordExpr.vector(VectorID($0)) }
+    #expect(CoordExpr.sum(many).height <= CoordExpr.sumRun + 8)
+  }
+
+  /// Unrolled loops make long chains of instructions, not deep expressions: checking and
+  /// listing them works on a small stack.
+  @Test func longUnrolledChainOnASmallStack() {
+    let source = """
+      width n
+      vector u ~ N(0, 1)
+      z[0] = u
+      for t in 0 ..< 20000 { z[t+1] = 0.5 * z[t] + 0.5 * u }
+      out mean(z[20000] * z[20000])
+      """
+    StackSafetyTests.onSmallStack {
+      do {
+        let unit = try Checker.check(source: source, fileName: "chain.tp")
+        #expect(unit.program.instructions.count == 20_002)
+        #expect(unit.program.listing().count > 20_000)
+      } catch let error as Diagnostics {
+        Issue.record("rejected: \(error.render())")
+      } catch {
+        Issue.record("unexpected error \(error)")
+      }
+    }
+  }
+}

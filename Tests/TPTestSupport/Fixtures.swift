@@ -50,6 +50,8 @@ public enum Fixtures {
 
   /// Inputs built at run time rather than committed.
   public static let generated: [String: @Sendable () -> [UInt8]] = [
+    // Classic Mac OS line endings (a lone CR): lines must count, so the error is on line 3.
+    "gen_cr_line_endings.tp": { Array("width n\rvector u ~ N(0, 1)\rout mean(uu)\r".utf8) },
     // An ELF header (its eighth byte is NUL) followed by random bytes: what running `tp` on a
     // compiled program by mistake looks like.
     "gen_binary.tp": {
