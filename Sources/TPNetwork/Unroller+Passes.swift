@@ -207,16 +207,24 @@ extension Unroller {
         let diff = CoordExpr.vector(now.values[k]) - .vector(start.values[k])
         let m = core.moment("%m", diff * diff)
         record("movement", target: v, [p], step: t, m, name: "movement \(v)[\(t)] at \(Unroller.format(p))")
-      case .kernel(let v):
+      case .kernel(let v), .alignment(let v, _):
         let k = try local(v, obs.range)
         var passes: [Pass] = []
         for p in obs.points { passes.append(try pass(at: p, step: t)) }
-        at(obs.range, "observe kernel \(v) \(Self.after(t))")
+        // `observe alignment` records the feature kernel on the data set's inputs; the report
+        // folds each step's entries into one alignment (`FeatureAlignment`).
+        var observable = "kernel"
+        var recorded = v
+        if case .alignment(_, let data) = obs.kind {
+          observable = FeatureAlignment.kernelObservable
+          recorded = FeatureAlignment.entryTarget(v, data: data)
+        }
+        at(obs.range, "observe \(observable == "kernel" ? "kernel" : "alignment") \(v) \(Self.after(t))")
         for a in obs.points.indices {
           for b in a..<obs.points.count {
             let m = core.moment("%m", .vector(passes[a].values[k]) * .vector(passes[b].values[k]))
             record(
-              "kernel", target: v, [obs.points[a], obs.points[b]], step: t, m,
+              observable, target: recorded, [obs.points[a], obs.points[b]], step: t, m,
               name:
                 "kernel \(v)[\(t)] at \(Unroller.format(obs.points[a])), \(Unroller.format(obs.points[b]))")
           }
