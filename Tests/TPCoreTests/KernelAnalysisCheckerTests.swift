@@ -162,8 +162,8 @@ struct CSVCase: Sendable, CustomTestStringConvertible {
       """
     let net = try #require(checked(source)?.network)
     let r = [SourceRange](net.analyses.map(\.range))
-    #expect(r.count == 6)
-    guard net.analyses.count == 6 else { return }
+    #expect(r.count == 5)
+    guard net.analyses.count == 5 else { return }
     #expect(net.analyses[0] == .alignment(model: "f", data: "d", range: r[0]))
     #expect(net.analyses[1] == .eigen(model: "f", data: "d", top: 2, range: r[1]))
     #expect(

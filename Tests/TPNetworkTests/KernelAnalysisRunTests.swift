@@ -61,6 +61,11 @@ import Testing
     return num / (fro.squareRoot() * y.reduce(0) { $0 + $1 * $1 })
   }
 
+  /// Kernel entries agree with the recursion to rounding for the NNGP, and to ~1e-9 relative
+  /// for the NTK (the library's `E[step(u) step(v)]` near `ρ = 1`; see NTKRecursionTests,
+  /// which allow 1e-7): hence the tolerances.
+  static let ntkTolerance = 1e-8
+
   @Test func alignmentEqualsTheRecursionsGram() throws {
     let data = Self.data(12)
     let report = try TensorProgram(source: Self.source(data, "alignment f on d")).runLimit()
@@ -69,7 +74,8 @@ import Testing
     #expect(report.alignments.map(\.kernel) == ["nngp", "ntk"])
     for (a, gram) in zip(report.alignments, [k, t]) {
       let expected = Self.alignment(gram, y)
-      #expect(abs(a.value - expected) <= 1e-12 * abs(expected), "\(a.kernel): \(a.value) vs \(expected)")
+      let tolerance = a.kernel == "ntk" ? Self.ntkTolerance : 1e-12
+      #expect(abs(a.value - expected) <= tolerance * abs(expected), "\(a.kernel): \(a.value) vs \(expected)")
       #expect(a.method == .exact)
       #expect(a.error == 0)
     }
@@ -98,7 +104,8 @@ import Testing
         }
       }
       let v = e.targetCoefficients
-      func close(_ a: Double, _ b: Double) -> Bool { abs(a - b) <= 1e-11 * max(abs(b), 1e-300) }
+      let tolerance = e.kernel == "ntk" ? Self.ntkTolerance : 1e-11
+      func close(_ a: Double, _ b: Double) -> Bool { abs(a - b) <= tolerance * max(abs(b), 1e-300) }
       #expect(close(e.eigenvalues.reduce(0, +), trace / m))
       #expect(close(e.eigenvalues.reduce(0) { $0 + $1 * $1 }, fro / (m * m)))
       #expect(close(v.reduce(0) { $0 + $1 * $1 }, y.reduce(0) { $0 + $1 * $1 } / m))
@@ -170,6 +177,7 @@ import Testing
   /// is exact. `relu(z − 1)`: `a₀ = φ(1) − Q(1)`, `a₁ = Q(1)` with the kink at 1 as a breakpoint.
   @Test func hermiteCoefficientsEqualClosedForms() throws {
     let source = """
+      width n
       def p(z) = z * z * z - 2 * z + 0.5
       def shifted(z) = relu(z - 1)
       hermite relu (degree: 10)
@@ -317,3 +325,5 @@ import Testing
     #expect(text.contains("kernel regression, 20 draws"))
   }
 }
+
+extension CapturingSink: OutputSink {}
