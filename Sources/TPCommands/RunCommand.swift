@@ -77,7 +77,8 @@ struct RunCommand: Command {
       let svg: String
       do throws(PlotError) {
         if report.eigenlearning.contains(where: \.isSweep) {
-          svg = try SVGPlot.learningCurves(report.eigenlearning, title: "learning curves in the limit: \(path)")
+          svg = try SVGPlot.learningCurves(
+            report.eigenlearning, title: "learning curves in the limit: \(path)")
         } else {
           svg = try SVGPlot.densities(report.densities, title: "coordinate laws in the limit: \(path)")
         }

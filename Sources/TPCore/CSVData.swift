@@ -49,7 +49,8 @@ public struct CSVData: Sendable, Equatable {
       size.intValue > maximumBytes
     {
       throw Failure(
-        "the data file '\(shown)' has \(size.intValue) bytes; at most 64 MiB (\(maximumBytes) bytes) are read")
+        "the data file '\(shown)' has \(size.intValue) bytes; at most 64 MiB (\(maximumBytes) bytes) are read"
+      )
     }
     guard let handle = FileHandle(forReadingAtPath: path) else {
       throw Failure("cannot read the data file '\(shown)' (permission denied or not a regular file)")
@@ -119,7 +120,8 @@ public struct CSVData: Sendable, Equatable {
         guard let v else {
           let cell = cells[c].isEmpty ? "an empty cell" : "'\(cells[c].prefix(40))'"
           throw Failure(
-            "\(shown):\(line): \(cell) in column \(c + 1)\(name) is not a number (row \(line), column \(c + 1))")
+            "\(shown):\(line): \(cell) in column \(c + 1)\(name) is not a number (row \(line), column \(c + 1))"
+          )
         }
         guard v.isFinite else {
           throw Failure(
@@ -130,7 +132,8 @@ public struct CSVData: Sendable, Equatable {
       }
       guard numbers.count >= 2 else {
         throw Failure(
-          "\(shown):\(line): a row needs at least two columns (the inputs, then the target), found \(numbers.count)")
+          "\(shown):\(line): a row needs at least two columns (the inputs, then the target), found \(numbers.count)"
+        )
       }
       let t = targetColumn ?? numbers.count - 1
       var input = numbers
@@ -139,7 +142,8 @@ public struct CSVData: Sendable, Equatable {
     }
     if examples.isEmpty {
       throw Failure(
-        header == nil ? "the data file '\(shown)' has no rows" : "the data file '\(shown)' has a header but no data rows")
+        header == nil
+          ? "the data file '\(shown)' has no rows" : "the data file '\(shown)' has a header but no data rows")
     }
     return CSVData(examples: examples, header: header)
   }

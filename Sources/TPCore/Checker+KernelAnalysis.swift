@@ -55,7 +55,8 @@ extension CheckerState {
           dataRange)
       }
       if points < 2 {
-        throw error("'\(a.keyword)' needs a data set of at least 2 points; '\(data)' has \(points)", dataRange)
+        throw error(
+          "'\(a.keyword)' needs a data set of at least 2 points; '\(data)' has \(points)", dataRange)
       }
     } catch { failed = true }
     switch a.keyword {
@@ -106,7 +107,9 @@ extension CheckerState {
             isSweep = true
             items = list
             if list.isEmpty { throw error("samples needs at least one sample count", o.value.range) }
-            if list.count > 100 { throw error("at most 100 sample counts, found \(list.count)", o.value.range) }
+            if list.count > 100 {
+              throw error("at most 100 sample counts, found \(list.count)", o.value.range)
+            }
           }
           for item in items {
             let n = try integer(item, "samples")
@@ -143,7 +146,8 @@ extension CheckerState {
       } catch { failed = true }
     }
     if !seen.contains("samples") {
-      throw error("'eigenlearning' needs the training-set size, as in '(samples: 30)' or '(samples: [10, 30])'", range)
+      throw error(
+        "'eigenlearning' needs the training-set size, as in '(samples: 30)' or '(samples: [10, 30])'", range)
     }
     if failed { throw Failure() }
     network.analyses.append(
@@ -160,14 +164,17 @@ extension CheckerState {
     if let f = Function(rawValue: name) {
       if f.isScalarOnly {
         throw error(
-          "'\(name)' is not defined on all of ℝ, so it has no Hermite expansion; use an activation", a.subjectRange)
+          "'\(name)' is not defined on all of ℝ, so it has no Hermite expansion; use an activation",
+          a.subjectRange)
       }
     } else if let def = functions[name] {
       guard def.arity == 1 else {
-        throw error("'hermite' needs a function of one argument, but '\(name)' takes \(def.arity)", a.subjectRange)
+        throw error(
+          "'hermite' needs a function of one argument, but '\(name)' takes \(def.arity)", a.subjectRange)
       }
       if def.body.scalars.contains(where: { program.scalars[$0.raw].constantValue == nil }) {
-        throw error("the body of '\(name)' uses a computed scalar; 'hermite' needs constants only", a.subjectRange)
+        throw error(
+          "the body of '\(name)' uses a computed scalar; 'hermite' needs constants only", a.subjectRange)
       }
     } else {
       if case .poisoned? = bindings[name] { throw Failure() }
@@ -181,7 +188,8 @@ extension CheckerState {
       if k > 0 { throw error("option 'degree' is given twice", o.keyRange) }
       degree = try integer(o.value, "degree")
       guard degree >= 0, degree <= Self.maximumHermiteDegree else {
-        throw error("degree must be between 0 and \(Self.maximumHermiteDegree), found \(degree)", o.value.range)
+        throw error(
+          "degree must be between 0 and \(Self.maximumHermiteDegree), found \(degree)", o.value.range)
       }
     }
     network.analyses.append(.hermite(function: name, degree: degree, range: range))
@@ -190,7 +198,8 @@ extension CheckerState {
   /// `observe alignment x on d`: `x` a width-sized vector of the model, `d` a data set with
   /// one label per example; the observation's points are the data set's inputs.
   mutating func checkObserveAlignment(
-    _ target: String, _ targetRange: SourceRange, _ data: String, _ dataRange: SourceRange, _ options: [Option],
+    _ target: String, _ targetRange: SourceRange, _ data: String, _ dataRange: SourceRange,
+    _ options: [Option],
     _ range: SourceRange
   ) throws(Failure) {
     let opts = try optionValues(options, allowed: ["every"])
@@ -209,7 +218,9 @@ extension CheckerState {
     try requireData(data, dataRange)
     let examples = network.datasets[data] ?? []
     if examples.count < 2 {
-      throw error("'observe alignment' needs a data set of at least 2 points; '\(data)' has \(examples.count)", dataRange)
+      throw error(
+        "'observe alignment' needs a data set of at least 2 points; '\(data)' has \(examples.count)",
+        dataRange)
     }
     if examples.count > 200 {
       throw error(

@@ -66,7 +66,8 @@ public enum FeatureAlignment {
   /// alignment value per step (and output row), keeping every other value in place. The
   /// entries' points are the data set's inputs in data order, so the `k`-th entry of a step
   /// is the `k`-th pair `(i, j)`, `i ≤ j`.
-  public static func fold(_ trajectory: [TrajectoryValue], datasets: [String: [Example]]) -> [TrajectoryValue] {
+  public static func fold(_ trajectory: [TrajectoryValue], datasets: [String: [Example]]) -> [TrajectoryValue]
+  {
     struct Group {
       var index: Int
       var vector: String
@@ -91,7 +92,8 @@ public enum FeatureAlignment {
       open[key] = groups.count
       groups.append(
         Group(
-          index: out.count, vector: parts.first ?? target, data: parts.count > 1 ? parts[1] : "", step: t.step,
+          index: out.count, vector: parts.first ?? target, data: parts.count > 1 ? parts[1] : "",
+          step: t.step,
           entries: [t]))
       out.append(nil)
     }

@@ -299,7 +299,8 @@ public struct EigenlearningValue: Sendable, Hashable {
   public var method: Method
 
   public init(
-    kernel: String, data: String, samples: Int, ridge: Double, noise: Double, kappa: Double, kappaError: Double,
+    kernel: String, data: String, samples: Int, ridge: Double, noise: Double, kappa: Double,
+    kappaError: Double,
     learnabilities: [Double], learnabilitySum: Double, targetLearnability: Double?,
     targetLearnabilityError: Double, overfitting: Double, testMSE: Double, testMSEError: Double,
     trainMSE: Double, trainMSEError: Double, experiment: KernelRegressionExperiment? = nil, isSweep: Bool,
@@ -337,7 +338,8 @@ public struct KernelRegressionExperiment: Sendable, Hashable {
   public var trainMSEStandardError: Double
 
   public init(
-    trials: Int, testMSE: Double, testMSEStandardError: Double, trainMSE: Double, trainMSEStandardError: Double
+    trials: Int, testMSE: Double, testMSEStandardError: Double, trainMSE: Double,
+    trainMSEStandardError: Double
   ) {
     self.trials = trials
     self.testMSE = testMSE
@@ -360,7 +362,8 @@ public struct HermiteValue: Sendable, Hashable {
   public var method: Method
 
   public init(
-    function: String, coefficients: [Double], errors: [Double], secondMoment: Double, secondMomentError: Double,
+    function: String, coefficients: [Double], errors: [Double], secondMoment: Double,
+    secondMomentError: Double,
     rule: String, method: Method
   ) {
     self.function = function

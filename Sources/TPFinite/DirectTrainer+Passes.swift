@@ -260,7 +260,8 @@ extension DirectNetwork {
           for a in obs.points.indices {
             for b in a..<obs.points.count {
               record(
-                observable, recorded, [obs.points[a], obs.points[b]], 0, Self.dot(passes[a], passes[b]) / Double(n))
+                observable, recorded, [obs.points[a], obs.points[b]], 0,
+                Self.dot(passes[a], passes[b]) / Double(n))
             }
           }
         }

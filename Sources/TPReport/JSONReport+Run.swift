@@ -98,7 +98,9 @@ extension JSONReport {
           },
           forKey: .posterior)
       }
-      if !report.alignments.isEmpty { try c.encode(report.alignments.map(Alignment.init), forKey: .alignment) }
+      if !report.alignments.isEmpty {
+        try c.encode(report.alignments.map(Alignment.init), forKey: .alignment)
+      }
       if !report.eigen.isEmpty { try c.encode(report.eigen.map(Eigen.init), forKey: .eigen) }
       if !report.eigenlearning.isEmpty {
         try c.encode(report.eigenlearning.map(Eigenlearning.init), forKey: .eigenlearning)
@@ -194,7 +196,8 @@ extension JSONReport {
         if let x = value.experiment {
           try c.encode(
             KRR(
-              trials: x.trials, test_mse: JSONNumber(x.testMSE), test_mse_stderr: JSONNumber(x.testMSEStandardError),
+              trials: x.trials, test_mse: JSONNumber(x.testMSE),
+              test_mse_stderr: JSONNumber(x.testMSEStandardError),
               train_mse: JSONNumber(x.trainMSE), train_mse_stderr: JSONNumber(x.trainMSEStandardError)),
             forKey: .krr)
         }

@@ -46,13 +46,18 @@ extension TextReport {
       let rows = (0..<shown).map { i in
         [
           String(i), estimate(e.eigenvalues[i], e.eigenvalueErrors[i], e.method),
-          estimate(e.targetCoefficients[i], e.targetCoefficientErrors[i], e.method), number(e.cumulativePower[i]),
+          estimate(e.targetCoefficients[i], e.targetCoefficientErrors[i], e.method),
+          number(e.cumulativePower[i]),
         ]
       }
       var text = table(
-        header: ["eigen \(e.kernel) on \(e.data) (M = \(e.points))", "λᵢ of K/M", "vᵢ", "power ≤ i"], rows: rows)
-      if e.eigenvalues.count > shown { text += "\n… \(e.eigenvalues.count - shown) more modes (--json lists all)" }
-      text += "\ntr(K)/M = \(number(e.trace)); the top \(e.eigenvalues.count) modes hold \(number(100 * (e.cumulativePower.last ?? 0)))% of the target's power"
+        header: ["eigen \(e.kernel) on \(e.data) (M = \(e.points))", "λᵢ of K/M", "vᵢ", "power ≤ i"],
+        rows: rows)
+      if e.eigenvalues.count > shown {
+        text += "\n… \(e.eigenvalues.count - shown) more modes (--json lists all)"
+      }
+      text +=
+        "\ntr(K)/M = \(number(e.trace)); the top \(e.eigenvalues.count) modes hold \(number(100 * (e.cumulativePower.last ?? 0)))% of the target's power"
       sections.append(text)
     }
     if !report.eigenlearning.isEmpty {
@@ -67,7 +72,8 @@ extension TextReport {
         if withKRR {
           row.append(
             v.experiment.map {
-              number($0.testMSE) + " ± " + String(format: "%.2g", $0.testMSEStandardError) + " (\($0.trials) draws)"
+              number($0.testMSE) + " ± " + String(format: "%.2g", $0.testMSEStandardError)
+                + " (\($0.trials) draws)"
             } ?? "")
         }
         return row
@@ -77,10 +83,13 @@ extension TextReport {
       sections.append(table(header: header, rows: rows))
     }
     for h in report.hermite {
-      let rows = h.coefficients.indices.map { k in [String(k), estimate(h.coefficients[k], h.errors[k], h.method)] }
+      let rows = h.coefficients.indices.map { k in
+        [String(k), estimate(h.coefficients[k], h.errors[k], h.method)]
+      }
       var text = table(header: ["hermite \(h.function)  k", "aₖ = E[φ(z) hₖ(z)]"], rows: rows)
       let captured = h.coefficients.reduce(0) { $0 + $1 * $1 }
-      text += "\nE[φ(z)²] = \(estimate(h.secondMoment, h.secondMomentError, h.method)); Σ aₖ² = \(number(captured)); \(h.rule)"
+      text +=
+        "\nE[φ(z)²] = \(estimate(h.secondMoment, h.secondMomentError, h.method)); Σ aₖ² = \(number(captured)); \(h.rule)"
       sections.append(text)
     }
     return sections

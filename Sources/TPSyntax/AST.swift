@@ -159,7 +159,8 @@ public struct Stmt: Sendable, Hashable {
     /// `eigen f on d (top: 20)`, `eigenlearning f on d (samples: 30, …)`, `hermite relu (degree: 12)`.
     case kernelAnalysis(KernelAnalysisSyntax)
     /// `observe alignment x2 on train`: the feature-kernel alignment of a model vector per step.
-    case observeAlignment(target: String, targetRange: SourceRange, data: String, dataRange: SourceRange, options: [Option])
+    case observeAlignment(
+      target: String, targetRange: SourceRange, data: String, dataRange: SourceRange, options: [Option])
     /// `train f on train with sgd(lr: 1, …)`
     case train(model: String, data: String, optimizer: String, options: [Option])
     /// `observe KIND [target] [at points] [(options)]`; KIND is f's name, `loss`, `movement`, `kernel`.

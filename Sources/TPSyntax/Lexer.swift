@@ -172,12 +172,16 @@ public struct Lexer {
     let b = file.bytes
     let start = pos
     pos += 1
-    while pos < b.count, b[pos] != UInt8(ascii: "\""), b[pos] != UInt8(ascii: "\n"), b[pos] != UInt8(ascii: "\r") {
+    while pos < b.count, b[pos] != UInt8(ascii: "\""), b[pos] != UInt8(ascii: "\n"),
+      b[pos] != UInt8(ascii: "\r")
+    {
       pos += 1
     }
     guard pos < b.count, b[pos] == UInt8(ascii: "\"") else {
       diagnostics.append(
-        Diagnostic(.error, "this string is never closed; expected '\"' before the end of the line", at: SourceRange(start, start + 1)))
+        Diagnostic(
+          .error, "this string is never closed; expected '\"' before the end of the line",
+          at: SourceRange(start, start + 1)))
       tokens.append(Token(kind: .invalid, range: SourceRange(start, pos)))
       return
     }
@@ -185,11 +189,15 @@ public struct Lexer {
     let range = SourceRange(start, pos)
     if pos - start - 2 > Lexer.maximumStringLength {
       diagnostics.append(
-        Diagnostic(.error, "this string has \(pos - start - 2) bytes; at most \(Lexer.maximumStringLength) are allowed", at: range))
+        Diagnostic(
+          .error,
+          "this string has \(pos - start - 2) bytes; at most \(Lexer.maximumStringLength) are allowed",
+          at: range))
       tokens.append(Token(kind: .invalid, range: range))
       return
     }
-    tokens.append(Token(kind: .string(String(decoding: b[(start + 1)..<(pos - 1)], as: UTF8.self)), range: range))
+    tokens.append(
+      Token(kind: .string(String(decoding: b[(start + 1)..<(pos - 1)], as: UTF8.self)), range: range))
   }
 
   mutating func lexNumber() {

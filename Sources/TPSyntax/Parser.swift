@@ -41,7 +41,8 @@ public struct Parser {
   /// Words that start a statement when followed by something other than `=` or `[`.
   static let statementKeywords: Set<String> = [
     "width", "param", "matrix", "vector", "def", "for", "out", "show", "layer", "bias", "model", "return",
-    "parametrization", "data", "train", "observe", "kernel", "posterior", "alignment", "eigen", "eigenlearning",
+    "parametrization", "data", "train", "observe", "kernel", "posterior", "alignment", "eigen",
+    "eigenlearning",
     "hermite",
   ]
 
@@ -377,7 +378,9 @@ public struct Parser {
         _ = advance()
         let open = try expect("(", "after 'csv' (as in 'csv(\"points.csv\")')")
         guard case .string(let path) = current.kind else {
-          throw fail("expected a file name in double quotes, as in csv(\"points.csv\"), found \(current.display)", at: current.range)
+          throw fail(
+            "expected a file name in double quotes, as in csv(\"points.csv\"), found \(current.display)",
+            at: current.range)
         }
         let pathRange = advance().range
         if path.isEmpty { throw fail("the file name is empty", at: pathRange) }
@@ -385,7 +388,9 @@ public struct Parser {
         return .dataFile(name, path: path, pathRange: pathRange)
       }
       guard current.isSymbol("[") else {
-        throw fail("expected '[' to open the list of examples, or csv(\"FILE\"), found \(current.display)", at: current.range)
+        throw fail(
+          "expected '[' to open the list of examples, or csv(\"FILE\"), found \(current.display)",
+          at: current.range)
       }
       let open = advance()
       var examples: [DataExample] = []

@@ -73,7 +73,8 @@ extension NetworkLimit {
             bound += a.roundingError
           }
           report.alignments.append(
-            AlignmentValue(kernel: kind.rawValue, data: data, value: a.value, error: bound, method: d.values.method))
+            AlignmentValue(
+              kernel: kind.rawValue, data: data, value: a.value, error: bound, method: d.values.method))
         }
       case .eigen(_, let data, let top, let range):
         let d = try dataKernels(data)
@@ -91,7 +92,9 @@ extension NetworkLimit {
 
   /// A kernel-analysis error as a located numerical failure (exit 3).
   func failure(_ error: KernelAnalysisError, _ range: SourceRange, hint: String = "") -> RunFailure {
-    .numerical(NumericalError(error.description + hint, at: range, in: program.unit.file).rendered(in: program.unit.file))
+    .numerical(
+      NumericalError(error.description + hint, at: range, in: program.unit.file).rendered(
+        in: program.unit.file))
   }
 
   func eigen(_ d: DataKernels, _ kind: KernelChoice, data: String, top: Int?, _ range: SourceRange)
@@ -108,7 +111,8 @@ extension NetworkLimit {
     let count = base.modeCount
     // Eigenvectors of the perturbed kernel are matched in sign to the unperturbed ones, so the
     // changes measured are the coefficients' and not the sign convention's.
-    let (valueErrors, coefficientErrors) = d.values.propagatedErrors { (v: KernelValues) -> [(Double, Double)] in
+    let (valueErrors, coefficientErrors) = d.values.propagatedErrors {
+      (v: KernelValues) -> [(Double, Double)] in
       guard let s = try? KernelEigenstructure(kernel: d.matrix(kind, v), top: top),
         let c = try? s.targetCoefficients(d.target), s.modeCount == count
       else {
@@ -129,7 +133,9 @@ extension NetworkLimit {
       trace: base.trace, method: d.values.method)
   }
 
-  func eigenlearning(_ d: DataKernels, _ e: EigenlearningRequest, _ report: inout RunReport) throws(RunFailure) {
+  func eigenlearning(_ d: DataKernels, _ e: EigenlearningRequest, _ report: inout RunReport)
+    throws(RunFailure)
+  {
     let kernel = d.matrix(e.kernel)
     func problem(_ k: Matrix) throws(KernelAnalysisError) -> EigenlearningProblem {
       try EigenlearningProblem(kernel: k, target: d.target)
@@ -162,7 +168,8 @@ extension NetworkLimit {
         // the perturbation is a model of the entries' error, not a kernel to be validated.
         guard let s = try? KernelEigenstructure(kernel: d.matrix(e.kernel, v)),
           let c = try? s.targetCoefficients(d.target),
-          let problem = try? EigenlearningProblem(eigenvalues: s.eigenvalues.map { max(0, $0) }, targetCoefficients: c),
+          let problem = try? EigenlearningProblem(
+            eigenvalues: s.eigenvalues.map { max(0, $0) }, targetCoefficients: c),
           let q = try? problem.predict(samples: n, ridge: e.ridge, noise: e.noise),
           q.learnabilities.count == p.learnabilities.count
         else {
@@ -173,7 +180,8 @@ extension NetworkLimit {
       }
       if failedDraws > 0 {
         report.notes.append(
-          "eigenlearning with \(n) samples: \(failedDraws) of 8 perturbed kernels had no prediction (e.g. n at the rank); its errors count only the others")
+          "eigenlearning with \(n) samples: \(failedDraws) of 8 perturbed kernels had no prediction (e.g. n at the rank); its errors count only the others"
+        )
       }
       var experiment: KernelRegressionExperiment?
       if let trials = e.trials {
@@ -275,7 +283,8 @@ extension NetworkLimit {
     case .exact: rule = "exact"
     case .gaussHermite(let nodes): rule = "Gauss–Hermite, \(nodes) nodes (error: difference to \(nodes / 2))"
     case .piecewiseGaussLegendre(let perPiece, let pieces):
-      rule = "composite Gauss–Legendre, \(pieces) pieces × \(perPiece) nodes split at \(breakpoints.map(TextReportNumber.format).joined(separator: ", ")) (error: difference to 20 nodes)"
+      rule =
+        "composite Gauss–Legendre, \(pieces) pieces × \(perPiece) nodes split at \(breakpoints.map(TextReportNumber.format).joined(separator: ", ")) (error: difference to 20 nodes)"
     }
     return HermiteValue(
       function: name, coefficients: expansion.coefficients, errors: expansion.errors,

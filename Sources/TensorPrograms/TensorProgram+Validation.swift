@@ -84,7 +84,8 @@ extension TensorProgram {
     case .movement(let v): return t.observable == "movement" && t.target == v
     case .kernel(let v): return t.observable == "kernel" && t.target == v
     case .alignment(let v, _):
-      return (t.observable == "alignment" || t.observable == FeatureAlignment.kernelObservable) && t.target == v
+      return (t.observable == "alignment" || t.observable == FeatureAlignment.kernelObservable)
+        && t.target == v
     case .function: return t.observable == model && o.points.contains(t.points.first ?? [])
     }
   }

@@ -1,8 +1,9 @@
 import Foundation
-@testable import TPCore
 import TPSyntax
 import TPTestSupport
 import Testing
+
+@testable import TPCore
 
 /// A fresh directory holding `files` (name → contents), for programs that read CSV files.
 func directory(with files: [String: String]) throws -> URL {
@@ -27,9 +28,11 @@ func expectCSVError(
     let first = try #require(error.items.first, sourceLocation: sourceLocation)
     let loc = error.file.location(of: first.range.start)
     #expect(first.message.contains(message), "\(first.message)", sourceLocation: sourceLocation)
-    #expect("\(loc.line):\(loc.column)" == marked.location, "\(error.render())", sourceLocation: sourceLocation)
+    #expect(
+      "\(loc.line):\(loc.column)" == marked.location, "\(error.render())", sourceLocation: sourceLocation)
     // Rendered like a compiler's diagnostic: FILE:LINE:COL, the line, a caret.
-    #expect(error.render().contains("t.tp:\(loc.line):\(loc.column): error: "), sourceLocation: sourceLocation)
+    #expect(
+      error.render().contains("t.tp:\(loc.line):\(loc.column): error: "), sourceLocation: sourceLocation)
     #expect(error.render().contains("^"), sourceLocation: sourceLocation)
   }
 }
@@ -94,10 +97,12 @@ struct CSVCase: Sendable, CustomTestStringConvertible {
     guard FileHandle(forReadingAtPath: file) == nil else { return }
     do {
       _ = try Checker.check(
-        source: Self.model + "data pool = csv(\"p.csv\")\n", fileName: dir.appendingPathComponent("t.tp").path)
+        source: Self.model + "data pool = csv(\"p.csv\")\n", fileName: dir.appendingPathComponent("t.tp").path
+      )
       Issue.record("accepted")
     } catch {
-      #expect(error.items.first?.message.contains("cannot read the data file 'p.csv'") == true, "\(error.render())")
+      #expect(
+        error.items.first?.message.contains("cannot read the data file 'p.csv'") == true, "\(error.render())")
     }
   }
 
@@ -109,10 +114,12 @@ struct CSVCase: Sendable, CustomTestStringConvertible {
       "b.csv": "target,x1,x2\n7,1,2\n",
     ])
     defer { try? FileManager.default.removeItem(at: dir) }
-    let source = Self.model + "data a = csv(\"a.csv\")\ndata b = csv(\"\(dir.appendingPathComponent("b.csv").path)\")\n"
+    let source =
+      Self.model + "data a = csv(\"a.csv\")\ndata b = csv(\"\(dir.appendingPathComponent("b.csv").path)\")\n"
     let unit = try Checker.check(source: source, fileName: dir.appendingPathComponent("t.tp").path)
     let net = try #require(unit.network)
-    #expect(net.datasets["a"] == [Example(input: [1, 2], label: [3]), Example(input: [-4.5, 0.5], label: [6])])
+    #expect(
+      net.datasets["a"] == [Example(input: [1, 2], label: [3]), Example(input: [-4.5, 0.5], label: [6])])
     #expect(net.datasets["b"] == [Example(input: [1, 2], label: [7])])
   }
 
@@ -135,14 +142,19 @@ struct CSVCase: Sendable, CustomTestStringConvertible {
       source: "eigenlearning f on d (samples: [1, ⟦4⟧])",
       message: "4 samples cannot be drawn from data set 'd' of 3 points"),
     StatementCase(
-      source: "eigenlearning f on d (samples: 2, kernel: ⟦ntq⟧)", message: "kernel must be 'ntk' or 'nngp'; did you mean 'ntk'?"),
-    StatementCase(source: "eigenlearning f on d (samples: 2, ridge: ⟦-1⟧)", message: "ridge must be non-negative"),
+      source: "eigenlearning f on d (samples: 2, kernel: ⟦ntq⟧)",
+      message: "kernel must be 'ntk' or 'nngp'; did you mean 'ntk'?"),
+    StatementCase(
+      source: "eigenlearning f on d (samples: 2, ridge: ⟦-1⟧)", message: "ridge must be non-negative"),
     StatementCase(source: "⟦eigenlearning f on d (ridge: 0)⟧", message: "needs the training-set size"),
-    StatementCase(source: "hermite ⟦relux⟧ (degree: 3)", message: "unknown function 'relux'; did you mean 'relu'?"),
+    StatementCase(
+      source: "hermite ⟦relux⟧ (degree: 3)", message: "unknown function 'relux'; did you mean 'relu'?"),
     StatementCase(source: "hermite ⟦sqrt⟧", message: "is not defined on all of ℝ"),
     StatementCase(source: "hermite relu (degree: ⟦2000⟧)", message: "degree must be between 0 and 1000"),
     StatementCase(source: "def g(a, b) = a * b\nhermite ⟦g⟧", message: "needs a function of one argument"),
-    StatementCase(source: "observe alignment ⟦h2⟧ on d", message: "'h2' is not a width-sized vector of the model; did you mean 'h'?"),
+    StatementCase(
+      source: "observe alignment ⟦h2⟧ on d",
+      message: "'h2' is not a width-sized vector of the model; did you mean 'h'?"),
     StatementCase(source: "observe alignment x ⟦at⟧ d", message: "expected 'on' after the vector name"),
   ])
   func statementDiagnostics(_ c: StatementCase) {
@@ -150,16 +162,17 @@ struct CSVCase: Sendable, CustomTestStringConvertible {
   }
 
   @Test func statementsAreCarriedTyped() throws {
-    let source = Self.withData + """
-      alignment f on d
-      eigen f on d (top: 2)
-      eigenlearning f on d (samples: [1, 2], ridge: 1e-3, noise: 0.25, kernel: nngp, trials: 10)
-      def cube(z) = z * z * z
-      hermite cube (degree: 5)
-      hermite tanh
-      observe alignment x on d (every: 2)
+    let source =
+      Self.withData + """
+        alignment f on d
+        eigen f on d (top: 2)
+        eigenlearning f on d (samples: [1, 2], ridge: 1e-3, noise: 0.25, kernel: nngp, trials: 10)
+        def cube(z) = z * z * z
+        hermite cube (degree: 5)
+        hermite tanh
+        observe alignment x on d (every: 2)
 
-      """
+        """
     let net = try #require(checked(source)?.network)
     let r = [SourceRange](net.analyses.map(\.range))
     #expect(r.count == 5)

@@ -19,7 +19,9 @@ import Testing
     }
   }
 
-  static func source(_ data: [(x: [Double], y: Double)], activation: String = "relu", _ statements: String) -> String {
+  static func source(_ data: [(x: [Double], y: Double)], activation: String = "relu", _ statements: String)
+    -> String
+  {
     let examples = data.map { "[" + $0.x.map { String($0) }.joined(separator: ", ") + "] -> \($0.y)" }
     return """
       width n
@@ -39,7 +41,9 @@ import Testing
   }
 
   /// NNGP and NTK Gram matrices by the recursion.
-  static func grams(_ data: [(x: [Double], y: Double)], activation: String = "relu") -> (k: [[Double]], t: [[Double]]) {
+  static func grams(_ data: [(x: [Double], y: Double)], activation: String = "relu") -> (
+    k: [[Double]], t: [[Double]]
+  ) {
     let r = data.map { a in
       data.map { b in
         ntkRecursion(
@@ -86,7 +90,8 @@ import Testing
   @Test func eigenstructureSatisfiesTheSpectralIdentities() throws {
     let data = Self.data(15)
     let m = Double(data.count)
-    let report = try TensorProgram(source: Self.source(data, "eigen f on d\neigen f on d (top: 3)")).runLimit()
+    let report = try TensorProgram(source: Self.source(data, "eigen f on d\neigen f on d (top: 3)"))
+      .runLimit()
     let (k, t) = Self.grams(data)
     let y = data.map(\.y)
     #expect(report.eigen.count == 4)
@@ -197,7 +202,8 @@ import Testing
       case 1: expected = 0.5
       case _ where k % 2 == 1: expected = 0
       default:
-        expected = (k / 2 % 2 == 0 ? -1.0 : 1.0) * doubleFactorial(k - 3) / (2 * Double.pi * factorial(k)).squareRoot()
+        expected =
+          (k / 2 % 2 == 0 ? -1.0 : 1.0) * doubleFactorial(k - 3) / (2 * Double.pi * factorial(k)).squareRoot()
       }
       #expect(abs(relu.coefficients[k] - expected) <= max(3 * relu.errors[k], 1e-13), "a\(k)")
       #expect(relu.errors[k] < 1e-10)
@@ -226,7 +232,8 @@ import Testing
     #expect(values.map(\.step) == [0, 1, 2, 3])
     let f = data.map { a in
       data.map { b in
-        ntkRecursion("relu", a.x, b.x, inputVar: 1.7, hiddenVar: 1, readoutVar: 1, biasVar: 0.1, hidden: 1).nngp
+        ntkRecursion("relu", a.x, b.x, inputVar: 1.7, hiddenVar: 1, readoutVar: 1, biasVar: 0.1, hidden: 1)
+          .nngp
       }
     }
     let expected = Self.alignment(f, data.map(\.y))
@@ -265,7 +272,8 @@ import Testing
     }
     let expected = Self.alignment(f, [1, -1, 0.5, -0.5])
     let first = try #require(values.first)
-    #expect(abs(first.value - expected) <= 3 * first.error + 1e-9, "\(first.value) ± \(first.error) vs \(expected)")
+    #expect(
+      abs(first.value - expected) <= 3 * first.error + 1e-9, "\(first.value) ± \(first.error) vs \(expected)")
     #expect(values.allSatisfy { $0.value.isFinite })
     #expect(values.last!.value > first.value, "\(values.map(\.value))")
   }
@@ -277,7 +285,8 @@ import Testing
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tp-ks-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: dir) }
-    let csv = "a,b,c,y\n" + data.map { ($0.x + [$0.y]).map { String($0) }.joined(separator: ",") + "\n" }.joined()
+    let csv =
+      "a,b,c,y\n" + data.map { ($0.x + [$0.y]).map { String($0) }.joined(separator: ",") + "\n" }.joined()
     try Data(csv.utf8).write(to: dir.appendingPathComponent("pool.csv"))
     let statements = """
       alignment f on pool

@@ -12,7 +12,8 @@ enum LearningCurvePlot {
     var order: [String] = []
     var groups: [String: [EigenlearningValue]] = [:]
     for v in values where v.isSweep {
-      let key = "\(v.kernel) on \(v.data), ridge \(TextReport.number(v.ridge)), noise \(TextReport.number(v.noise))"
+      let key =
+        "\(v.kernel) on \(v.data), ridge \(TextReport.number(v.ridge)), noise \(TextReport.number(v.noise))"
       if groups[key] == nil { order.append(key) }
       groups[key, default: []].append(v)
     }
@@ -21,7 +22,8 @@ enum LearningCurvePlot {
       var series = [
         PlotSeries(
           name: "eigenlearning: predicted test MSE",
-          points: vs.map { PlotPoint(x: Double($0.samples), y: $0.testMSE, yError: $0.testMSEError) }, style: 0)
+          points: vs.map { PlotPoint(x: Double($0.samples), y: $0.testMSE, yError: $0.testMSEError) },
+          style: 0)
       ]
       if vs.contains(where: { $0.ridge > 0 }) {
         series.append(
@@ -46,7 +48,8 @@ enum LearningCurvePlot {
     return Figure(
       title: title, panels: panels,
       caption:
-        "Error bars: ±1 standard error over the random training draws. Test MSE is the population MSE over the data set (treated as the population), including the label noise ε². Predictions from the kernel's eigenvalues and the target's coefficients on its eigenfunctions.")
+        "Error bars: ±1 standard error over the random training draws. Test MSE is the population MSE over the data set (treated as the population), including the label noise ε². Predictions from the kernel's eigenvalues and the target's coefficients on its eigenfunctions."
+    )
   }
 }
 
@@ -57,7 +60,8 @@ extension SVGPlot {
   }
 
   /// ``learningCurveFigure(_:title:)`` as SVG; throws when no statement swept `samples`.
-  public static func learningCurves(_ values: [EigenlearningValue], title: String) throws(PlotError) -> String {
+  public static func learningCurves(_ values: [EigenlearningValue], title: String) throws(PlotError) -> String
+  {
     guard values.contains(where: \.isSweep) else {
       throw .nothingToPlot("no eigenlearning statement gives a list of sample counts")
     }
