@@ -38,7 +38,13 @@ KERNEL and --target are .npy files or .csv files (comma-separated, no header). W
 columns (a "kernel | target" table). --write-demo writes DIR/kernel.csv, DIR/kernel.npy and
 DIR/target.csv: the one-hidden-layer ReLU NTK of random points on the unit sphere (the
 arc-cosine formulas, as in Tests/TPNumericsTests/KernelScienceFixtures.swift) and a smooth
-target, for running both codes on the same data. --json prints one JSON object with the keys
+target, for running both codes on the same data; and DIR/data.csv (the points and the target)
+with DIR/demo.tp, a .tp program whose NTK on data.csv is that kernel:
+
+  python3 benchmarks/kernel_science_numpy.py --write-demo /tmp/demo --points 200
+  tp run /tmp/demo/demo.tp --json > /tmp/demo/tp.json
+  python3 benchmarks/kernel_science_numpy.py /tmp/demo/kernel.npy --target /tmp/demo/target.csv \\
+      --compare /tmp/demo/tp.json --kernel-name ntk --json prints one JSON object with the keys
 of LANGUAGE.md ("alignment", "eigen", "eigenlearning") plus the extras shown in the text form.
 
 --compare OTHER.json checks another code's results (tp's --json output, or anything with the
@@ -181,7 +187,20 @@ def write_demo(directory: str, points: int, dimension: int) -> None:
     np.save(os.path.join(directory, "kernel.npy"), ntk)
     np.savetxt(os.path.join(directory, "kernel.csv"), ntk, delimiter=",", fmt="%.17g")
     np.savetxt(os.path.join(directory, "target.csv"), y, delimiter=",", fmt="%.17g")
-    print(f"wrote {directory}/kernel.csv, kernel.npy, target.csv ({points} points on S^{dimension - 1})")
+    # The same data set for tp: inputs then the target, with a header; and a program whose
+    # one-hidden-layer ReLU NTK is this kernel (input var d so that the pre-activation
+    # covariance is x.x'; readout var 2 so that K = k1 and the NTK is k1 + rho k0).
+    header = ",".join([f"x{i + 1}" for i in range(dimension)] + ["target"])
+    np.savetxt(os.path.join(directory, "data.csv"), np.column_stack([x, y]), delimiter=",", fmt="%.17g",
+               header=header, comments="")
+    with open(os.path.join(directory, "demo.tp"), "w") as handle:
+        handle.write(
+            "# One-hidden-layer ReLU network whose NTK is the demo kernel (benchmarks/kernel_science_numpy.py)\n"
+            f"width n\nlayer U : {dimension} -> n  (var: {dimension})\nlayer V : n -> 1  (var: 2)\n"
+            "model f(xi) {\n  h = U @ xi\n  x = relu(h)\n  return V @ x\n}\nparametrization ntk\n"
+            'data pool = csv("data.csv")\nalignment f on pool\neigen f on pool (top: 20)\n'
+            "eigenlearning f on pool (samples: [10, 30, 100], ridge: 0, kernel: ntk)\n")
+    print(f"wrote {directory}/kernel.csv, kernel.npy, target.csv, data.csv, demo.tp ({points} points on S^{dimension - 1})")
 
 
 def compare(result: dict, spectrum: np.ndarray, other: dict, kernel_name: str | None, tolerance: float) -> int:
