@@ -13,14 +13,18 @@ import Foundation
 /// moves `F` towards the targets, so `A` rises during training in the μP limit and stays at
 /// its initial value in the NTK limit.
 ///
-/// The lowerings record the `M(M+1)/2` entries `F_ij`, `i ≤ j` (row-major over the upper
-/// triangle), as trajectory values of observable ``kernelObservable`` with target
-/// `"x on d"`; ``fold(_:datasets:)`` replaces each step's entries by one value of
-/// observable `alignment`.
+/// In the limit, the network lowering computes `A` as one scalar of the core program from
+/// the `M(M+1)/2` moments `F_ij`, so its error is that of the whole formula: for Monte Carlo
+/// the spread of `A` over independent replicates, in which the entries' correlated errors
+/// largely cancel (`A` is scale-free). The direct finite-width trainer records the entries
+/// `F_ij`, `i ≤ j` (row-major over the upper triangle), as trajectory values of observable
+/// ``kernelObservable`` with target `"x on d"`, and ``fold(_:datasets:)`` replaces each
+/// step's entries by one value of observable `alignment`.
 ///
-/// **Error.** First order in the entries' errors `e_ij`, as a bound (not a root sum of
-/// squares, so correlated errors are covered):
+/// **Error of ``alignment(_:errors:labels:)``.** First order in the entries' errors `e_ij`,
+/// as a bound (not a root sum of squares, so correlated errors are covered, conservatively):
 /// `|δA| ≤ Σ_ij |∂A/∂F_ij| e_ij` with `∂A/∂F_ij = (YYᵀ)_ij/(‖F‖_F ‖Y‖²) − A F_ij/‖F‖_F²`.
+/// The `alignment` statement uses it for the NNGP and NTK, whose entries carry errors.
 public enum FeatureAlignment {
   /// The observable name of the feature-kernel entries before folding.
   public static let kernelObservable = "alignment-kernel"
