@@ -5,7 +5,7 @@ import TPCore
 /// One log–log panel per statement's kernel and data set: the predicted test MSE against
 /// the number of samples `n` (Simon, Dickens, Karkada & DeWeese, "The Eigenlearning
 /// Framework", TMLR 2023, eq. for `E = E₀ Σ (1 − Lᵢ)² vᵢ² + E₀ ε²`), the predicted train MSE
-/// when the ridge is positive, and, when `trials:` was given, the test MSE of actual kernel
+/// when the ridge is positive and the train MSE reaches a thousandth of the test MSE, and, when `trials:` was given, the test MSE of actual kernel
 /// ridge regression averaged over random training draws with ±1 standard-error bars.
 enum LearningCurvePlot {
   static func figure(_ values: [EigenlearningValue], title: String) -> Figure {
@@ -25,7 +25,10 @@ enum LearningCurvePlot {
           points: vs.map { PlotPoint(x: Double($0.samples), y: $0.testMSE, yError: $0.testMSEError) },
           style: 0)
       ]
-      if vs.contains(where: { $0.ridge > 0 }) {
+      // The train MSE is shown when it is on the test MSE's scale (a tiny ridge interpolates:
+      // a train MSE of 1e-7 would only squash the curves that matter).
+      let smallestTest = vs.map(\.testMSE).filter { $0 > 0 }.min() ?? 0
+      if vs.contains(where: { $0.ridge > 0 }), (vs.map(\.trainMSE).max() ?? 0) >= 1e-3 * smallestTest {
         series.append(
           PlotSeries(
             name: "eigenlearning: predicted train MSE",
