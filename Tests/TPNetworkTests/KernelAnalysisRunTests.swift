@@ -278,6 +278,39 @@ import Testing
     #expect(values.last!.value > first.value, "\(values.map(\.value))")
   }
 
+  /// Bad CSV files are program errors (exit 2) located at the file name, naming the row; a
+  /// file over 64 MiB is refused without being read.
+  @Test(arguments: [
+    ("1,2,3,4\n5,6\n", "bad.csv:2: this row has 2 cells but the first row has 4"),
+    ("", "has no rows"),
+    ("1,2,3,4\n1,two,3,4\n", "'two' in column 2 is not a number (row 2, column 2)"),
+    ("1,2,3,nan\n", "column 4 is 'nan'"),
+    ("huge", "at most 64 MiB"),
+  ])
+  func badCSVFilesExitTwo(_ contents: String, _ message: String) throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tp-bad-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let csv = dir.appendingPathComponent("bad.csv")
+    if contents == "huge" {
+      FileManager.default.createFile(atPath: csv.path, contents: nil)
+      let handle = try FileHandle(forWritingTo: csv)
+      try handle.truncate(atOffset: UInt64(65 << 20))  // sparse: no 65 MiB written
+      try handle.close()
+    } else {
+      try Data(contents.utf8).write(to: csv)
+    }
+    let source = Self.source(Self.data(3), "alignment f on pool").replacingOccurrences(
+      of: "data d = [", with: "data pool = csv(\"bad.csv\")\ndata d = [")
+    let file = dir.appendingPathComponent("p.tp")
+    try Data(source.utf8).write(to: file)
+    let sink = CapturingSink()
+    let code = TPCommands.run(["run", file.path], io: sink)
+    #expect(code == .program, "\(sink.stderr)")
+    #expect(sink.stderr.contains("p.tp:11:17: error: "), "\(sink.stderr)")
+    #expect(sink.stderr.contains(message), "\(sink.stderr)")
+  }
+
   /// The same data from a CSV file (with a header) and inline give the same analyses; the
   /// JSON report carries the contract's keys, and `--plot` draws the learning curve.
   @Test func csvDataJSONKeysAndLearningCurvePlot() throws {
