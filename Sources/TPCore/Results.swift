@@ -359,6 +359,20 @@ public struct HermiteValue: Sendable, Hashable {
   public var secondMomentError: Double
   /// How the coefficients were computed, e.g. `gauss-hermite 512 nodes`.
   public var rule: String
+
+  /// The coefficients of `ρᵏ` in the one-hidden-layer NNGP the activation induces on the unit
+  /// sphere (unit pre-activation variance, readout variance 1, no bias):
+  /// `K(ρ) = Σₖ aₖ² ρᵏ` (Mehler's formula; `OneHiddenLayerKernel`).
+  public var nngpSeries: [Double] { coefficients.map { $0 * $0 } }
+  /// Their errors, `2|aₖ| eₖ + eₖ²`.
+  public var nngpSeriesErrors: [Double] { zip(coefficients, errors).map { 2 * abs($0) * $1 + $1 * $1 } }
+  /// The coefficients of `ρᵏ` in the NTK of the same network, `Θ(ρ) = Σₖ (k + 1) aₖ² ρᵏ`
+  /// (Jacot, Gabriel & Hongler 2018 for one hidden layer, every layer trained).
+  public var ntkSeries: [Double] { nngpSeries.enumerated().map { Double($0.offset + 1) * $0.element } }
+  /// Their errors, `(k + 1)` times those of the NNGP series.
+  public var ntkSeriesErrors: [Double] {
+    nngpSeriesErrors.enumerated().map { Double($0.offset + 1) * $0.element }
+  }
   public var method: Method
 
   public init(

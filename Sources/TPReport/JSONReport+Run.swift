@@ -204,13 +204,18 @@ extension JSONReport {
       }
     }
 
-    /// `{"function", "coefficients", "errors", "second_moment", "second_moment_error", "rule", "method"}`.
+    /// `{"function", "coefficients", "errors", "second_moment", "second_moment_error",
+    /// "nngp_series", "ntk_series" (with `…_errors`), "rule", "method"}`.
     struct Hermite: Encodable {
       var value: HermiteValue
       enum Keys: String, CodingKey {
         case function, coefficients, errors, rule, method
         case secondMoment = "second_moment"
         case secondMomentError = "second_moment_error"
+        case nngpSeries = "nngp_series"
+        case nngpSeriesErrors = "nngp_series_errors"
+        case ntkSeries = "ntk_series"
+        case ntkSeriesErrors = "ntk_series_errors"
       }
       func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: Keys.self)
@@ -219,6 +224,10 @@ extension JSONReport {
         try c.encode(value.errors.map(JSONNumber.init), forKey: .errors)
         try c.encode(JSONNumber(value.secondMoment), forKey: .secondMoment)
         try c.encode(JSONNumber(value.secondMomentError), forKey: .secondMomentError)
+        try c.encode(value.nngpSeries.map(JSONNumber.init), forKey: .nngpSeries)
+        try c.encode(value.nngpSeriesErrors.map(JSONNumber.init), forKey: .nngpSeriesErrors)
+        try c.encode(value.ntkSeries.map(JSONNumber.init), forKey: .ntkSeries)
+        try c.encode(value.ntkSeriesErrors.map(JSONNumber.init), forKey: .ntkSeriesErrors)
         try c.encode(value.rule, forKey: .rule)
         try c.encode(value.method.rawValue, forKey: .method)
       }

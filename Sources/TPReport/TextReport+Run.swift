@@ -83,10 +83,17 @@ extension TextReport {
       sections.append(table(header: header, rows: rows))
     }
     for h in report.hermite {
+      let (nngp, ntk) = (h.nngpSeries, h.ntkSeries)
+      let (nngpErrors, ntkErrors) = (h.nngpSeriesErrors, h.ntkSeriesErrors)
       let rows = h.coefficients.indices.map { k in
-        [String(k), estimate(h.coefficients[k], h.errors[k], h.method)]
+        [
+          String(k), estimate(h.coefficients[k], h.errors[k], h.method),
+          estimate(nngp[k], nngpErrors[k], h.method), estimate(ntk[k], ntkErrors[k], h.method),
+        ]
       }
-      var text = table(header: ["hermite \(h.function)  k", "aₖ = E[φ(z) hₖ(z)]"], rows: rows)
+      var text = table(
+        header: ["hermite \(h.function)  k", "aₖ = E[φ(z) hₖ(z)]", "NNGP [ρᵏ] aₖ²", "NTK [ρᵏ] (k+1)aₖ²"],
+        rows: rows)
       let captured = h.coefficients.reduce(0) { $0 + $1 * $1 }
       text +=
         "\nE[φ(z)²] = \(estimate(h.secondMoment, h.secondMomentError, h.method)); Σ aₖ² = \(number(captured)); \(h.rule)"

@@ -151,11 +151,8 @@ extension NetworkLimit {
       do {
         p = try base.predict(samples: n, ridge: e.ridge, noise: e.noise)
       } catch {
-        var hint = ""
-        if case .interpolationThreshold = error {
-          hint = "; give a positive ridge, e.g. 'ridge: 1e-6', or fewer samples"
-        }
-        throw failure(error, e.range, hint: hint)
+        // The message says what to do (a positive ridge or fewer samples).
+        throw failure(error, e.range)
       }
       // Perturbed kernels: κ, test MSE, train MSE, target learnability, then each Lᵢ.
       func summary(_ q: EigenlearningPrediction) -> [(Double, Double)] {

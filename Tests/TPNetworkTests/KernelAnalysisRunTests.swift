@@ -217,6 +217,18 @@ import Testing
     #expect(abs(s.coefficients[0] - (pdf1 - q1)) <= max(3 * s.errors[0], 1e-12))
     #expect(abs(s.coefficients[1] - q1) <= max(3 * s.errors[1], 1e-12))
     #expect(s.rule.contains("split at 1"), "\(s.rule)")
+    // The induced one-hidden-layer kernels on the sphere: relu's NNGP series Σ aₖ² ρᵏ and NTK
+    // series Σ (k+1) aₖ² ρᵏ summed at ρ = 0.3 against the arc-cosine forms (Cho & Saul 2009),
+    // up to the truncated power E[φ²] − Σ aₖ² times 0.3¹¹ (and (k+1) ≤ 12 times that).
+    let rho = 0.3
+    let theta = acos(rho)
+    let k1 = (sin(theta) + (Double.pi - theta) * rho) / (2 * Double.pi)
+    let k0 = (Double.pi - theta) / (2 * Double.pi)
+    let nngpSum = relu.nngpSeries.enumerated().reduce(0) { $0 + $1.element * pow(rho, Double($1.offset)) }
+    let ntkSum = relu.ntkSeries.enumerated().reduce(0) { $0 + $1.element * pow(rho, Double($1.offset)) }
+    let tail = (relu.secondMoment - relu.coefficients.reduce(0) { $0 + $1 * $1 }) * pow(rho, 11)
+    #expect(abs(nngpSum - k1) <= tail + 1e-12, "\(nngpSum) vs \(k1)")
+    #expect(abs(ntkSum - (k1 + rho * k0)) <= 20 * tail + 1e-12, "\(ntkSum) vs \(k1 + rho * k0)")
   }
 
   /// In the NTK limit the feature kernel does not move: `observe alignment` is the alignment of
