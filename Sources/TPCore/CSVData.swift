@@ -45,9 +45,12 @@ public struct CSVData: Sendable, Equatable {
       throw Failure("cannot find the data file '\(shown)' (looked for \(path))")
     }
     if isDirectory.boolValue { throw Failure("'\(shown)' is a directory, not a CSV file") }
-    if let size = (try? manager.attributesOfItem(atPath: path))?[.size] as? NSNumber,
-      size.intValue > maximumBytes
-    {
+    let attributes = try? manager.attributesOfItem(atPath: path)
+    // A device or a FIFO could block or never end: only regular files are read.
+    if let type = attributes?[.type] as? FileAttributeType, type != .typeRegular {
+      throw Failure("'\(shown)' is not a regular file (a device, FIFO or socket); give a CSV file")
+    }
+    if let size = attributes?[.size] as? NSNumber, size.intValue > maximumBytes {
       throw Failure(
         "the data file '\(shown)' has \(size.intValue) bytes; at most 64 MiB (\(maximumBytes) bytes) are read"
       )

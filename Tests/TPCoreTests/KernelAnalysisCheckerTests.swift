@@ -78,6 +78,8 @@ struct CSVCase: Sendable, CustomTestStringConvertible {
       "cannot find the data file 'nothere.csv'")
     try expectCSVError(
       MarkedSource(Self.model + "data pool = csv(⟦\".\"⟧)\n"), files: [:], "'.' is a directory")
+    try expectCSVError(
+      MarkedSource(Self.model + "data pool = csv(⟦\"/dev/null\"⟧)\n"), files: [:], "is not a regular file")
   }
 
   @Test func tooManyRowsAreRefused() throws {
