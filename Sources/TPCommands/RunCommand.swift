@@ -26,7 +26,8 @@ struct RunCommand: Command {
                          512M, 8G, …; default: the physical memory, or less under 'ulimit -v').
       --max-work OPS     Refuse a finite run needing more than OPS arithmetic operations
                          (default 1e12, about 40 minutes on two cores).
-      --plot OUT.svg     Write the density of every vector output (limit only). Written after
+      --plot OUT.svg     Write the learning curves of 'eigenlearning' sample sweeps or, without
+                         them, the density of every vector output (limit only). Written after
                          the results are printed; nothing to plot, or a file that cannot be
                          written, is exit 1.
     """
@@ -75,7 +76,12 @@ struct RunCommand: Command {
     if let plotFile {
       let svg: String
       do throws(PlotError) {
-        svg = try SVGPlot.densities(report.densities, title: "coordinate laws in the limit: \(path)")
+        if report.eigenlearning.contains(where: \.isSweep) {
+          svg = try SVGPlot.learningCurves(
+            report.eigenlearning, title: "learning curves in the limit: \(path)")
+        } else {
+          svg = try SVGPlot.densities(report.densities, title: "coordinate laws in the limit: \(path)")
+        }
       } catch {
         let reason = width == nil ? "\(error)" : "--plot draws the limit's densities, not a finite-width run"
         throw CommandError("\(path): error: \(reason); no plot written", code: .usage)

@@ -128,6 +128,12 @@ extension CheckerState {
       dataSites[name] = DataSite(input: examples[0].input.range, label: examples[0].label.range)
       labelRanges[name] = examples.map(\.label.range)
       bindings[name] = .network("data set")
+    case .dataFile(let name, let path, let pathRange):
+      try checkDataFile(name, path, pathRange, s.range)
+    case .kernelAnalysis(let a):
+      try checkKernelAnalysis(a, s.range)
+    case .observeAlignment(let target, let targetRange, let data, let dataRange, let options):
+      try checkObserveAlignment(target, targetRange, data, dataRange, options, s.range)
     case .train(let model, let data, let optimizer, let options):
       try checkTrain(s, model, data, optimizer, options)
     case .observe(let kind, let target, let points, let options):

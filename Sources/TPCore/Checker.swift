@@ -247,7 +247,7 @@ struct CheckerState {
     case .assign(let t, _): targets = [t]
     case .matrix(let ts, _, _), .vector(let ts, _, _): targets = ts
     case .param(let n, _), .def(let n, _, _), .layer(let n, _, _, _), .bias(let n, _, _), .data(let n, _),
-      .model(let n, _, _):
+      .model(let n, _, _), .dataFile(let n, _, _):
       bindings[n] = bindings[n] ?? .poisoned
     default: break
     }

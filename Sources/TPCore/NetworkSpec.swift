@@ -106,6 +106,10 @@ public enum ObservableKind: Sendable, Hashable {
   case movement(String)
   /// `observe kernel x at ξ, ξ′`: `mean(x(ξ) x(ξ′))` for all pairs.
   case kernel(String)
+  /// `observe alignment x on d`: the kernel–target alignment `yᵀFy / (‖F‖_F ‖y‖²)` of the
+  /// feature kernel `F = mean(x(ξ) x(ξ′))` on the inputs of data set `d` (the observation's
+  /// points, in data order) with its labels.
+  case alignment(String, data: String)
 }
 
 /// `observe …` with its points and `every: k` thinning.
@@ -138,8 +142,73 @@ public struct NetworkSpec: Sendable {
   public var training: TrainingSpec?
   public var observations: [ObservationSpec] = []
   public var kernels: [KernelRequest] = []
+  /// Kernel-analysis statements, in file order.
+  public var analyses: [KernelAnalysisRequest] = []
+  /// For data sets read with `csv(…)`: the resolved path of the file.
+  public var dataFiles: [String: String] = [:]
 
   public init() {}
 
   public func layer(named name: String) -> LayerSpec? { layers.first { $0.name == name } }
+}
+
+/// Which kernel of a model a kernel-analysis statement uses.
+public enum KernelChoice: String, Sendable, Hashable, CaseIterable {
+  /// The NNGP kernel `K` (the output covariance at initialization).
+  case nngp
+  /// The neural tangent kernel `Θ`.
+  case ntk
+}
+
+/// A checked kernel-analysis statement (LANGUAGE.md, "Kernel analysis").
+public enum KernelAnalysisRequest: Sendable, Hashable {
+  /// `alignment f on d`: `A(K, y) = yᵀKy / (‖K‖_F ‖y‖²)` for the NNGP and the NTK.
+  case alignment(model: String, data: String, range: SourceRange)
+  /// `eigen f on d (top: k)`: the `k` largest eigenvalues of `K/M` and the target's
+  /// coefficients, for the NNGP and the NTK (`top` nil: all `M`).
+  case eigen(model: String, data: String, top: Int?, range: SourceRange)
+  /// `eigenlearning f on d (samples: …, ridge: δ, noise: ε², kernel: …)`.
+  case eigenlearning(EigenlearningRequest)
+  /// `hermite φ (degree: K)`: the normalised Hermite coefficients `a₀ … a_K` of a built-in
+  /// activation or a one-argument `def`.
+  case hermite(function: String, degree: Int, range: SourceRange)
+
+  public var range: SourceRange {
+    switch self {
+    case .alignment(_, _, let r), .eigen(_, _, _, let r), .hermite(_, _, let r): return r
+    case .eigenlearning(let e): return e.range
+    }
+  }
+}
+
+/// `eigenlearning f on d (samples: n | [n₁, …], ridge: δ, noise: ε², kernel: ntk|nngp, trials: T)`.
+public struct EigenlearningRequest: Sendable, Hashable {
+  public var model: String
+  public var data: String
+  /// The training-set sizes `n` (one, or a learning curve).
+  public var samples: [Int]
+  /// True when `samples` was written as a list (a learning curve, plotted with `--plot`).
+  public var isSweep: Bool
+  public var ridge: Double
+  public var noise: Double
+  public var kernel: KernelChoice
+  /// When given, actual kernel ridge regression is also run on this many random training
+  /// draws per sample count, for comparison with the prediction.
+  public var trials: Int?
+  public var range: SourceRange
+
+  public init(
+    model: String, data: String, samples: [Int], isSweep: Bool, ridge: Double, noise: Double,
+    kernel: KernelChoice, trials: Int?, range: SourceRange
+  ) {
+    self.model = model
+    self.data = data
+    self.samples = samples
+    self.isSweep = isSweep
+    self.ridge = ridge
+    self.noise = noise
+    self.kernel = kernel
+    self.trials = trials
+    self.range = range
+  }
 }

@@ -218,6 +218,181 @@ public struct PosteriorValue: Sendable, Hashable {
   }
 }
 
+/// The kernel–target alignment `A(K, y) = yᵀKy / (‖K‖_F ‖y‖²)` of one kernel on a data set.
+public struct AlignmentValue: Sendable, Hashable {
+  /// `nngp` or `ntk`.
+  public var kernel: String
+  public var data: String
+  public var value: Double
+  /// First-order bound on the error inherited from the kernel entries' errors (0 when exact).
+  public var error: Double
+  public var method: Method
+
+  public init(kernel: String, data: String, value: Double, error: Double, method: Method) {
+    self.kernel = kernel
+    self.data = data
+    self.value = value
+    self.error = error
+    self.method = method
+  }
+}
+
+/// The eigenvalues of `K/M` on an `M`-point data set and the target's coefficients.
+public struct EigenValues: Sendable, Hashable {
+  public var kernel: String
+  public var data: String
+  /// The population size `M`.
+  public var points: Int
+  /// The largest eigenvalues of `K/M`, decreasing.
+  public var eigenvalues: [Double]
+  public var eigenvalueErrors: [Double]
+  /// `vᵢ = uᵢᵀy/√M`.
+  public var targetCoefficients: [Double]
+  public var targetCoefficientErrors: [Double]
+  /// `Σ_{j ≤ i} vⱼ² / (‖y‖²/M)`.
+  public var cumulativePower: [Double]
+  /// `tr(K)/M`, the sum of all `M` eigenvalues.
+  public var trace: Double
+  public var method: Method
+
+  public init(
+    kernel: String, data: String, points: Int, eigenvalues: [Double], eigenvalueErrors: [Double],
+    targetCoefficients: [Double], targetCoefficientErrors: [Double], cumulativePower: [Double], trace: Double,
+    method: Method
+  ) {
+    self.kernel = kernel
+    self.data = data
+    self.points = points
+    self.eigenvalues = eigenvalues
+    self.eigenvalueErrors = eigenvalueErrors
+    self.targetCoefficients = targetCoefficients
+    self.targetCoefficientErrors = targetCoefficientErrors
+    self.cumulativePower = cumulativePower
+    self.trace = trace
+    self.method = method
+  }
+}
+
+/// The eigenlearning prediction for kernel ridge regression with `samples` points.
+public struct EigenlearningValue: Sendable, Hashable {
+  public var kernel: String
+  public var data: String
+  public var samples: Int
+  public var ridge: Double
+  public var noise: Double
+  public var kappa: Double
+  public var kappaError: Double
+  /// `Lᵢ`, one per eigenvalue of `K/M` (decreasing eigenvalue).
+  public var learnabilities: [Double]
+  /// `Σᵢ Lᵢ` (`= n` at `δ = 0`).
+  public var learnabilitySum: Double
+  /// nil for a zero target.
+  public var targetLearnability: Double?
+  public var targetLearnabilityError: Double
+  /// `E₀ = n/(n − Σᵢ Lᵢ²)`.
+  public var overfitting: Double
+  public var testMSE: Double
+  public var testMSEError: Double
+  public var trainMSE: Double
+  public var trainMSEError: Double
+  /// Actual kernel ridge regression averaged over `trials` random draws, when requested.
+  public var experiment: KernelRegressionExperiment?
+  /// True when the statement gave a list of sample counts (a learning curve).
+  public var isSweep: Bool
+  public var method: Method
+
+  public init(
+    kernel: String, data: String, samples: Int, ridge: Double, noise: Double, kappa: Double,
+    kappaError: Double,
+    learnabilities: [Double], learnabilitySum: Double, targetLearnability: Double?,
+    targetLearnabilityError: Double, overfitting: Double, testMSE: Double, testMSEError: Double,
+    trainMSE: Double, trainMSEError: Double, experiment: KernelRegressionExperiment? = nil, isSweep: Bool,
+    method: Method
+  ) {
+    self.kernel = kernel
+    self.data = data
+    self.samples = samples
+    self.ridge = ridge
+    self.noise = noise
+    self.kappa = kappa
+    self.kappaError = kappaError
+    self.learnabilities = learnabilities
+    self.learnabilitySum = learnabilitySum
+    self.targetLearnability = targetLearnability
+    self.targetLearnabilityError = targetLearnabilityError
+    self.overfitting = overfitting
+    self.testMSE = testMSE
+    self.testMSEError = testMSEError
+    self.trainMSE = trainMSE
+    self.trainMSEError = trainMSEError
+    self.experiment = experiment
+    self.isSweep = isSweep
+    self.method = method
+  }
+}
+
+/// Test and train MSE of actual kernel ridge regression, averaged over random training draws.
+public struct KernelRegressionExperiment: Sendable, Hashable {
+  public var trials: Int
+  public var testMSE: Double
+  /// Standard error of `testMSE` over the draws.
+  public var testMSEStandardError: Double
+  public var trainMSE: Double
+  public var trainMSEStandardError: Double
+
+  public init(
+    trials: Int, testMSE: Double, testMSEStandardError: Double, trainMSE: Double,
+    trainMSEStandardError: Double
+  ) {
+    self.trials = trials
+    self.testMSE = testMSE
+    self.testMSEStandardError = testMSEStandardError
+    self.trainMSE = trainMSE
+    self.trainMSEStandardError = trainMSEStandardError
+  }
+}
+
+/// The normalised Hermite coefficients `aₖ = E[φ(Z) hₖ(Z)]` of an activation.
+public struct HermiteValue: Sendable, Hashable {
+  public var function: String
+  public var coefficients: [Double]
+  public var errors: [Double]
+  /// `E[φ(Z)²]` and its error; `E[φ²] − Σ aₖ²` is the power beyond the degree.
+  public var secondMoment: Double
+  public var secondMomentError: Double
+  /// How the coefficients were computed, e.g. `gauss-hermite 512 nodes`.
+  public var rule: String
+
+  /// The coefficients of `ρᵏ` in the one-hidden-layer NNGP the activation induces on the unit
+  /// sphere (unit pre-activation variance, readout variance 1, no bias):
+  /// `K(ρ) = Σₖ aₖ² ρᵏ` (Mehler's formula; `OneHiddenLayerKernel`).
+  public var nngpSeries: [Double] { coefficients.map { $0 * $0 } }
+  /// Their errors, `2|aₖ| eₖ + eₖ²`.
+  public var nngpSeriesErrors: [Double] { zip(coefficients, errors).map { 2 * abs($0) * $1 + $1 * $1 } }
+  /// The coefficients of `ρᵏ` in the NTK of the same network, `Θ(ρ) = Σₖ (k + 1) aₖ² ρᵏ`
+  /// (Jacot, Gabriel & Hongler 2018 for one hidden layer, every layer trained).
+  public var ntkSeries: [Double] { nngpSeries.enumerated().map { Double($0.offset + 1) * $0.element } }
+  /// Their errors, `(k + 1)` times those of the NNGP series.
+  public var ntkSeriesErrors: [Double] {
+    nngpSeriesErrors.enumerated().map { Double($0.offset + 1) * $0.element }
+  }
+  public var method: Method
+
+  public init(
+    function: String, coefficients: [Double], errors: [Double], secondMoment: Double,
+    secondMomentError: Double,
+    rule: String, method: Method
+  ) {
+    self.function = function
+    self.coefficients = coefficients
+    self.errors = errors
+    self.secondMoment = secondMoment
+    self.secondMomentError = secondMomentError
+    self.rule = rule
+    self.method = method
+  }
+}
+
 /// The regime of a network's parametrization, for reports.
 public struct RegimeSummary: Sendable, Hashable {
   /// `feature-learning`, `kernel`, `trivial` or `unstable`.
@@ -246,6 +421,14 @@ public struct RunReport: Sendable {
   public var notes: [String]
   /// For vector outputs: the density of the coordinate law as `(x, p(x))` points, by name.
   public var densities: [String: [[Double]]] = [:]
+  /// `alignment f on d`: one value per kernel (NNGP, NTK) and statement.
+  public var alignments: [AlignmentValue] = []
+  /// `eigen f on d`: one eigenstructure per kernel and statement.
+  public var eigen: [EigenValues] = []
+  /// `eigenlearning f on d`: one prediction per sample count and statement.
+  public var eigenlearning: [EigenlearningValue] = []
+  /// `hermite φ`: one expansion per statement.
+  public var hermite: [HermiteValue] = []
 
   public init(
     program: String, regime: RegimeSummary? = nil, width: Int? = nil, outputs: [OutputResult] = [],

@@ -248,13 +248,20 @@ extension DirectNetwork {
           record(
             "movement", v, [p], 0,
             (0..<n).reduce(0.0) { $0 + (now[$1] - start[$1]) * (now[$1] - start[$1]) } / Double(n))
-        case .kernel(let v):
+        case .kernel(let v), .alignment(let v, _):
           let k = try local(v, obs)
           let passes = obs.points.map { pass($0).values[k] }
+          var observable = "kernel"
+          var recorded = v
+          if case .alignment(_, let data) = obs.kind {
+            observable = FeatureAlignment.kernelObservable
+            recorded = FeatureAlignment.entryTarget(v, data: data)
+          }
           for a in obs.points.indices {
             for b in a..<obs.points.count {
               record(
-                "kernel", v, [obs.points[a], obs.points[b]], 0, Self.dot(passes[a], passes[b]) / Double(n))
+                observable, recorded, [obs.points[a], obs.points[b]], 0,
+                Self.dot(passes[a], passes[b]) / Double(n))
             }
           }
         }

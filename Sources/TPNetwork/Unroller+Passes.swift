@@ -221,6 +221,34 @@ extension Unroller {
                 "kernel \(v)[\(t)] at \(Unroller.format(obs.points[a])), \(Unroller.format(obs.points[b]))")
           }
         }
+      case .alignment(let v, let dataName):
+        // A(F, Y) = Σ_ab (YYᵀ)_ab F_ab / (‖F‖_F ‖Y‖²) as one scalar of the core program, so its
+        // error (Monte Carlo replicates included) is that of the whole formula, not of the
+        // entries one by one (FeatureAlignment).
+        let k = try local(v, obs.range)
+        let examples = network.datasets[dataName] ?? []
+        var passes: [Pass] = []
+        for p in obs.points { passes.append(try pass(at: p, step: t)) }
+        at(obs.range, "observe alignment \(v) on \(dataName) \(Self.after(t))")
+        var numerator: [CoordExpr] = []
+        var squares: [CoordExpr] = []
+        var norm2 = 0.0
+        for ex in examples { for y in ex.label { norm2 += y * y } }
+        for a in obs.points.indices {
+          for b in a..<obs.points.count {
+            let m = core.moment("%m", .vector(passes[a].values[k]) * .vector(passes[b].values[k]))
+            let weight: Double = a == b ? 1 : 2
+            var yy = 0.0
+            if a < examples.count, b < examples.count {
+              for (ya, yb) in zip(examples[a].label, examples[b].label) { yy += ya * yb }
+            }
+            if yy != 0 { numerator.append(.constant(weight * yy) * m) }
+            squares.append(.constant(weight) * m * m)
+          }
+        }
+        let frobenius = CoordExpr.call(.sqrt, .sum(squares))
+        let alignment = CoordExpr.sum(numerator) / (frobenius * .constant(norm2))
+        record("alignment", target: v, [], step: t, alignment, name: "alignment \(v)[\(t)] on \(dataName)")
       }
     }
   }

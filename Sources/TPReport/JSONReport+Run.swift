@@ -15,6 +15,7 @@ extension JSONReport {
 
     enum Keys: String, CodingKey {
       case program, regime, width, seed, outputs, trajectory, kernels, posterior
+      case alignment, eigen, eigenlearning, hermite
     }
 
     struct Regime: Encodable {
@@ -96,6 +97,139 @@ extension JSONReport {
               variance_error: JSONNumber($0.varianceError), method: $0.method.rawValue)
           },
           forKey: .posterior)
+      }
+      if !report.alignments.isEmpty {
+        try c.encode(report.alignments.map(Alignment.init), forKey: .alignment)
+      }
+      if !report.eigen.isEmpty { try c.encode(report.eigen.map(Eigen.init), forKey: .eigen) }
+      if !report.eigenlearning.isEmpty {
+        try c.encode(report.eigenlearning.map(Eigenlearning.init), forKey: .eigenlearning)
+      }
+      if !report.hermite.isEmpty { try c.encode(report.hermite.map(Hermite.init), forKey: .hermite) }
+    }
+
+    /// `{"kernel", "data", "value", "error", "method"}`.
+    struct Alignment: Encodable {
+      var value: AlignmentValue
+      enum Keys: String, CodingKey { case kernel, data, value, error, method }
+      func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: Keys.self)
+        try c.encode(value.kernel, forKey: .kernel)
+        try c.encode(value.data, forKey: .data)
+        try c.encode(JSONNumber(value.value), forKey: .value)
+        try c.encode(JSONNumber(value.error), forKey: .error)
+        try c.encode(value.method.rawValue, forKey: .method)
+      }
+    }
+
+    /// `{"kernel", "data", "points", "eigenvalues", "eigenvalue_errors", "target_coefficients",
+    /// "target_coefficient_errors", "cumulative_power", "trace", "method"}`.
+    struct Eigen: Encodable {
+      var value: EigenValues
+      enum Keys: String, CodingKey {
+        case kernel, data, points, eigenvalues, trace, method
+        case eigenvalueErrors = "eigenvalue_errors"
+        case targetCoefficients = "target_coefficients"
+        case targetCoefficientErrors = "target_coefficient_errors"
+        case cumulativePower = "cumulative_power"
+      }
+      func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: Keys.self)
+        try c.encode(value.kernel, forKey: .kernel)
+        try c.encode(value.data, forKey: .data)
+        try c.encode(value.points, forKey: .points)
+        try c.encode(value.eigenvalues.map(JSONNumber.init), forKey: .eigenvalues)
+        try c.encode(value.eigenvalueErrors.map(JSONNumber.init), forKey: .eigenvalueErrors)
+        try c.encode(value.targetCoefficients.map(JSONNumber.init), forKey: .targetCoefficients)
+        try c.encode(value.targetCoefficientErrors.map(JSONNumber.init), forKey: .targetCoefficientErrors)
+        try c.encode(value.cumulativePower.map(JSONNumber.init), forKey: .cumulativePower)
+        try c.encode(JSONNumber(value.trace), forKey: .trace)
+        try c.encode(value.method.rawValue, forKey: .method)
+      }
+    }
+
+    /// The contract's keys (`kernel`, `samples`, `ridge`, `noise`, `kappa`, `learnabilities`,
+    /// `target_learnability`, `test_mse`, `train_mse`) plus `data`, `learnability_sum`,
+    /// `overfitting`, each estimate's `…_error`, the `method`, and `krr` (actual kernel ridge
+    /// regression over random draws) when `trials:` was given.
+    struct Eigenlearning: Encodable {
+      var value: EigenlearningValue
+      enum Keys: String, CodingKey {
+        case kernel, data, samples, ridge, noise, kappa, learnabilities, overfitting, method, krr
+        case kappaError = "kappa_error"
+        case learnabilitySum = "learnability_sum"
+        case targetLearnability = "target_learnability"
+        case targetLearnabilityError = "target_learnability_error"
+        case testMSE = "test_mse"
+        case testMSEError = "test_mse_error"
+        case trainMSE = "train_mse"
+        case trainMSEError = "train_mse_error"
+      }
+      struct KRR: Encodable {
+        var trials: Int
+        var test_mse: JSONNumber
+        var test_mse_stderr: JSONNumber
+        var train_mse: JSONNumber
+        var train_mse_stderr: JSONNumber
+      }
+      func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: Keys.self)
+        try c.encode(value.kernel, forKey: .kernel)
+        try c.encode(value.data, forKey: .data)
+        try c.encode(value.samples, forKey: .samples)
+        try c.encode(JSONNumber(value.ridge), forKey: .ridge)
+        try c.encode(JSONNumber(value.noise), forKey: .noise)
+        try c.encode(JSONNumber(value.kappa), forKey: .kappa)
+        try c.encode(JSONNumber(value.kappaError), forKey: .kappaError)
+        try c.encode(value.learnabilities.map(JSONNumber.init), forKey: .learnabilities)
+        try c.encode(JSONNumber(value.learnabilitySum), forKey: .learnabilitySum)
+        if let t = value.targetLearnability {
+          try c.encode(JSONNumber(t), forKey: .targetLearnability)
+          try c.encode(JSONNumber(value.targetLearnabilityError), forKey: .targetLearnabilityError)
+        }
+        try c.encode(JSONNumber(value.overfitting), forKey: .overfitting)
+        try c.encode(JSONNumber(value.testMSE), forKey: .testMSE)
+        try c.encode(JSONNumber(value.testMSEError), forKey: .testMSEError)
+        try c.encode(JSONNumber(value.trainMSE), forKey: .trainMSE)
+        try c.encode(JSONNumber(value.trainMSEError), forKey: .trainMSEError)
+        try c.encode(value.method.rawValue, forKey: .method)
+        if let x = value.experiment {
+          try c.encode(
+            KRR(
+              trials: x.trials, test_mse: JSONNumber(x.testMSE),
+              test_mse_stderr: JSONNumber(x.testMSEStandardError),
+              train_mse: JSONNumber(x.trainMSE), train_mse_stderr: JSONNumber(x.trainMSEStandardError)),
+            forKey: .krr)
+        }
+      }
+    }
+
+    /// `{"function", "coefficients", "errors", "second_moment", "second_moment_error",
+    /// "nngp_series", "ntk_series" (with `…_errors`), "rule", "method"}`.
+    struct Hermite: Encodable {
+      var value: HermiteValue
+      enum Keys: String, CodingKey {
+        case function, coefficients, errors, rule, method
+        case secondMoment = "second_moment"
+        case secondMomentError = "second_moment_error"
+        case nngpSeries = "nngp_series"
+        case nngpSeriesErrors = "nngp_series_errors"
+        case ntkSeries = "ntk_series"
+        case ntkSeriesErrors = "ntk_series_errors"
+      }
+      func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: Keys.self)
+        try c.encode(value.function, forKey: .function)
+        try c.encode(value.coefficients.map(JSONNumber.init), forKey: .coefficients)
+        try c.encode(value.errors.map(JSONNumber.init), forKey: .errors)
+        try c.encode(JSONNumber(value.secondMoment), forKey: .secondMoment)
+        try c.encode(JSONNumber(value.secondMomentError), forKey: .secondMomentError)
+        try c.encode(value.nngpSeries.map(JSONNumber.init), forKey: .nngpSeries)
+        try c.encode(value.nngpSeriesErrors.map(JSONNumber.init), forKey: .nngpSeriesErrors)
+        try c.encode(value.ntkSeries.map(JSONNumber.init), forKey: .ntkSeries)
+        try c.encode(value.ntkSeriesErrors.map(JSONNumber.init), forKey: .ntkSeriesErrors)
+        try c.encode(value.rule, forKey: .rule)
+        try c.encode(value.method.rawValue, forKey: .method)
       }
     }
   }

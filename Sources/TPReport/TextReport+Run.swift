@@ -27,8 +27,83 @@ extension TextReport {
       }
       sections.append(table(header: ["posterior at", "mean", "variance"], rows: rows))
     }
+    sections += kernelAnalyses(report)
     return sections.joined(separator: "\n\n")
   }
+
+  /// The kernel-analysis sections: alignment, eigenstructure, eigenlearning and Hermite tables.
+  /// Long lists show their first ``shownModes`` entries (JSON has them all).
+  public static func kernelAnalyses(_ report: RunReport) -> [String] {
+    var sections: [String] = []
+    if !report.alignments.isEmpty {
+      let rows = report.alignments.map {
+        ["\($0.kernel) on \($0.data)", estimate($0.value, $0.error, $0.method), $0.method.rawValue]
+      }
+      sections.append(table(header: ["alignment", "A(K, y)", "method"], rows: rows))
+    }
+    for e in report.eigen {
+      let shown = min(e.eigenvalues.count, shownModes)
+      let rows = (0..<shown).map { i in
+        [
+          String(i), estimate(e.eigenvalues[i], e.eigenvalueErrors[i], e.method),
+          estimate(e.targetCoefficients[i], e.targetCoefficientErrors[i], e.method),
+          number(e.cumulativePower[i]),
+        ]
+      }
+      var text = table(
+        header: ["eigen \(e.kernel) on \(e.data) (M = \(e.points))", "λᵢ of K/M", "vᵢ", "power ≤ i"],
+        rows: rows)
+      if e.eigenvalues.count > shown {
+        text += "\n… \(e.eigenvalues.count - shown) more modes (--json lists all)"
+      }
+      text +=
+        "\ntr(K)/M = \(number(e.trace)); the top \(e.eigenvalues.count) modes hold \(number(100 * (e.cumulativePower.last ?? 0)))% of the target's power"
+      sections.append(text)
+    }
+    if !report.eigenlearning.isEmpty {
+      let withKRR = report.eigenlearning.contains { $0.experiment != nil }
+      let rows = report.eigenlearning.map { v -> [String] in
+        var row = [
+          "\(v.kernel) on \(v.data)", String(v.samples), number(v.ridge), number(v.noise),
+          estimate(v.kappa, v.kappaError, v.method), number(v.learnabilitySum),
+          v.targetLearnability.map { estimate($0, v.targetLearnabilityError, v.method) } ?? "—",
+          estimate(v.testMSE, v.testMSEError, v.method), estimate(v.trainMSE, v.trainMSEError, v.method),
+        ]
+        if withKRR {
+          row.append(
+            v.experiment.map {
+              number($0.testMSE) + " ± " + String(format: "%.2g", $0.testMSEStandardError)
+                + " (\($0.trials) draws)"
+            } ?? "")
+        }
+        return row
+      }
+      var header = ["eigenlearning", "n", "ridge", "noise", "κ", "Σ Lᵢ", "L(y)", "test MSE", "train MSE"]
+      if withKRR { header.append("actual KRR test MSE") }
+      sections.append(table(header: header, rows: rows))
+    }
+    for h in report.hermite {
+      let (nngp, ntk) = (h.nngpSeries, h.ntkSeries)
+      let (nngpErrors, ntkErrors) = (h.nngpSeriesErrors, h.ntkSeriesErrors)
+      let rows = h.coefficients.indices.map { k in
+        [
+          String(k), estimate(h.coefficients[k], h.errors[k], h.method),
+          estimate(nngp[k], nngpErrors[k], h.method), estimate(ntk[k], ntkErrors[k], h.method),
+        ]
+      }
+      var text = table(
+        header: ["hermite \(h.function)  k", "aₖ = E[φ(z) hₖ(z)]", "NNGP [ρᵏ] aₖ²", "NTK [ρᵏ] (k+1)aₖ²"],
+        rows: rows)
+      let captured = h.coefficients.reduce(0) { $0 + $1 * $1 }
+      text +=
+        "\nE[φ(z)²] = \(estimate(h.secondMoment, h.secondMomentError, h.method)); Σ aₖ² = \(number(captured)); \(h.rule)"
+      sections.append(text)
+    }
+    return sections
+  }
+
+  /// How many modes the text report lists per eigenstructure.
+  public static let shownModes = 12
 
   /// Trajectory rows grouped by observable: step, then one column per point (or pair).
   public static func trajectory(_ values: [TrajectoryValue]) -> String {

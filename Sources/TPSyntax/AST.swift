@@ -153,6 +153,14 @@ public struct Stmt: Sendable, Hashable {
     case abcParametrization([ABCEntry])
     /// `data train = [ [1, 0] -> 1, … ]`
     case data(String, [DataExample])
+    /// `data pool = csv("pool.csv")`: examples read from a CSV file (path relative to the program).
+    case dataFile(String, path: String, pathRange: SourceRange)
+    /// A kernel-analysis statement (LANGUAGE.md, "Kernel analysis"): `alignment f on d`,
+    /// `eigen f on d (top: 20)`, `eigenlearning f on d (samples: 30, …)`, `hermite relu (degree: 12)`.
+    case kernelAnalysis(KernelAnalysisSyntax)
+    /// `observe alignment x2 on train`: the feature-kernel alignment of a model vector per step.
+    case observeAlignment(
+      target: String, targetRange: SourceRange, data: String, dataRange: SourceRange, options: [Option])
     /// `train f on train with sgd(lr: 1, …)`
     case train(model: String, data: String, optimizer: String, options: [Option])
     /// `observe KIND [target] [at points] [(options)]`; KIND is f's name, `loss`, `movement`, `kernel`.
@@ -169,6 +177,30 @@ public struct Stmt: Sendable, Hashable {
   public init(_ kind: Kind, _ range: SourceRange) {
     self.kind = kind
     self.range = range
+  }
+}
+
+/// A kernel-analysis statement: its keyword, the model (or, for `hermite`, the function) it
+/// is about, the data set after `on` (none for `hermite`) and its options.
+public struct KernelAnalysisSyntax: Sendable, Hashable {
+  /// `alignment`, `eigen`, `eigenlearning` or `hermite`.
+  public var keyword: String
+  public var subject: String
+  public var subjectRange: SourceRange
+  public var data: String?
+  public var dataRange: SourceRange?
+  public var options: [Option]
+
+  public init(
+    keyword: String, subject: String, subjectRange: SourceRange, data: String?, dataRange: SourceRange?,
+    options: [Option]
+  ) {
+    self.keyword = keyword
+    self.subject = subject
+    self.subjectRange = subjectRange
+    self.data = data
+    self.dataRange = dataRange
+    self.options = options
   }
 }
 

@@ -55,6 +55,8 @@ public struct Lexer {
         lexIdentifier()
       } else if isDigit(c) || (c == UInt8(ascii: ".") && pos + 1 < b.count && isDigit(b[pos + 1])) {
         lexNumber()
+      } else if c == UInt8(ascii: "\"") {
+        lexString()
       } else if let sym = matchSymbol() {
         let range = SourceRange(pos, pos + sym.utf8.count)
         pos += sym.utf8.count
@@ -160,6 +162,43 @@ public struct Lexer {
 
   /// Bytes that are a symbol on their own.
   static let singleSymbols = Set("+/@()[]{},;:=~'".utf8)
+
+  /// The longest string literal accepted (file names are short).
+  public static let maximumStringLength = 4096
+
+  /// A string literal `"…"` on one line, without escapes (it names a file). An unterminated one
+  /// is diagnosed at its opening quote and taken to run to the end of the line.
+  mutating func lexString() {
+    let b = file.bytes
+    let start = pos
+    pos += 1
+    while pos < b.count, b[pos] != UInt8(ascii: "\""), b[pos] != UInt8(ascii: "\n"),
+      b[pos] != UInt8(ascii: "\r")
+    {
+      pos += 1
+    }
+    guard pos < b.count, b[pos] == UInt8(ascii: "\"") else {
+      diagnostics.append(
+        Diagnostic(
+          .error, "this string is never closed; expected '\"' before the end of the line",
+          at: SourceRange(start, start + 1)))
+      tokens.append(Token(kind: .invalid, range: SourceRange(start, pos)))
+      return
+    }
+    pos += 1
+    let range = SourceRange(start, pos)
+    if pos - start - 2 > Lexer.maximumStringLength {
+      diagnostics.append(
+        Diagnostic(
+          .error,
+          "this string has \(pos - start - 2) bytes; at most \(Lexer.maximumStringLength) are allowed",
+          at: range))
+      tokens.append(Token(kind: .invalid, range: range))
+      return
+    }
+    tokens.append(
+      Token(kind: .string(String(decoding: b[(start + 1)..<(pos - 1)], as: UTF8.self)), range: range))
+  }
 
   mutating func lexNumber() {
     let b = file.bytes

@@ -41,7 +41,9 @@ public struct Parser {
   /// Words that start a statement when followed by something other than `=` or `[`.
   static let statementKeywords: Set<String> = [
     "width", "param", "matrix", "vector", "def", "for", "out", "show", "layer", "bias", "model", "return",
-    "parametrization", "data", "train", "observe", "kernel", "posterior",
+    "parametrization", "data", "train", "observe", "kernel", "posterior", "alignment", "eigen",
+    "eigenlearning",
+    "hermite",
   ]
 
   init(file: SourceFile) {
@@ -372,7 +374,25 @@ public struct Parser {
     case "data":
       let (name, _) = try expectIdentifier("a data set name")
       _ = try expect("=", "after the data set name")
-      let open = try expect("[", "to open the list of examples")
+      if current.isIdentifier("csv") {
+        _ = advance()
+        let open = try expect("(", "after 'csv' (as in 'csv(\"points.csv\")')")
+        guard case .string(let path) = current.kind else {
+          throw fail(
+            "expected a file name in double quotes, as in csv(\"points.csv\"), found \(current.display)",
+            at: current.range)
+        }
+        let pathRange = advance().range
+        if path.isEmpty { throw fail("the file name is empty", at: pathRange) }
+        try expectClosing(")", opener: open, "of 'csv(…)'")
+        return .dataFile(name, path: path, pathRange: pathRange)
+      }
+      guard current.isSymbol("[") else {
+        throw fail(
+          "expected '[' to open the list of examples, or csv(\"FILE\"), found \(current.display)",
+          at: current.range)
+      }
+      let open = advance()
       var examples: [DataExample] = []
       if !current.isSymbol("]") {
         repeat {
@@ -393,7 +413,15 @@ public struct Parser {
       let options = try parseOptions(opener: open)
       return .train(model: model, data: data, optimizer: opt, options: options)
     case "observe":
-      let (kind, _) = try expectIdentifier("what to observe (a model, loss, movement or kernel)")
+      let (kind, _) = try expectIdentifier("what to observe (a model, loss, movement, kernel or alignment)")
+      if kind == "alignment" {
+        let (target, targetRange) = try expectIdentifier("a vector name of the model")
+        try expectKeyword("on", "after the vector name (as in 'observe alignment x2 on train')")
+        let (data, dataRange) = try expectIdentifier("a data set name")
+        return .observeAlignment(
+          target: target, targetRange: targetRange, data: data, dataRange: dataRange,
+          options: try parseOptionalOptions())
+      }
       var target: String?
       if kind == "movement" || kind == "kernel" { target = try expectIdentifier("a vector name").0 }
       var points: [Expr] = []
@@ -413,6 +441,20 @@ public struct Parser {
       try expectKeyword("at", "after the data set name")
       let points = try parsePoints()
       return .posterior(model: model, data: data, points: points, options: try parseOptionalOptions())
+    case "alignment", "eigen", "eigenlearning":
+      let (model, modelRange) = try expectIdentifier("a model name")
+      try expectKeyword("on", "after the model name (as in '\(word) f on DATA')")
+      let (data, dataRange) = try expectIdentifier("a data set name")
+      return .kernelAnalysis(
+        KernelAnalysisSyntax(
+          keyword: word, subject: model, subjectRange: modelRange, data: data, dataRange: dataRange,
+          options: try parseOptionalOptions()))
+    case "hermite":
+      let (function, functionRange) = try expectIdentifier("an activation (a built-in function or a 'def')")
+      return .kernelAnalysis(
+        KernelAnalysisSyntax(
+          keyword: word, subject: function, subjectRange: functionRange, data: nil, dataRange: nil,
+          options: try parseOptionalOptions()))
     default:
       throw fail("unknown statement '\(word)'", at: SourceRange(start, previousEnd))
     }

@@ -2,6 +2,8 @@
 public enum TokenKind: Sendable, Hashable {
   case identifier(String)
   case number(Double)
+  /// A double-quoted string literal (its contents, without the quotes); only file names use it.
+  case string(String)
   /// Punctuation or an operator, spelled as in the source (`+`, `**`, `->`, `..<`, …).
   case symbol(String)
   /// A statement separator: a significant newline or `;`.
@@ -22,6 +24,7 @@ public struct Token: Sendable, Hashable {
     case .identifier(let s): return "'\(s)'"
     case .number(let v): return "number \(v == v.rounded() && abs(v) < 1e15 ? String(Int64(v)) : String(v))"
     case .symbol(let s): return "'\(s)'"
+    case .string(let s): return "string \"\(s.count > 40 ? String(s.prefix(37)) + "…" : s)\""
     case .newline: return "end of line"
     case .endOfFile: return "end of file"
     case .invalid: return "invalid character"

@@ -62,6 +62,7 @@ extension TensorProgram {
           observable: p.observable, target: p.target, points: p.points, output: p.output, step: p.step,
           value: run.scalars[p.scalar.raw], method: .finite)
       }
+      report.trajectory = FeatureAlignment.fold(report.trajectory, datasets: network?.datasets ?? [:])
     }
     try validate(report)
     return report
@@ -86,6 +87,7 @@ extension TensorProgram {
         value: o.value,
         method: .finite)
     }
+    report.trajectory = FeatureAlignment.fold(report.trajectory, datasets: network?.datasets ?? [:])
     try validate(report)
     return report
   }

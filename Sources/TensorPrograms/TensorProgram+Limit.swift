@@ -97,6 +97,11 @@ struct NetworkLimit {
   func run() throws(RunFailure) -> RunReport {
     let name = program.unit.file.name
     var report = RunReport(program: name)
+    // A file of `hermite` statements alone declares no network to classify.
+    if network.model == nil, network.training == nil, network.observations.isEmpty, network.kernels.isEmpty {
+      try kernelAnalyses(&report)
+      return report
+    }
     let resolved: ResolvedParametrization
     do {
       resolved = try ResolvedParametrization.resolve(network.parametrization, layers: network.layers)
@@ -117,6 +122,7 @@ struct NetworkLimit {
       }
     }
     if network.kernels.contains(where: { _ in true }) { try kernelRequests(&report) }
+    if !network.analyses.isEmpty { try kernelAnalyses(&report) }
     return report
   }
 
@@ -160,6 +166,7 @@ struct NetworkLimit {
           observable: p.observable, target: p.target, points: p.points, output: p.output, step: p.step,
           value: est.value, standardError: est.standardError, error: est.error, method: est.method))
     }
+    report.trajectory = FeatureAlignment.fold(report.trajectory, datasets: network.datasets)
     report.notes += program.methodNote(result)
     if !lowered.dropped.isEmpty {
       report.notes.append("terms vanishing in the limit: \(lowered.dropped.count)")
@@ -463,6 +470,17 @@ struct NetworkLimit {
           report.trajectory.append(
             TrajectoryValue(
               observable: "movement", target: v, points: o.points, step: step, value: 0, method: .exact))
+        case .alignment(let v, let data):
+          guard let f = features[v] else { throw .program("the model has no vector '\(v)'") }
+          let examples = network.datasets[data] ?? []
+          let idx = examples.map { index[$0.input]! }  // safe: observation points were added
+          let rows = idx.map { i in idx.map { f[i, $0] } }
+          let zeros = rows.map { $0.map { _ in 0.0 } }
+          let a = FeatureAlignment.alignment(rows, errors: zeros, labels: examples.map(\.label))
+          report.trajectory.append(
+            TrajectoryValue(
+              observable: "alignment", target: v, points: [], step: step, value: a?.value ?? .nan,
+              method: method))
         case .kernel(let v):
           guard let f = features[v] else { throw .program("the model has no vector '\(v)'") }
           for a in o.points.indices {

@@ -72,6 +72,7 @@ extension TensorProgram {
     case "loss": return "the training loss \(when)"
     case "movement": return "the movement of \(t.target ?? "") at \(points) \(when)"
     case "kernel": return "the feature kernel of \(t.target ?? "") at \(points) \(when)"
+    case "alignment": return "the feature-kernel alignment of \(t.target ?? "") \(when)"
     default: return "the output \(t.observable)\(t.output > 0 ? "[\(t.output)]" : "") at \(points) \(when)"
     }
   }
@@ -82,6 +83,9 @@ extension TensorProgram {
     case .loss: return t.observable == "loss"
     case .movement(let v): return t.observable == "movement" && t.target == v
     case .kernel(let v): return t.observable == "kernel" && t.target == v
+    case .alignment(let v, _):
+      return (t.observable == "alignment" || t.observable == FeatureAlignment.kernelObservable)
+        && t.target == v
     case .function: return t.observable == model && o.points.contains(t.points.first ?? [])
     }
   }

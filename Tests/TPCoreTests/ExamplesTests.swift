@@ -17,7 +17,8 @@ import Testing
 
   static func check(_ name: String) throws(Diagnostics) -> CheckedUnit {
     let data = FileManager.default.contents(atPath: directory.appendingPathComponent(name).path) ?? Data()
-    let file = SourceFile(name: "examples/\(name)", bytes: [UInt8](data))
+    // The absolute path: `csv("…")` files are found next to the program, whatever the cwd.
+    let file = SourceFile(name: directory.appendingPathComponent(name).path, bytes: [UInt8](data))
     let (unit, parsed) = Parser.parseRecovering(file)
     return try Checker.check(unit, overrides: [:], priorDiagnostics: parsed)
   }
@@ -52,7 +53,8 @@ import Testing
     "layer ", "bias ", "model ", "parametrization mup", "parametrization ntk", "parametrization sp",
     "parametrization mf", "parametrization abc", "data ", "train ", "steps: inf", "batch: full",
     "loss: logistic", "every:", "observe loss", "observe movement", "observe kernel", "kernel ", "posterior ",
-    "(noise:", "-> 2", "[l, t]", "**",
+    "(noise:", "-> 2", "[l, t]", "**", "csv(\"", "alignment f on", "eigen f on", "eigenlearning f on",
+    "samples: [", "hermite ", "observe alignment",
   ])
   func constructAppearsInAnExample(_ construct: String) {
     let texts = Self.files.map {

@@ -15,7 +15,8 @@ struct FiniteWidthTests {
 
   static func example(_ name: String) throws -> TensorProgram {
     let url = examples.appendingPathComponent(name)
-    return try TensorProgram(source: try String(contentsOf: url, encoding: .utf8), fileName: name)
+    // The full path: `csv("…")` data files are found next to the program.
+    return try TensorProgram(source: try String(contentsOf: url, encoding: .utf8), fileName: url.path)
   }
 
   /// The full sweep of the issue: widths 512 … 8192, 8 seeds each.

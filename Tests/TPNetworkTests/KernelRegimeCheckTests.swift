@@ -10,7 +10,7 @@ let examplesDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponen
 
 func example(_ name: String) throws -> TensorProgram {
   let url = examplesDirectory.appendingPathComponent(name)
-  return try TensorProgram(source: try String(contentsOf: url, encoding: .utf8), fileName: name)
+  return try TensorProgram(source: try String(contentsOf: url, encoding: .utf8), fileName: url.path)
 }
 
 /// `tp check` in the kernel regime compares each finite network with the limit's linear map
