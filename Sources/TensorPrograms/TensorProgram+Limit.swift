@@ -23,8 +23,14 @@ public enum RunFailure: Error, Sendable, CustomStringConvertible {
 
 extension TensorProgram {
   /// The infinite-width limit of a core program (its `out`/`show` values).
+  /// A network program has no core instructions until it is lowered: it throws, naming
+  /// ``runLimit(_:)``, instead of returning an empty result.
   public func limit(_ options: LimitOptions = LimitOptions()) throws(NumericalError) -> LimitResult {
-    try LimitInterpreter.run(core, options: options)
+    if isNetwork, core.instructions.isEmpty {
+      throw NumericalError(
+        "this is a network program: call runLimit(_:), which lowers the network and its training first")
+    }
+    return try LimitInterpreter.run(core, options: options)
   }
 
   /// Everything `tp run` reports in the limit, for core and network programs alike.
