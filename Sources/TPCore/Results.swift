@@ -33,13 +33,13 @@ public enum Method: String, Sendable, Hashable, Codable {
 }
 
 /// One output's value.
-public enum OutputValue: Sendable, Hashable {
+public enum OutputValue: Sendable, Hashable, Codable {
   case scalar(Double)
   case vector(VectorLaw)
 }
 
 /// One `out`/`show` result with its provenance.
-public struct OutputResult: Sendable, Hashable {
+public struct OutputResult: Sendable, Hashable, Codable {
   public var name: String
   public var value: OutputValue
   /// Monte Carlo sampling standard error of a scalar's final average (0 for exact/quadrature

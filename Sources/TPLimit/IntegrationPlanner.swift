@@ -4,7 +4,7 @@ import TPNumerics
 
 /// The integrators the planner chooses between (docs/theory.md, "Expectations", has the
 /// policy table with the accuracy of each).
-public enum Integrator: String, Sendable, Hashable, CaseIterable {
+public enum Integrator: String, Sendable, Hashable, CaseIterable, Codable {
   /// Constants, structural zeros, Isserlis' theorem, closed forms: error 0.
   case exact
   /// A tensor Gauss–Hermite grid over bases or affine leaves, for smooth integrands.

@@ -103,7 +103,7 @@ public struct LimitOptions: Sendable, Hashable {
 
 /// One `Ż` term of a MatMul: `coefficient · Z^{operand}` with `coefficient = σ² E[∂Z^x/∂Ẑ^{Wᵀy}]`,
 /// and how that expectation was found.
-public struct ZDotTerm: Sendable, Hashable {
+public struct ZDotTerm: Sendable, Hashable, Codable {
   /// The program vector `y_j` multiplied by the coefficient.
   public var operand: String
   public var coefficient: Double
@@ -142,7 +142,7 @@ public struct ZDotTerm: Sendable, Hashable {
 }
 
 /// How one vector's `Z` is built, for `tp explain`.
-public struct VectorDerivation: Sendable, Hashable {
+public struct VectorDerivation: Sendable, Hashable, Codable {
   public var vector: String
   /// The formula without its `Ż` terms, e.g. `Z^{h} = Ẑ^{W g}`.
   public var lead: String
@@ -161,7 +161,7 @@ public struct VectorDerivation: Sendable, Hashable {
 }
 
 /// The infinite-width limit of a program.
-public struct LimitResult: Sendable {
+public struct LimitResult: Sendable, Codable {
   public var outputs: [OutputResult]
   /// Every scalar of the program, by `ScalarID.raw`.
   public var scalars: [Estimate]

@@ -6,6 +6,7 @@ import TPNumerics
 @_exported import enum TPLimit.LimitInterpreter
 @_exported import struct TPLimit.LimitOptions
 @_exported import struct TPLimit.LimitResult
+@_exported import class TPLimit.ReplicateLedger
 
 /// Why a run stopped: a problem in the program (exit 2), a numerical failure or instability
 /// (exit 3), or a feature that is not supported for this program (exit 1).
@@ -28,12 +29,18 @@ extension TensorProgram {
   }
 
   /// Everything `tp run` reports in the limit, for core and network programs alike.
-  public func runLimit(_ options: LimitOptions = LimitOptions()) throws(RunFailure) -> RunReport {
+  ///
+  /// With a `ledger`, every limit computation records one replicate or replays recorded ones
+  /// (``ReplicateLedger``; sharded runs, docs/scaling.md).
+  public func runLimit(_ options: LimitOptions = LimitOptions(), ledger: ReplicateLedger? = nil)
+    throws(RunFailure)
+    -> RunReport
+  {
     let name = unit.file.name
     guard let net = network, core.instructions.isEmpty else {
       let r: LimitResult
       do {
-        r = try limit(options)
+        r = try LimitInterpreter.run(core, options: options, ledger: ledger)
       } catch {
         throw .numerical(error.rendered(in: unit.file))
       }
@@ -42,7 +49,7 @@ extension TensorProgram {
       try validate(report)
       return report
     }
-    let report = try NetworkLimit(program: self, network: net, options: options).run()
+    let report = try NetworkLimit(program: self, network: net, options: options, ledger: ledger).run()
     try validate(report)
     return report
   }
@@ -72,6 +79,8 @@ struct NetworkLimit {
   let program: TensorProgram
   let network: NetworkSpec
   let options: LimitOptions
+  /// Records or replays the replicates of every limit computed (sharded runs).
+  var ledger: ReplicateLedger? = nil
 
   func run() throws(RunFailure) -> RunReport {
     let name = program.unit.file.name
@@ -125,7 +134,7 @@ struct NetworkLimit {
     }
     let result: LimitResult
     do {
-      result = try LimitInterpreter.run(lowered.program, options: options, pools: pools)
+      result = try LimitInterpreter.run(lowered.program, options: options, pools: pools, ledger: ledger)
     } catch {
       throw .numerical(error.rendered(in: program.unit.file))
     }
@@ -169,7 +178,7 @@ struct NetworkLimit {
     }
     let result: LimitResult
     do {
-      result = try LimitInterpreter.run(kp.program, options: options)
+      result = try LimitInterpreter.run(kp.program, options: options, ledger: ledger)
     } catch {
       throw .numerical(error.rendered(in: program.unit.file))
     }
