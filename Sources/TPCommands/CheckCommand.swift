@@ -33,13 +33,13 @@ struct CheckCommand: Command {
                          JSON result. 'tp merge' combines the S partials into the unsharded
                          check's result (docs/scaling.md). --max-work bounds the shard's share.
       --set NAME=VALUE   Override a 'param' (repeatable).
-      --method, --samples, --replicates, --degree, --seed
+      --method, --samples, --replicates, --degree, --seed, --sampler, --cache-memory
                          As for 'tp run' (the limit's settings).
     """
   static let options = OptionSpec(
     valued: [
       "widths", "seeds", "plot", "set", "method", "samples", "replicates", "degree", "seed", "max-memory",
-      "max-work", "shard",
+      "max-work", "shard", "cache-memory", "sampler",
     ],
     flags: ["json"])
 

@@ -82,7 +82,7 @@ struct MergeCommand: Command {
       }
       guard doc.settings == first.settings else {
         throw fail(
-          "\(path0) and \(path) were run with different settings (--method, --samples, --replicates, --degree, --seed)"
+          "\(path0) and \(path) were run with different settings (--method, --sampler, --samples, --replicates, --degree, --seed)"
         )
       }
       guard doc.tp == first.tp else {

@@ -19,8 +19,10 @@ struct PartialDocument: Codable {
     var replicates: Int
     var degree: Int
     var seed: UInt64
+    var sampler: String
 
     init(_ o: LimitOptions) {
+      sampler = o.sampler.rawValue
       method = o.method.rawValue
       samples = o.samples
       replicates = o.replicates
@@ -29,9 +31,11 @@ struct PartialDocument: Codable {
     }
 
     var options: LimitOptions? {
-      guard let m = ExpectationMethod(rawValue: method) else { return nil }
+      guard let m = ExpectationMethod(rawValue: method), let s = Sampler(rawValue: sampler) else {
+        return nil
+      }
       var o = LimitOptions(method: m, samples: samples, replicates: replicates, degree: degree, seed: seed)
-      o.replicates = replicates
+      o.sampler = s
       return o
     }
   }

@@ -9,11 +9,14 @@ struct RunCommand: Command {
     USAGE: tp run FILE [--json] [--method auto|exact|quadrature|mc] [--samples M]
                        [--replicates R] [--degree P] [--seed S] [--set NAME=VALUE]...
                        [--explain] [--width N] [--max-memory SIZE] [--max-work OPS]
-                       [--plot OUT.svg] [--replicate K/R]
+                       [--plot OUT.svg] [--replicate K/R] [--verbose] [--cache-memory SIZE]
 
     OPTIONS:
       --json             Print one JSON object to stdout (notes go to stderr).
-      --method M         Expectation method: auto (default), exact, quadrature or mc.
+      --method M         Expectation method: auto (default), exact, quadrature, mc, or rqmc
+                         (auto with --sampler rqmc).
+      --sampler S        Monte Carlo particles: mc (pseudo-random, default) or rqmc (randomly
+                         shifted rank-1 lattice; the error is the replicates' spread).
       --samples M        Monte Carlo particles per replicate (default 8192).
       --replicates R     Independent Monte Carlo replicates, averaged (default 8); ± includes
                          their spread / √R, hence error propagated through Ż coefficients.
@@ -29,6 +32,12 @@ struct RunCommand: Command {
       --plot OUT.svg     Write the density of every vector output (limit only). Written after
                          the results are printed; nothing to plot, or a file that cannot be
                          written, is exit 1.
+      --cache-memory SIZE
+                         Memory for Monte Carlo node values kept between expectations (default:
+                         a quarter of the physical memory, 1G…64G); the results do not depend on
+                         it, the time does (--verbose shows recomputations).
+      --verbose          Also print how the computation went (stderr): the Monte Carlo node
+                         cache's requests, hit rate, recomputations and evictions.
       --replicate K/R    Run only replicate K (1…R) of R, with the seed the full run gives it,
                          and print a partial JSON result; 'tp merge' combines the R partials
                          into the full run's result (docs/scaling.md).
@@ -36,9 +45,9 @@ struct RunCommand: Command {
   static let options = OptionSpec(
     valued: [
       "method", "samples", "replicates", "degree", "seed", "set", "width", "plot", "max-memory", "max-work",
-      "replicate",
+      "replicate", "cache-memory", "sampler",
     ],
-    flags: ["json", "explain"])
+    flags: ["json", "explain", "verbose"])
 
   static func run(_ args: ParsedArguments, _ io: any OutputSink) throws -> ExitCode {
     let path = try args.file(command: name)
@@ -82,6 +91,7 @@ struct RunCommand: Command {
     } catch {
       throw CommandError.from(error, path: path)
     }
+    if args.flag("verbose") { for note in report.verboseNotes { io.err("note: \(note)\n") } }
     if let replicate, let ledger {
       var partial = PartialDocument(
         kind: "run", program: path, source: source, overrides: overrides, settings: .init(limitOptions),
@@ -130,15 +140,35 @@ func printRun(_ report: RunReport, path: String, width: Int?, seed: UInt64, json
 func limitOptions(_ args: ParsedArguments, command: String) throws(CommandError) -> LimitOptions {
   var options = LimitOptions(seed: try args.seed(command: command))
   if let m = args.value("method") {
-    guard let method = ExpectationMethod(rawValue: m) else {
-      throw CommandError.usage("--method must be auto, exact, quadrature or mc, got '\(m)'", command: command)
+    if m == "rqmc" {
+      // Monte Carlo where the planner needs it, on randomized quasi-Monte Carlo points.
+      options.method = .auto
+      options.sampler = .rqmc
+    } else {
+      guard let method = ExpectationMethod(rawValue: m) else {
+        throw CommandError.usage(
+          "--method must be auto, exact, quadrature, mc or rqmc, got '\(m)'", command: command)
+      }
+      options.method = method
     }
-    options.method = method
+  }
+  if let s = args.value("sampler") {
+    guard let sampler = Sampler(rawValue: s) else {
+      throw CommandError.usage("--sampler must be mc or rqmc, got '\(s)'", command: command)
+    }
+    options.sampler = sampler
   }
   options.samples = try args.integer("samples", default: options.samples, in: 2...(1 << 26), command: command)
   options.replicates = try args.integer(
     "replicates", default: options.replicates, in: 1...1024, command: command)
   options.degree = try args.integer("degree", default: 0, in: 0...400, command: command)
+  if let s = args.value("cache-memory") {
+    guard let bytes = ParsedArguments.size(s) else {
+      throw CommandError.usage(
+        "--cache-memory expects a size such as 512M or 4G, got '\(s)'", command: command)
+    }
+    options.cacheBytes = bytes
+  }
   return options
 }
 

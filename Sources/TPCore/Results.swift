@@ -231,6 +231,8 @@ public struct RegimeSummary: Sendable, Hashable {
 
 /// Everything `tp run` reports for one program.
 public struct RunReport: Sendable {
+  /// How the computation went, for `--verbose` (node-cache statistics and the like).
+  public var verboseNotes: [String] = []
   public var program: String
   public var regime: RegimeSummary?
   /// The width for a finite-width run; nil for the limit.

@@ -7,6 +7,7 @@ import TPNumerics
 @_exported import struct TPLimit.LimitOptions
 @_exported import struct TPLimit.LimitResult
 @_exported import class TPLimit.ReplicateLedger
+@_exported import enum TPLimit.Sampler
 
 /// Why a run stopped: a problem in the program (exit 2), a numerical failure or instability
 /// (exit 3), or a feature that is not supported for this program (exit 1).
@@ -46,6 +47,7 @@ extension TensorProgram {
       }
       var report = RunReport(program: name, outputs: r.outputs, notes: methodNote(r))
       report.densities = r.densities
+      report.verboseNotes = verboseNote(r)
       try validate(report)
       return report
     }
@@ -54,12 +56,29 @@ extension TensorProgram {
     return report
   }
 
+  /// The node cache's statistics of a limit computation, for `--verbose`.
+  func verboseNote(_ r: LimitResult) -> [String] {
+    guard let c = r.cacheStatistics else { return [] }
+    let mib = Double(c.capacity * c.points * 8) / Double(1 << 20)
+    func percent(_ x: Double) -> String { String(format: "%.1f %%", 100 * x) }
+    return [
+      "node cache (\(r.replicates) replicate\(r.replicates == 1 ? "" : "s") of \(c.points) particles): "
+        + "\(c.requests) requests, hit rate \(percent(c.hitRate)); \(c.computations) node buffers computed, "
+        + "\(c.recomputations) of them recomputed after eviction; \(c.evictions) evicted; "
+        + "at most \(c.peakNodes) held, capacity \(c.capacity) (\(String(format: "%.0f", mib)) MiB)"
+    ]
+  }
+
   func methodNote(_ r: LimitResult) -> [String] {
     let parts = Integrator.allCases.compactMap { i in
       r.integratorCounts[i].map { "\($0) \(i.rawValue)" }
     }
     var notes = parts.isEmpty ? [] : ["expectations: " + parts.joined(separator: ", ")]
-    if r.replicates > 1 {
+    if r.replicates > 1 && r.randomizedQuasiMonteCarlo {
+      notes.append(
+        "± is the estimated error: for randomized quasi-Monte Carlo, the spread of \(r.replicates) independently shifted lattices / √\(r.replicates), which includes error inherited through Ż coefficients and earlier moments"
+      )
+    } else if r.replicates > 1 {
       notes.append(
         "± is the estimated error: for Monte Carlo, max(spread, sampling error) of \(r.replicates) independent replicates / √\(r.replicates), which includes error inherited through Ż coefficients and earlier moments"
       )
@@ -146,6 +165,7 @@ struct NetworkLimit {
           value: est.value, standardError: est.standardError, error: est.error, method: est.method))
     }
     report.notes += program.methodNote(result)
+    report.verboseNotes += program.verboseNote(result)
     if !lowered.dropped.isEmpty {
       report.notes.append("terms vanishing in the limit: \(lowered.dropped.count)")
     }

@@ -42,12 +42,13 @@ import Testing
 
   /// A network trained by SGD (Monte Carlo through its `Ż` coefficients) and a core program:
   /// merging 4 replicates gives the 4-replicate run's text and JSON bit for bit.
-  @Test(arguments: ["network", "core"])
+  @Test(arguments: ["network", "core", "rqmc"])
   func mergeOfReplicatesEqualsTheFullRun(_ which: String) throws {
     let dir = try Self.folder()
     defer { try? FileManager.default.removeItem(at: dir) }
     var file = example("mup2_tanh.tp")
     var args = ["--samples", "512", "--seed", "7", "--set", "steps=2"]
+    if which == "rqmc" { args += ["--sampler", "rqmc"] }
     if which == "core" {
       file = dir.appendingPathComponent("core.tp").path
       try Self.coreSource.write(toFile: file, atomically: true, encoding: .utf8)
