@@ -20,6 +20,8 @@ func withTemporaryDirectory(_ body: (URL) throws -> Void) throws {
 /// The guards of issue 11 on the command line: every refusal with its exact message and exit code.
 @Suite struct RobustnessCLITests {
   static let transpose = Examples.path("examples/transpose_ww.tp")
+  /// A program with a vector output, so `tp run --plot` has a density to draw.
+  static let withVector = Examples.path("examples/core_tour.tp")
   static let mup2 = Examples.path("examples/mup2_relu.tp")
 
   // MARK: Command-line values
@@ -289,10 +291,10 @@ func withTemporaryDirectory(_ body: (URL) throws -> Void) throws {
       // A dangling link creates its target.
       let dangling = dir.appendingPathComponent("dangling.svg").path
       try FileManager.default.createSymbolicLink(atPath: dangling, withDestinationPath: "made.svg")
-      #expect(tp(["run", Self.transpose, "--plot", dangling]).code == .success)
+      #expect(tp(["run", Self.withVector, "--plot", dangling]).code == .success)
       #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("made.svg").path))
       let fresh = dir.appendingPathComponent("fresh.svg").path
-      #expect(tp(["run", Self.transpose, "--plot", fresh]).code == .success)
+      #expect(tp(["run", Self.withVector, "--plot", fresh]).code == .success)
       #expect(try String(contentsOfFile: fresh, encoding: .utf8).hasPrefix("<svg"))
       // No temporary files are left behind.
       let left = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.contains(".tp-") }
@@ -310,7 +312,9 @@ func withTemporaryDirectory(_ body: (URL) throws -> Void) throws {
       #expect(r.code == .usage)
       #expect(r.stdout.contains("n=128"), "\(r.stdout)")
       #expect(r.stderr == "tp: cannot write '\(out)': No space left on device\n", "\(r.stderr)")
-      let run = OutputFile.$simulatedWriteError.withValue(EIO) { tp(["run", Self.transpose, "--plot", out]) }
+      let run = OutputFile.$simulatedWriteError.withValue(EIO) {
+        tp(["run", Self.withVector, "--plot", out])
+      }
       #expect(run.code == .usage)
       #expect(run.stdout.contains("in the infinite-width limit"))
       #expect(run.stderr.hasSuffix("tp: cannot write '\(out)': Input/output error\n"), "\(run.stderr)")
