@@ -7,7 +7,7 @@ struct CheckCommand: Command {
   static let summary = "Run FILE at several finite widths and compare with the limit."
   static let usage = """
     USAGE: tp check FILE [--widths N1,N2,...] [--seeds K] [--json] [--plot OUT.svg]
-                         [--max-memory SIZE] [--max-work OPS]
+                         [--max-memory SIZE] [--max-work OPS] [--shard K/S]
 
     Computes the limit, runs the same program at each width with K seeds, and reports per
     quantity the seed mean ± standard error, the limit extrapolated by a weighted fit
@@ -28,14 +28,18 @@ struct CheckCommand: Command {
       --max-memory SIZE  Refuse when one finite run's estimated memory exceeds SIZE (as for 'tp run').
       --max-work OPS     Refuse when all finite runs together need more than OPS arithmetic
                          operations (default 1e12, about 40 minutes on two cores).
+      --shard K/S        Run only shard K (1…S) of S: the finite runs whose index
+                         width·seeds + seed is K−1 modulo S, and the limit; print a partial
+                         JSON result. 'tp merge' combines the S partials into the unsharded
+                         check's result (docs/scaling.md). --max-work bounds the shard's share.
       --set NAME=VALUE   Override a 'param' (repeatable).
-      --method, --samples, --replicates, --degree, --seed
+      --method, --samples, --replicates, --degree, --seed, --sampler, --cache-memory
                          As for 'tp run' (the limit's settings).
     """
   static let options = OptionSpec(
     valued: [
       "widths", "seeds", "plot", "set", "method", "samples", "replicates", "degree", "seed", "max-memory",
-      "max-work",
+      "max-work", "shard", "cache-memory", "sampler",
     ],
     flags: ["json"])
 
@@ -50,20 +54,33 @@ struct CheckCommand: Command {
       try OutputFile.prepare(p, option: "plot", input: path)
     }
     let options = try limitOptions(args, command: name)
-    let program = try loadProgram(path, overrides: try args.overrides(command: name), io: io)
-    let report: CheckReport
+    let shard = try args.part("shard", maximum: 1 << 20, command: name)
+    if shard != nil, args.value("plot") != nil {
+      throw CommandError.usage(
+        "--shard prints a partial result; --plot applies to a whole check", command: name)
+    }
+    let overrides = try args.overrides(command: name)
+    let source = try loadSource(path)
+    let program = try loadProgram(bytes: source, name: path, overrides: overrides, io: io)
+    let runs: CheckRuns
     do {
-      report = try program.check(
+      runs = try program.checkRuns(
         widths: widths ?? program.defaultCheckWidths(seeds: seeds), seeds: seeds, baseSeed: options.seed,
-        limit: options, budget: budget)
+        limit: options, budget: budget, shard: shard.map { ($0.index - 1, $0.count) })
     } catch {
       throw CommandError.from(error, path: path)
     }
-    if args.flag("json") {
-      io.out(try JSONReport.string(JSONReport.CheckDocument(report)))
-    } else {
-      io.out(TextReport.check(report) + "\n")
+    if let shard {
+      var partial = PartialDocument(
+        kind: "check", program: path, source: source, overrides: overrides, settings: .init(options),
+        part: shard.index, parts: shard.count)
+      partial.check = runs
+      io.out(try partial.json())
+      io.err("note: shard \(shard.index) of \(shard.count); combine the partials with 'tp merge'\n")
+      return .success
     }
+    let report = TensorProgram.checkReport(runs, program: path)
+    printCheck(report, json: args.flag("json"), io: io)
     // Written last: nothing to plot, or a failure to write, is reported after the results (exit 1).
     if let plotFile {
       let svg: String
@@ -75,5 +92,15 @@ struct CheckCommand: Command {
       try plotFile.write(svg)
     }
     return report.passed ? .success : .checkFailed
+  }
+}
+
+/// Prints a check's result, as text or JSON.
+func printCheck(_ report: CheckReport, json: Bool, io: any OutputSink) {
+  if json {
+    // safe: the documents hold strings and numbers only, which always encode
+    io.out((try? JSONReport.string(JSONReport.CheckDocument(report))) ?? "")
+  } else {
+    io.out(TextReport.check(report) + "\n")
   }
 }

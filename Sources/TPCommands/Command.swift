@@ -32,6 +32,11 @@ struct CommandEntry: Sendable {
 func loadProgram(_ path: String, overrides: [String: Double], io: any OutputSink) throws(CommandError)
   -> TensorProgram
 {
+  try loadProgram(bytes: try loadSource(path), name: path, overrides: overrides, io: io)
+}
+
+/// The bytes of a `.tp` file (exit 1 when unreadable, 2 when larger than 64 MiB).
+func loadSource(_ path: String) throws(CommandError) -> [UInt8] {
   let limit = 64 << 20
   // At most one byte past the limit is read, and a pipe or FIFO that stays silent times out, so
   // neither a device without end nor a FIFO without writer can hang `tp`.
@@ -40,6 +45,13 @@ func loadProgram(_ path: String, overrides: [String: Double], io: any OutputSink
     throw CommandError(
       "\(path): error: the file is larger than 64 MiB; a .tp program is text", code: .program)
   }
+  return data
+}
+
+/// Checks a program given as `bytes` (read from `name`), as ``loadProgram(_:overrides:io:)`` does.
+func loadProgram(bytes data: [UInt8], name path: String, overrides: [String: Double], io: any OutputSink)
+  throws(CommandError) -> TensorProgram
+{
   let file = SourceFile(name: path, bytes: data)
   let program: TensorProgram
   do {

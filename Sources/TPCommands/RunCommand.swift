@@ -9,11 +9,14 @@ struct RunCommand: Command {
     USAGE: tp run FILE [--json] [--method auto|exact|quadrature|mc] [--samples M]
                        [--replicates R] [--degree P] [--seed S] [--set NAME=VALUE]...
                        [--explain] [--width N] [--max-memory SIZE] [--max-work OPS]
-                       [--plot OUT.svg]
+                       [--plot OUT.svg] [--replicate K/R] [--verbose] [--cache-memory SIZE]
 
     OPTIONS:
       --json             Print one JSON object to stdout (notes go to stderr).
-      --method M         Expectation method: auto (default), exact, quadrature or mc.
+      --method M         Expectation method: auto (default), exact, quadrature, mc, or rqmc
+                         (auto with --sampler rqmc).
+      --sampler S        Monte Carlo particles: mc (pseudo-random, default) or rqmc (randomly
+                         shifted rank-1 lattice; the error is the replicates' spread).
       --samples M        Monte Carlo particles per replicate (default 8192).
       --replicates R     Independent Monte Carlo replicates, averaged (default 8); ± includes
                          their spread / √R, hence error propagated through Ż coefficients.
@@ -30,42 +33,77 @@ struct RunCommand: Command {
                          them, the density of every vector output (limit only). Written after
                          the results are printed; nothing to plot, or a file that cannot be
                          written, is exit 1.
+      --cache-memory SIZE
+                         Memory for Monte Carlo node values kept between expectations (default:
+                         a quarter of the physical memory, 1G…64G); the results do not depend on
+                         it, the time does (--verbose shows recomputations).
+      --verbose          Also print how the computation went (stderr): the Monte Carlo node
+                         cache's requests, hit rate, recomputations and evictions.
+      --replicate K/R    Run only replicate K (1…R) of R, with the seed the full run gives it,
+                         and print a partial JSON result; 'tp merge' combines the R partials
+                         into the full run's result (docs/scaling.md).
     """
   static let options = OptionSpec(
     valued: [
       "method", "samples", "replicates", "degree", "seed", "set", "width", "plot", "max-memory", "max-work",
+      "replicate", "cache-memory", "sampler",
     ],
-    flags: ["json", "explain"])
+    flags: ["json", "explain", "verbose"])
 
   static func run(_ args: ParsedArguments, _ io: any OutputSink) throws -> ExitCode {
     let path = try args.file(command: name)
     let width = try args.width(command: name)
     let seed = try args.seed(command: name)
-    let limitOptions = try limitOptions(args, command: name)
+    var limitOptions = try limitOptions(args, command: name)
+    let replicate = try args.part("replicate", maximum: 1024, command: name)
+    if let replicate {
+      guard width == nil else {
+        throw CommandError.usage(
+          "--replicate runs one replicate of the limit; it does not apply with --width", command: name)
+      }
+      guard !args.flag("explain"), args.value("plot") == nil else {
+        throw CommandError.usage(
+          "--replicate prints a partial result; --explain and --plot apply to a whole run", command: name)
+      }
+      if args.value("replicates") != nil && limitOptions.replicates != replicate.count {
+        throw CommandError.usage(
+          "--replicate \(replicate.index)/\(replicate.count) and --replicates \(limitOptions.replicates) disagree",
+          command: name)
+      }
+      limitOptions.replicates = replicate.count
+    }
     let budget = ResourceBudget(
       memory: try args.memoryLimit(command: name), work: try args.workLimit(command: name))
     // A path that cannot or must not be written fails now, not after the computation.
     let plotFile = try args.value("plot").map { p throws(CommandError) in
       try OutputFile.prepare(p, option: "plot", input: path)
     }
-    let program = try loadProgram(path, overrides: try args.overrides(command: name), io: io)
+    let overrides = try args.overrides(command: name)
+    let source = try loadSource(path)
+    let program = try loadProgram(bytes: source, name: path, overrides: overrides, io: io)
+    let ledger = replicate.map { ReplicateLedger(recording: $0.index - 1, of: $0.count) }
     let report: RunReport
     do throws(RunFailure) {
       if let width {
         report = try program.runFinite(width: width, seed: seed, budget: budget)
       } else {
-        report = try program.runLimit(limitOptions)
+        report = try program.runLimit(limitOptions, ledger: ledger)
       }
     } catch {
       throw CommandError.from(error, path: path)
     }
-    for note in report.notes { io.err("note: \(note)\n") }
-    if args.flag("json") {
-      io.out(try JSONReport.string(JSONReport.FullRunDocument(report, seed: seed)))
-    } else {
-      let head = width.map { "\(path) at width \($0), seed \(seed)" } ?? "\(path) in the infinite-width limit"
-      io.out(head + "\n\n" + TextReport.run(report) + "\n")
+    if args.flag("verbose") { for note in report.verboseNotes { io.err("note: \(note)\n") } }
+    if let replicate, let ledger {
+      var partial = PartialDocument(
+        kind: "run", program: path, source: source, overrides: overrides, settings: .init(limitOptions),
+        part: replicate.index, parts: replicate.count)
+      partial.calls = ledger.calls
+      io.out(try partial.json())
+      io.err(
+        "note: replicate \(replicate.index) of \(replicate.count); combine the partials with 'tp merge'\n")
+      return .success
     }
+    printRun(report, path: path, width: width, seed: seed, json: args.flag("json"), io: io)
     if args.flag("explain") && width == nil {
       var explainArgs = args
       explainArgs.values["samples"] = [String(limitOptions.samples)]
@@ -92,14 +130,39 @@ struct RunCommand: Command {
   }
 }
 
+/// Prints a run's notes (stderr) and its result (stdout), as text or JSON.
+func printRun(_ report: RunReport, path: String, width: Int?, seed: UInt64, json: Bool, io: any OutputSink) {
+  for note in report.notes { io.err("note: \(note)\n") }
+  if json {
+    // safe: the documents hold strings and numbers only, which always encode
+    io.out((try? JSONReport.string(JSONReport.FullRunDocument(report, seed: seed))) ?? "")
+  } else {
+    let head = width.map { "\(path) at width \($0), seed \(seed)" } ?? "\(path) in the infinite-width limit"
+    io.out(head + "\n\n" + TextReport.run(report) + "\n")
+  }
+}
+
 /// The limit settings shared by `run` and `check`.
 func limitOptions(_ args: ParsedArguments, command: String) throws(CommandError) -> LimitOptions {
   var options = LimitOptions(seed: try args.seed(command: command))
   if let m = args.value("method") {
-    guard let method = ExpectationMethod(rawValue: m) else {
-      throw .usage("--method must be auto, exact, quadrature or mc, got '\(m)'", command: command)
+    if m == "rqmc" {
+      // Monte Carlo where the planner needs it, on randomized quasi-Monte Carlo points.
+      options.method = .auto
+      options.sampler = .rqmc
+    } else {
+      guard let method = ExpectationMethod(rawValue: m) else {
+        throw CommandError.usage(
+          "--method must be auto, exact, quadrature, mc or rqmc, got '\(m)'", command: command)
+      }
+      options.method = method
     }
-    options.method = method
+  }
+  if let s = args.value("sampler") {
+    guard let sampler = Sampler(rawValue: s) else {
+      throw CommandError.usage("--sampler must be mc or rqmc, got '\(s)'", command: command)
+    }
+    options.sampler = sampler
   }
   options.samples = try args.integer("samples", default: options.samples, in: 2...(1 << 26), command: command)
   options.replicates = try args.integer(
@@ -108,6 +171,13 @@ func limitOptions(_ args: ParsedArguments, command: String) throws(CommandError)
   // The limit's worst case is checked against the same budget as finite runs (LimitCost).
   options.memoryLimit = try args.memoryLimit(command: command).bytes
   options.workLimit = try args.workLimit(command: command)
+  if let s = args.value("cache-memory") {
+    guard let bytes = ParsedArguments.size(s) else {
+      throw CommandError.usage(
+        "--cache-memory expects a size such as 512M or 4G, got '\(s)'", command: command)
+    }
+    options.cacheBytes = bytes
+  }
   return options
 }
 

@@ -8,7 +8,7 @@ public enum TPCommands {
 
   static let commands: [CommandEntry] = [
     CommandEntry(RunCommand.self), CommandEntry(CheckCommand.self), CommandEntry(ClassifyCommand.self),
-    CommandEntry(ExplainCommand.self),
+    CommandEntry(ExplainCommand.self), CommandEntry(MergeCommand.self),
   ]
 
   static var overview: String {

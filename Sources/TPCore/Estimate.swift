@@ -8,7 +8,7 @@
 ///   earlier moments.
 /// * `standardError` is the Monte Carlo sampling standard error of the final average alone
 ///   (0 when no sampling was involved); it is what JSON calls `stderr`.
-public struct Estimate: Sendable, Hashable {
+public struct Estimate: Sendable, Hashable, Codable {
   public var value: Double
   public var error: Double
   public var standardError: Double

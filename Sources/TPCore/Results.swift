@@ -36,13 +36,13 @@ public enum Method: String, Sendable, Hashable, Codable {
 }
 
 /// One output's value.
-public enum OutputValue: Sendable, Hashable {
+public enum OutputValue: Sendable, Hashable, Codable {
   case scalar(Double)
   case vector(VectorLaw)
 }
 
 /// One `out`/`show` result with its provenance.
-public struct OutputResult: Sendable, Hashable {
+public struct OutputResult: Sendable, Hashable, Codable {
   public var name: String
   public var value: OutputValue
   /// Monte Carlo sampling standard error of a scalar's final average (0 for exact/quadrature
@@ -409,6 +409,8 @@ public struct RegimeSummary: Sendable, Hashable {
 
 /// Everything `tp run` reports for one program.
 public struct RunReport: Sendable {
+  /// How the computation went, for `--verbose` (node-cache statistics and the like).
+  public var verboseNotes: [String] = []
   public var program: String
   public var regime: RegimeSummary?
   /// The width for a finite-width run; nil for the limit.

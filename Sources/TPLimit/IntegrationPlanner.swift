@@ -4,7 +4,7 @@ import TPNumerics
 
 /// The integrators the planner chooses between (docs/theory.md, "Expectations", has the
 /// policy table with the accuracy of each).
-public enum Integrator: String, Sendable, Hashable, CaseIterable {
+public enum Integrator: String, Sendable, Hashable, CaseIterable, Codable {
   /// Constants, structural zeros, Isserlis' theorem, closed forms: error 0.
   case exact
   /// A tensor Gauss–Hermite grid over bases or affine leaves, for smooth integrands.
@@ -214,10 +214,15 @@ extension ExpectationEngine {
   /// particle's value never depends on how many threads or which order bases were sampled in.
   /// Base `b`, the `i`-th member of its group, is `Σ_{j≤i} L_ij ε_{member j}` — conditional
   /// sampling given the earlier members, one Cholesky row at a time.
+  ///
+  /// With ``Sampler/rqmc``, `ε_b` is coordinate `b` of a rank-1 lattice (``RankOneLattice``)
+  /// shifted by a uniform drawn from stream `(seed, b)`: each replicate (its own seed) is an
+  /// independent randomization of the same lattice.
   func monteCarloPoints() -> PointSet {
     if let s = monteCarloPoints_ { return s }
     let count = options.samples
     let seed = options.seed
+    let lattice = options.sampler == .rqmc ? RankOneLattice(count: count) : nil
     var innovations: [Int: [Double]] = [:]
     let set = PointSet(count: count, weights: nil, threads: options.threads, budgetBytes: options.cacheBytes)
     {
@@ -229,7 +234,12 @@ extension ExpectationEngine {
       for (j, l) in row.enumerated() where l != 0 {
         let member = group.members[j]
         if innovations[member] == nil {
-          innovations[member] = GaussianFill.gaussians(count: count, seed: seed, stream: UInt64(member))
+          if let lattice {
+            let word = CounterRandom.bits(seed: seed, stream: UInt64(member), counter: 1 << 62).0
+            innovations[member] = lattice.gaussians(coordinate: member, shift: CounterRandom.uniform(word))
+          } else {
+            innovations[member] = GaussianFill.gaussians(count: count, seed: seed, stream: UInt64(member))
+          }
         }
         let eps = innovations[member]!  // safe: filled above
         for p in 0..<count { out[p] += l * eps[p] }

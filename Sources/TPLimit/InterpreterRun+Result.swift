@@ -36,6 +36,8 @@ extension InterpreterRun {
       outputs: outputs, scalars: all, derivations: explainAll(), methodCounts: engine.counts)
     result.integratorCounts = engine.integratorCounts
     result.densities = densities
+    result.cacheStatistics = engine.monteCarloPoints_?.statistics
+    result.randomizedQuasiMonteCarlo = options.sampler == .rqmc && engine.monteCarloPoints_ != nil
     return result
   }
 

@@ -21,11 +21,45 @@ public enum LimitInterpreter {
   ///
   /// `pools[k]` lists the scalars (by `ScalarID.raw`) whose replicate spreads may be pooled with
   /// scalar `k`'s (see ``LimitResult/combining(_:pools:)``).
+  ///
+  /// With a `ledger` (sharded runs, docs/scaling.md), a `record` ledger runs only its replicate
+  /// (with the seed the full run gives it) and records the raw result, and a `replay` ledger
+  /// computes nothing and returns its next call's replicates combined as above — the full
+  /// run's result, bit for bit, when the replicates are those of one run.
   public static func run(
-    _ program: Program, options: LimitOptions = LimitOptions(), pools: [Int: [Int]] = [:]
+    _ program: Program, options: LimitOptions = LimitOptions(), pools: [Int: [Int]] = [:],
+    ledger: ReplicateLedger? = nil
   ) throws(NumericalError) -> LimitResult {
     try LimitCost(program, options: options).check(options)
     let r = max(1, options.replicates)
+    if let ledger {
+      switch ledger.mode {
+      case .replay:
+        let call = try ledger.next()
+        guard let first = call.results.first else {
+          throw NumericalError("a limit computation has no results")
+        }
+        if call.deterministic || call.results.count == 1 { return first }
+        return LimitResult.combining(call.results, pools: pools)
+      case .record(let index, let count):
+        var o = options
+        o.replicates = count
+        if count > 1 { o.seed = replicateSeed(options.seed, index) }
+        let result = try single(program, o)
+        if result.methodCounts[.mc, default: 0] == 0 {
+          var widened = result
+          if result.methodCounts[.quadrature, default: 0] > 0, !options.coarse {
+            var twin = o
+            twin.coarse = true
+            if let coarse = try? single(program, twin) { widened = result.widened(by: coarse) }
+          }
+          ledger.append(.init(deterministic: true, results: [widened]))
+          return widened
+        }
+        ledger.append(.init(deterministic: false, results: [result]))
+        return result
+      }
+    }
     var results: [LimitResult] = []
     for i in 0..<r {
       var o = options

@@ -13,6 +13,16 @@ public enum ExpectationMethod: String, Sendable, Hashable, CaseIterable {
   case mc
 }
 
+/// Where the Monte Carlo particles come from.
+public enum Sampler: String, Sendable, Hashable, CaseIterable, Codable {
+  /// Independent pseudo-random Gaussians (counter-based Philox streams, one per base).
+  case mc
+  /// Randomized quasi-Monte Carlo: a randomly shifted rank-1 lattice mapped by `Φ⁻¹`
+  /// (``RankOneLattice``), one lattice coordinate per base Gaussian innovation and one
+  /// independent shift per coordinate and replicate; the replicates' spread is the error.
+  case rqmc
+}
+
 /// How `E[∂Z^x/∂Ẑ^{Wᵀy}]` in a `Ż` coefficient is computed.
 public enum DerivativeRule: String, Sendable, Hashable {
   /// Path-wise where every function on the path is Lipschitz, Stein's identity where a jump lies on it.
@@ -42,10 +52,20 @@ public struct LimitOptions: Sendable, Hashable {
   public var quadratureMaximumDimension: Int
   public var derivativeRule: DerivativeRule
   public var threads: Int
-  /// Bytes of node values the Monte Carlo particle set keeps between expectations (least
-  /// recently used buffers beyond it are freed and recomputed when needed again; results are
-  /// identical for every budget). Quadrature grids keep 1/16 of it each.
+  /// Bytes of node values the Monte Carlo particle set keeps between expectations (buffers
+  /// beyond it are freed, the cheapest to recompute first, and recomputed when needed again;
+  /// results are identical for every budget). Quadrature grids keep 1/32 of it each. The
+  /// default is ``defaultCacheBytes``.
   public var cacheBytes: Int
+
+  /// A quarter of the physical memory, between 1 GiB and 64 GiB: the node values a long
+  /// run needs grow like steps × particles (60 SGD steps of a two-hidden-layer network hold
+  /// about 5,700 node buffers, 6 GiB at 131,072 particles), and a budget below that makes the
+  /// run recompute nodes over and over.
+  public static var defaultCacheBytes: Int {
+    let quarter = Int(clamping: ProcessInfo.processInfo.physicalMemory / 4)
+    return min(max(1 << 30, quarter), 64 << 30)
+  }
   /// Whether path-wise `Ż` derivatives that would be Monte Carlo anyway are averaged by one
   /// reverse-mode sweep over the particles (true, the default: cost linear in the ancestors)
   /// or through forward-mode tangent nodes per base (false: the same per-particle values, for
@@ -64,12 +84,19 @@ public struct LimitOptions: Sendable, Hashable {
   /// error of a formula combining estimates over the same particles accounts for their
   /// correlation (the first `min(samples, influenceParticles)` particles).
   public var influenceParticles: Int = 8192
+  /// Pseudo-random (`mc`, the default) or randomized quasi-Monte Carlo (`rqmc`) particles.
+  /// With `rqmc` the particles of one replicate are not independent, so a replicate's own
+  /// sampling error (`sd/√N`) overstates its error and the combined error is the replicates'
+  /// spread alone (``LimitResult/combining(_:pools:)``); with one replicate it is that
+  /// conservative `sd/√N`.
+  public var sampler: Sampler = .mc
 
   public init(
     method: ExpectationMethod = .auto, samples: Int = 1 << 13, replicates: Int = 8, degree: Int = 0,
     seed: UInt64 = 0,
     quadratureMaximumDimension: Int = 3, derivativeRule: DerivativeRule = .auto,
-    threads: Int = ProcessInfo.processInfo.activeProcessorCount, cacheBytes: Int = 1 << 30
+    threads: Int = ProcessInfo.processInfo.activeProcessorCount,
+    cacheBytes: Int = LimitOptions.defaultCacheBytes
   ) {
     self.method = method
     self.samples = samples
@@ -108,7 +135,7 @@ public struct LimitOptions: Sendable, Hashable {
 
 /// One `Ż` term of a MatMul: `coefficient · Z^{operand}` with `coefficient = σ² E[∂Z^x/∂Ẑ^{Wᵀy}]`,
 /// and how that expectation was found.
-public struct ZDotTerm: Sendable, Hashable {
+public struct ZDotTerm: Sendable, Hashable, Codable {
   /// The program vector `y_j` multiplied by the coefficient.
   public var operand: String
   public var coefficient: Double
@@ -147,7 +174,7 @@ public struct ZDotTerm: Sendable, Hashable {
 }
 
 /// How one vector's `Z` is built, for `tp explain`.
-public struct VectorDerivation: Sendable, Hashable {
+public struct VectorDerivation: Sendable, Hashable, Codable {
   public var vector: String
   /// The formula without its `Ż` terms, e.g. `Z^{h} = Ẑ^{W g}`.
   public var lead: String
@@ -166,7 +193,7 @@ public struct VectorDerivation: Sendable, Hashable {
 }
 
 /// The infinite-width limit of a program.
-public struct LimitResult: Sendable {
+public struct LimitResult: Sendable, Codable {
   public var outputs: [OutputResult]
   /// Every scalar of the program, by `ScalarID.raw`.
   public var scalars: [Estimate]
@@ -182,6 +209,10 @@ public struct LimitResult: Sendable {
   public var replicates = 1
   /// Things the user should know about how the numbers were obtained.
   public var warnings: [String] = []
+  /// Whether the particles were a randomized quasi-Monte Carlo point set (``Sampler/rqmc``).
+  public var randomizedQuasiMonteCarlo = false
+  /// The Monte Carlo particle set's node cache, summed over replicates (nil without particles).
+  public var cacheStatistics: NodeCacheStatistics?
 
   /// The output named `name`.
   public func output(_ name: String) -> OutputResult? { outputs.first { $0.name == name } }

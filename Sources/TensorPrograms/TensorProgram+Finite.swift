@@ -191,22 +191,60 @@ extension TensorProgram {
   )
     throws(RunFailure) -> CheckReport
   {
-    try checkBudget(widths: widths, seeds: seeds, budget: budget)
+    let runs = try checkRuns(
+      widths: widths, seeds: seeds, baseSeed: baseSeed, limit: options, budget: budget,
+      limitPerturbation: limitPerturbation)
+    return Self.checkReport(runs, program: unit.file.name)
+  }
+
+  /// The finite runs of `tp check --shard K/S` (`shard = (K − 1, S)`): the runs whose index
+  /// `w·seeds + s` (width `w`, seed `s`) is `K − 1` modulo `S`, with the limit they are compared
+  /// with; all runs without a shard. ``checkReport(_:program:)`` of the runs of every shard,
+  /// merged, is the report of the unsharded check (docs/scaling.md).
+  ///
+  /// The work budget is checked for the shard's share of the runs.
+  public func checkRuns(
+    widths: [Int], seeds: Int, baseSeed: UInt64 = 0, limit options: LimitOptions = LimitOptions(),
+    budget: ResourceBudget = ResourceBudget(), shard: (index: Int, count: Int)? = nil
+  ) throws(RunFailure) -> CheckRuns {
+    try checkRuns(
+      widths: widths, seeds: seeds, baseSeed: baseSeed, limit: options, budget: budget,
+      limitPerturbation: CheckTestHooks.limitPerturbation, shard: shard)
+  }
+
+  func checkRuns(
+    widths: [Int], seeds: Int, baseSeed: UInt64, limit options: LimitOptions, budget: ResourceBudget,
+    limitPerturbation: Double, shard: (index: Int, count: Int)? = nil
+  ) throws(RunFailure) -> CheckRuns {
+    let shards = max(1, shard?.count ?? 1)
+    var shareBudget = budget
+    shareBudget.work = Saturating.product(budget.work, shards)
+    try checkBudget(widths: widths, seeds: seeds, budget: shareBudget)
     let limitReport = try runLimit(options)
+    var out = CheckRuns(widths: widths, seeds: seeds, baseSeed: baseSeed)
+    if let shard { out.shard = CheckRuns.Shard(index: shard.index, count: shard.count) }
+    func mine(_ w: Int, _ s: Int) -> Bool {
+      guard let shard else { return true }
+      return (w * seeds + s) % shard.count == shard.index
+    }
     // The limit of each checked quantity, by name.
     var limits: [(String, Double, Double)] = []
     if isNetwork {
       for t in limitReport.trajectory { limits.append((Self.label(t), t.value, t.error)) }
       if limitReport.trajectory.contains(where: { $0.variance > 0 }) {
-        return try kernelRegimeCheck(
+        out.kernelRegime = true
+        out.runs = try kernelRegimeRuns(
           widths: widths, seeds: seeds, baseSeed: baseSeed, limit: options, budget: budget,
-          limitPerturbation: limitPerturbation)
+          limitPerturbation: limitPerturbation, include: mine)
+        if !out.runs.isEmpty, out.runs.allSatisfy({ $0.values.isEmpty }) { throw Self.nothingToCheck }
+        return out
       }
     } else {
       for o in limitReport.outputs {
         if case .scalar(let v) = o.value { limits.append((o.name, v, o.error)) }
       }
     }
+    guard !limits.isEmpty else { throw Self.nothingToCheck }
     if limitPerturbation != 0 { limits = limits.map { ($0.0, $0.1 + limitPerturbation, $0.2) } }
     let relative = CheckTestHooks.limitScalePerturbation
     if relative != 0 {
@@ -214,9 +252,9 @@ extension TensorProgram {
       let typical = (limits.reduce(0) { $0 + $1.1 * $1.1 } / Double(max(1, limits.count))).squareRoot()
       limits = limits.map { ($0.0, $0.1 + relative * max(abs($0.1), typical), $0.2) }
     }
-    var values = [[[Double]]](repeating: [[Double]](repeating: [], count: widths.count), count: limits.count)
+    out.limits = limits.map { CheckRuns.Limit(name: $0.0, value: $0.1, error: $0.2) }
     for (w, width) in widths.enumerated() {
-      for s in 0..<seeds {
+      for s in 0..<seeds where mine(w, s) {
         let r = try runFinite(
           width: width, seed: Self.checkSeed(baseSeed, width: w, seed: s, seeds: seeds), budget: budget)
         let named: [String: Double]
@@ -225,16 +263,51 @@ extension TensorProgram {
         } else {
           named = Dictionary(r.outputs.map { ($0.name, $0.scalarValue) }, uniquingKeysWith: { a, _ in a })
         }
-        for (q, (name, _, _)) in limits.enumerated() { values[q][w].append(named[name] ?? .nan) }
+        out.runs.append(CheckRuns.Run(index: w * seeds + s, values: limits.map { named[$0.0] ?? .nan }))
       }
     }
-    let alpha = Self.falseAlarmLevel / Double(max(1, limits.count))
-    let quantities = limits.enumerated().map { q, l in
-      Self.checkedQuantity(
-        name: l.0, limit: l.1, limitStandardError: l.2, widths: widths, values: values[q], alpha: alpha)
+    return out
+  }
+
+  /// The report of a check from all of its runs (``checkRuns(widths:seeds:baseSeed:limit:budget:shard:)``,
+  /// of one shard or of every shard merged): per quantity, its values `values[w][seed]` in run order.
+  public static func checkReport(_ c: CheckRuns, program: String) -> CheckReport {
+    let runs = c.runs.sorted { $0.index < $1.index }
+    let seeds = max(1, c.seeds)
+    if c.kernelRegime {
+      var names: [String] = []
+      var values: [String: [[Double]]] = [:]
+      for run in runs {
+        let w = run.index / seeds
+        for (name, v) in zip(run.names ?? [], run.values) {
+          if values[name] == nil {
+            names.append(name)
+            values[name] = Array(repeating: [], count: c.widths.count)
+          }
+          values[name]![w].append(v)  // safe: set above
+        }
+      }
+      let alpha = Self.falseAlarmLevel / Double(max(1, names.count))
+      let quantities = names.map { name in
+        Self.checkedQuantity(
+          name: name, limit: 0, limitStandardError: 0, widths: c.widths, values: values[name]!,
+          paired: name.hasPrefix("Δ"), alpha: alpha)  // safe: names are keys
+      }
+      return CheckReport(program: program, seeds: c.seeds, quantities: quantities)
     }
-    guard !quantities.isEmpty else { throw Self.nothingToCheck }
-    return CheckReport(program: unit.file.name, seeds: seeds, quantities: quantities)
+    var values = [[[Double]]](
+      repeating: [[Double]](repeating: [], count: c.widths.count), count: c.limits.count)
+    for run in runs {
+      let w = run.index / seeds
+      for q in c.limits.indices where q < run.values.count { values[q][w].append(run.values[q]) }
+    }
+    let alpha = Self.falseAlarmLevel / Double(max(1, c.limits.count))
+    let quantities = c.limits.enumerated().map { q, l in
+      Self.checkedQuantity(
+        name: l.name, limit: l.value, limitStandardError: l.error, widths: c.widths, values: values[q],
+        alpha: alpha)
+    }
+    return CheckReport(program: program, seeds: c.seeds, quantities: quantities)
   }
 
   /// `tp check` on a program without outputs or observations (only kernel statements, say):
@@ -331,4 +404,45 @@ enum CheckTestHooks {
   /// Added to every limit as a fraction of its scale (its magnitude, or the root mean square of
   /// all the limits for one that is near 0).
   @TaskLocal static var limitScalePerturbation: Double = 0
+}
+
+/// The finite runs of a `tp check` (or of one shard of it) and the limit they are compared
+/// with: what ``TensorProgram/checkReport(_:program:)`` needs (docs/scaling.md).
+public struct CheckRuns: Sendable, Codable, Equatable {
+  /// The limit of one checked quantity.
+  public struct Limit: Sendable, Codable, Equatable {
+    public var name: String
+    public var value: Double
+    public var error: Double
+  }
+
+  /// One finite run: width `index / seeds`, seed `index % seeds` of the check.
+  public struct Run: Sendable, Codable, Equatable {
+    public var index: Int
+    /// The checked values, parallel to ``CheckRuns/limits`` (or to `names` in the kernel regime).
+    public var values: [Double]
+    /// Kernel regime: the name of each value (differences against the limit's prediction).
+    public var names: [String]?
+  }
+
+  /// Which runs a shard did: those with index `≡ index (mod count)`, 0-based.
+  public struct Shard: Sendable, Codable, Equatable {
+    public var index: Int
+    public var count: Int
+  }
+
+  public var widths: [Int]
+  public var seeds: Int
+  public var baseSeed: UInt64
+  /// True for a kernel-regime check (quantities are named per run, compared with 0).
+  public var kernelRegime = false
+  public var limits: [Limit] = []
+  public var runs: [Run] = []
+  public var shard: Shard?
+
+  public init(widths: [Int], seeds: Int, baseSeed: UInt64) {
+    self.widths = widths
+    self.seeds = seeds
+    self.baseSeed = baseSeed
+  }
 }

@@ -13,18 +13,18 @@ extension TensorProgram {
   /// which tends to 0 (the NTK's fluctuations are `O(n^{-1/2})`). Checked quantities are `Δf` at
   /// every observed point and step after 0, `Δloss` likewise, and movement and feature kernels
   /// against their deterministic limits (movement 0).
-  func kernelRegimeCheck(
+  func kernelRegimeRuns(
     widths: [Int], seeds: Int, baseSeed: UInt64, limit options: LimitOptions, budget: ResourceBudget,
-    limitPerturbation: Double
-  ) throws(RunFailure) -> CheckReport {
+    limitPerturbation: Double, include: (Int, Int) -> Bool
+  ) throws(RunFailure) -> [CheckRuns.Run] {
     guard let network else { throw .program("the file declares no network") }
     let kt = try NetworkLimit(program: self, network: network, options: options).kernelTrajectory()
     var stateAt: [Int: [KernelDynamics.State]] = [:]
     for (step, states) in kt.states { if let step { stateAt[step] = states } }
-    var names: [String] = []
-    var values: [String: [[Double]]] = [:]
+    var runs: [CheckRuns.Run] = []
     for (w, width) in widths.enumerated() {
-      for s in 0..<seeds {
+      for s in 0..<seeds where include(w, s) {
+        var run = CheckRuns.Run(index: w * seeds + s, values: [], names: [])
         let observations: [DirectObservation]
         do {
           observations = try DirectTrainer.run(
@@ -44,22 +44,13 @@ extension TensorProgram {
         }
         for o in observations where o.observable != "initial" {
           guard let (name, predicted) = prediction(o, f0: f0, stateAt: stateAt, kt) else { continue }
-          if values[name] == nil {
-            names.append(name)
-            values[name] = Array(repeating: [], count: widths.count)
-          }
-          values[name]![w].append(o.value - predicted - limitPerturbation)  // safe: set above
+          run.names!.append(name)  // safe: set above
+          run.values.append(o.value - predicted - limitPerturbation)
         }
+        runs.append(run)
       }
     }
-    let alpha = Self.falseAlarmLevel / Double(max(1, names.count))
-    let quantities = names.map { name in
-      Self.checkedQuantity(
-        name: name, limit: 0, limitStandardError: 0, widths: widths, values: values[name]!,
-        paired: name.hasPrefix("Δ"), alpha: alpha)  // safe: names are keys
-    }
-    guard !quantities.isEmpty else { throw Self.nothingToCheck }
-    return CheckReport(program: unit.file.name, seeds: seeds, quantities: quantities)
+    return runs
   }
 
   /// The check's name for a finite observation and what the limit predicts for it given the

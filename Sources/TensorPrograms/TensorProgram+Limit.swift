@@ -6,6 +6,8 @@ import TPNumerics
 @_exported import enum TPLimit.LimitInterpreter
 @_exported import struct TPLimit.LimitOptions
 @_exported import struct TPLimit.LimitResult
+@_exported import class TPLimit.ReplicateLedger
+@_exported import enum TPLimit.Sampler
 
 /// Why a run stopped: a problem in the program (exit 2), a numerical failure or instability
 /// (exit 3), or a feature that is not supported for this program (exit 1).
@@ -34,23 +36,43 @@ extension TensorProgram {
   }
 
   /// Everything `tp run` reports in the limit, for core and network programs alike.
-  public func runLimit(_ options: LimitOptions = LimitOptions()) throws(RunFailure) -> RunReport {
+  ///
+  /// With a `ledger`, every limit computation records one replicate or replays recorded ones
+  /// (``ReplicateLedger``; sharded runs, docs/scaling.md).
+  public func runLimit(_ options: LimitOptions = LimitOptions(), ledger: ReplicateLedger? = nil)
+    throws(RunFailure)
+    -> RunReport
+  {
     let name = unit.file.name
     guard let net = network, core.instructions.isEmpty else {
       let r: LimitResult
       do {
-        r = try limit(options)
+        r = try LimitInterpreter.run(core, options: options, ledger: ledger)
       } catch {
         throw .numerical(error.rendered(in: unit.file))
       }
       var report = RunReport(program: name, outputs: r.outputs, notes: methodNote(r))
       report.densities = r.densities
+      report.verboseNotes = verboseNote(r)
       try validate(report)
       return report
     }
-    let report = try NetworkLimit(program: self, network: net, options: options).run()
+    let report = try NetworkLimit(program: self, network: net, options: options, ledger: ledger).run()
     try validate(report)
     return report
+  }
+
+  /// The node cache's statistics of a limit computation, for `--verbose`.
+  func verboseNote(_ r: LimitResult) -> [String] {
+    guard let c = r.cacheStatistics else { return [] }
+    let mib = Double(c.capacity * c.points * 8) / Double(1 << 20)
+    func percent(_ x: Double) -> String { String(format: "%.1f %%", 100 * x) }
+    return [
+      "node cache (\(r.replicates) replicate\(r.replicates == 1 ? "" : "s") of \(c.points) particles): "
+        + "\(c.requests) requests, hit rate \(percent(c.hitRate)); \(c.computations) node buffers computed, "
+        + "\(c.recomputations) of them recomputed after eviction; \(c.evictions) evicted; "
+        + "at most \(c.peakNodes) held, capacity \(c.capacity) (\(String(format: "%.0f", mib)) MiB)"
+    ]
   }
 
   func methodNote(_ r: LimitResult) -> [String] {
@@ -58,7 +80,11 @@ extension TensorProgram {
       r.integratorCounts[i].map { "\($0) \(i.rawValue)" }
     }
     var notes = parts.isEmpty ? [] : ["expectations: " + parts.joined(separator: ", ")]
-    if r.replicates > 1 {
+    if r.replicates > 1 && r.randomizedQuasiMonteCarlo {
+      notes.append(
+        "± is the estimated error: for randomized quasi-Monte Carlo, the spread of \(r.replicates) independently shifted lattices / √\(r.replicates), which includes error inherited through Ż coefficients and earlier moments"
+      )
+    } else if r.replicates > 1 {
       notes.append(
         "± is the estimated error: for Monte Carlo, max(spread, sampling error) of \(r.replicates) independent replicates / √\(r.replicates), which includes error inherited through Ż coefficients and earlier moments"
       )
@@ -99,6 +125,8 @@ struct NetworkLimit {
   let options: LimitOptions
   /// Whether a failed feature-learning run looks for an earlier divergence (off in that search).
   var searchesForDivergence = true
+  /// Records or replays the replicates of every limit computed (sharded runs).
+  var ledger: ReplicateLedger? = nil
 
   func run() throws(RunFailure) -> RunReport {
     let name = program.unit.file.name
@@ -158,7 +186,7 @@ struct NetworkLimit {
     }
     let result: LimitResult
     do {
-      result = try LimitInterpreter.run(lowered.program, options: options, pools: pools)
+      result = try LimitInterpreter.run(lowered.program, options: options, pools: pools, ledger: ledger)
     } catch {
       // A failure late in training is usually the symptom of a loss that exploded earlier:
       // report the divergence where it started when a shorter schedule shows it.
@@ -174,6 +202,7 @@ struct NetworkLimit {
     }
     report.trajectory = FeatureAlignment.fold(report.trajectory, datasets: network.datasets)
     report.notes += program.methodNote(result)
+    report.verboseNotes += program.verboseNote(result)
     if !lowered.dropped.isEmpty {
       report.notes.append("terms vanishing in the limit: \(lowered.dropped.count)")
     }
@@ -235,7 +264,7 @@ struct NetworkLimit {
     }
     let result: LimitResult
     do {
-      result = try LimitInterpreter.run(kp.program, options: options)
+      result = try LimitInterpreter.run(kp.program, options: options, ledger: ledger)
     } catch {
       throw .numerical(error.rendered(in: program.unit.file))
     }

@@ -2,7 +2,7 @@ import Foundation
 import TPNumerics
 import TensorPrograms
 
-// tp-bench [matvec | fill | finite | limit | linalg | linalg-large | planner | all]
+// tp-bench [matvec | fill | finite | limit | linalg | linalg-large | planner | rqmc | all]
 //
 // Every comparison is measured in the same run, so ratios are meaningful even on a
 // shared, noisy machine. Build with `-c release` for numbers worth reading.
@@ -179,10 +179,10 @@ struct UncheckedBox<Value>: @unchecked Sendable {
 
 let arguments = CommandLine.arguments.dropFirst()
 let selected = Set(arguments.isEmpty ? ["all"] : arguments)
-let known: Set = ["all", "matvec", "fill", "finite", "limit", "linalg", "linalg-large", "planner"]
+let known: Set = ["all", "matvec", "fill", "finite", "limit", "linalg", "linalg-large", "planner", "rqmc"]
 if let unknown = selected.subtracting(known).first {
   print(
-    "tp-bench: unknown benchmark '\(unknown)' (known: matvec, fill, finite, limit, linalg, linalg-large, planner, all)"
+    "tp-bench: unknown benchmark '\(unknown)' (known: matvec, fill, finite, limit, linalg, linalg-large, planner, rqmc, all)"
   )
   exit(2)
 }
@@ -196,3 +196,5 @@ if selected.contains("all") || selected.contains("linalg") || selected.contains(
 }
 // Not part of "all": it takes several minutes.
 if selected.contains("planner") { benchPlanner() }
+// Not part of "all": about five minutes.
+if selected.contains("rqmc") { benchSamplers() }
