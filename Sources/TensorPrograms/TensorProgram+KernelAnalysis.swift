@@ -111,7 +111,7 @@ extension NetworkLimit {
     let count = base.modeCount
     // Eigenvectors of the perturbed kernel are matched in sign to the unperturbed ones, so the
     // changes measured are the coefficients' and not the sign convention's.
-    let (valueErrors, coefficientErrors) = d.values.propagatedErrors {
+    let (valueErrors, coefficientErrors) = d.values.propagatedErrors(draws: 8) {
       (v: KernelValues) -> [(Double, Double)] in
       guard let s = try? KernelEigenstructure(kernel: d.matrix(kind, v), top: top),
         let c = try? s.targetCoefficients(d.target), s.modeCount == count
@@ -160,7 +160,7 @@ extension NetworkLimit {
       }
       let reference = summary(p)
       var failedDraws = 0
-      let (first, second) = d.values.propagatedErrors { (v: KernelValues) -> [(Double, Double)] in
+      let (first, second) = d.values.propagatedErrors(draws: 8) { (v: KernelValues) -> [(Double, Double)] in
         // A perturbation may push rounding-level eigenvalues below zero: they are clamped, as
         // the perturbation is a model of the entries' error, not a kernel to be validated.
         guard let s = try? KernelEigenstructure(kernel: d.matrix(e.kernel, v)),
