@@ -46,7 +46,8 @@ struct MergeCommand: Command {
       throw CommandError("tp merge: error: unknown method '\(first.settings.method)'", code: .usage)
     }
     let callCount = first.calls?.count ?? 0
-    let calls = (0..<callCount).map { c in ReplicateLedger.Call.merging(ordered.map { $0.calls![c] }) }  // safe: validated
+    // safe: every partial was validated to record the same calls
+    let calls = (0..<callCount).map { c in ReplicateLedger.Call.merging(ordered.map { $0.calls![c] }) }
     let ledger = ReplicateLedger(replaying: calls)
     let report: RunReport
     do throws(RunFailure) {

@@ -56,10 +56,11 @@ func benchPlanner() {
       if sd > tiny { ratios.append(reported / sd) }
     }
     ratios.sort()
+    // safe: first/last only when ratios is non-empty
     let spread =
       ratios.isEmpty
       ? "deterministic"
-      : "\(format(ratios[ratios.count / 2])), \(format(ratios.first!)), \(format(ratios.last!))"  // safe: non-empty
+      : "\(format(ratios[ratios.count / 2])), \(format(ratios.first!)), \(format(ratios.last!))"
     let seconds = Double(elapsed.components.seconds) / 7 + Double(elapsed.components.attoseconds) * 1e-18 / 7
     print(
       "  \(name.padding(toLength: 22, withPad: " ", startingAt: 0))  \(String(first.trajectory.count).padding(toLength: 6, withPad: " ", startingAt: 0))  \(format(worst).padding(toLength: 13, withPad: " ", startingAt: 0))   \(spread.padding(toLength: 44, withPad: " ", startingAt: 0))  \(format(seconds))"

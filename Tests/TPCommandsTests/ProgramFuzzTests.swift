@@ -29,7 +29,8 @@ import Testing
         if Self.verbose, r.code != .success {
           print("fuzz \(i) exit \(r.code.rawValue): \(r.stderr.split(separator: "\n").first ?? "")")
         }
-        let context = "program \(i): tp \(command.joined(separator: " "))\n\(source)\nstdout: \(r.stdout)\nstderr: \(r.stderr)"
+        let context =
+          "program \(i): tp \(command.joined(separator: " "))\n\(source)\nstdout: \(r.stdout)\nstderr: \(r.stderr)"
         #expect([.success, .usage, .program, .numerical, .checkFailed].contains(r.code), "\(context)")
         if r.code == .success {
           #expect(!Self.printsNonFinite(r.stdout), "\(context)")
@@ -113,7 +114,8 @@ struct FuzzRandom {
     var vectors: [String] = []
     if k >= 2 && chance(0.5) {
       let rho = number(-0.95, 0.95)
-      lines.append("vector a0, a1 ~ N([\(number(-1, 1)), \(number(-1, 1))], [[1, \(rho)], [\(rho), \(number(1, 2))]])")
+      lines.append(
+        "vector a0, a1 ~ N([\(number(-1, 1)), \(number(-1, 1))], [[1, \(rho)], [\(rho), \(number(1, 2))]])")
       vectors += ["a0", "a1"]
     }
     while vectors.count < k {
@@ -145,13 +147,16 @@ struct FuzzRandom {
       lines.append("m\(j) = mean(\(vectorExpression(names, depth: 3)))")
       scalars.append("m\(j)")
     }
-    if chance(0.5) { lines.append("c = \(pick(scalars)) * \(number(-2, 2)) + \(pick(scalars))") ; scalars.append("c") }
+    if chance(0.5) {
+      lines.append("c = \(pick(scalars)) * \(number(-2, 2)) + \(pick(scalars))"); scalars.append("c")
+    }
     var outs = scalars
     if chance(0.5) { outs.append(pick(names)) }
     lines.append("out " + outs.joined(separator: ", "))
     var args: [String] = []
     switch int(0...9) {
-    case 0: args += ["--method", "mc", "--samples", String(int(64...4096)), "--replicates", String(int(1...3))]
+    case 0:
+      args += ["--method", "mc", "--samples", String(int(64...4096)), "--replicates", String(int(1...3))]
     case 1: args += ["--method", "quadrature", "--degree", String(int(2...40))]
     case 2: args += ["--method", "exact"]
     case 3: args += ["--width", String(int(1...300)), "--seed", String(int(0...99))]
@@ -177,11 +182,16 @@ struct FuzzRandom {
       body.append("  x\(l + 1) = \(pick(["relu", "tanh", "gelu", "erf"]))(h\(l + 1))")
     }
     body.append("  return V @ x\(hidden)")
-    lines += ["model f(xi) {"] + body + ["}", "parametrization \(hidden > 1 && parametrization == "mf" ? "mup" : parametrization)"]
+    lines +=
+      ["model f(xi) {"] + body + [
+        "}", "parametrization \(hidden > 1 && parametrization == "mf" ? "mup" : parametrization)",
+      ]
     func point() -> String { "[" + (0..<d).map { _ in number(-1, 1) }.joined(separator: ", ") + "]" }
     let examples = int(1...4)
     let logistic = chance(0.2)
-    let data = (0..<examples).map { _ in "\(point()) -> \(logistic ? (chance(0.5) ? "1" : "-1") : number(-1, 1))" }
+    let data = (0..<examples).map { _ in
+      "\(point()) -> \(logistic ? (chance(0.5) ? "1" : "-1") : number(-1, 1))"
+    }
     lines.append("data train = [ " + data.joined(separator: ", ") + " ]")
     let kernel = parametrization == "ntk" && chance(0.5)
     if !kernel || chance(0.5) {
@@ -195,7 +205,8 @@ struct FuzzRandom {
     var args: [String] = []
     switch int(0...5) {
     case 0: args += ["--width", String(int(2...128)), "--seed", String(int(0...99))]
-    case 1: args += ["--method", "mc", "--samples", String(int(256...2048)), "--replicates", String(int(1...2))]
+    case 1:
+      args += ["--method", "mc", "--samples", String(int(256...2048)), "--replicates", String(int(1...2))]
     default: args += ["--samples", String(int(256...2048)), "--replicates", String(int(1...3))]
     }
     return (lines.joined(separator: "\n") + "\n", args)
