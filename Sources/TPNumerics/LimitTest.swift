@@ -115,14 +115,17 @@ public struct LimitTest: Sendable, Hashable {
   }
 }
 
-/// SplitMix64 with Gaussian draws by Box–Muller, for simulations that must be reproducible.
-struct SplitMix64 {
+/// SplitMix64 (Steele, Lea & Flood 2014) with Gaussian draws by Box–Muller, for simulations
+/// and generators that must be reproducible: `z = state += 0x9E3779B97F4A7C15`, then two
+/// xor-shift-multiply rounds.
+public struct SplitMix64: Sendable {
   var state: UInt64
   var spare: Double?
 
-  init(seed: UInt64) { state = seed }
+  public init(seed: UInt64) { state = seed }
 
-  mutating func next() -> UInt64 {
+  /// The next 64 random bits.
+  public mutating func next() -> UInt64 {
     state &+= 0x9E37_79B9_7F4A_7C15
     var z = state
     z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -131,7 +134,7 @@ struct SplitMix64 {
   }
 
   /// Uniform on (0, 1).
-  mutating func uniform() -> Double { (Double(next() >> 11) + 0.5) / Double(1 << 53) }
+  public mutating func uniform() -> Double { (Double(next() >> 11) + 0.5) / Double(1 << 53) }
 
   mutating func gaussian() -> Double {
     if let s = spare {

@@ -1,5 +1,6 @@
 import Foundation
 import TPCommands
+import TPNumerics
 import Testing
 
 /// Random *well-formed* programs — core Tensor Programs and networks with random options — run
@@ -55,19 +56,13 @@ import Testing
   }
 }
 
-/// SplitMix64 choices for the program generator.
+/// Choices for the program generator, from ``SplitMix64``.
 struct FuzzRandom {
-  var state: UInt64
+  var bits: SplitMix64
 
-  init(seed: UInt64) { state = seed }
+  init(seed: UInt64) { bits = SplitMix64(seed: seed) }
 
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
+  mutating func next() -> UInt64 { bits.next() }
 
   mutating func int(_ range: ClosedRange<Int>) -> Int {
     range.lowerBound + Int(next() % UInt64(range.count))
