@@ -37,22 +37,22 @@ struct ExplainCommand: Command {
               + "\n")
         }
       } catch {
-        switch error {
-        case .kernelRegime:
-          // The limit trains as the NTK linearisation: what is derived is the kernel program.
-          do {
-            let kp = try program.kernelProgram()
-            io.out(
-              "\n# kernel regime: the output at initialization is a Gaussian process and training follows"
-                + " its NTK linearisation;\n# the NNGP/NTK moments at the \(kp.points.count) points of training,"
-                + " observation and kernel requests:\n")
-            core = kp.program
-          } catch {
-            throw CommandError.from(error, path: path)
-          }
-        case .program(let e): throw CommandError(program.rendered(e), code: .program)
-        case .unstable(let m): throw CommandError("\(path): error: instability: \(m)", code: .numerical)
-        case .tooLarge(let m): throw CommandError("\(path): error: \(m)", code: .numerical)
+        guard case .kernelRegime = error else {
+          throw CommandError.from(program.failure(error, kernelRegime: .numerical("")), path: path)
+        }
+        // The limit trains as the NTK linearisation: what is derived is the kernel program —
+        // unless the parametrization is unstable, which `tp run` reports the same way.
+        do throws(RunFailure) {
+          let (resolved, cls) = try program.classification()
+          if cls.regime == .unstable { throw TensorProgram.unstable(resolved, cls) }
+          let kp = try program.kernelProgram()
+          io.out(
+            "\n# kernel regime: the output at initialization is a Gaussian process and training follows"
+              + " its NTK linearisation;\n# the NNGP/NTK moments at the \(kp.points.count) points of training,"
+              + " observation and kernel requests:\n")
+          core = kp.program
+        } catch {
+          throw CommandError.from(error, path: path)
         }
       }
     }

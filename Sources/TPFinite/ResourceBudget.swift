@@ -134,15 +134,6 @@ extension Message {
       + " \(remedy), or raise the limit with --max-work"
   }
 
-  /// A rough duration for `operations` at about 4·10⁸ operations per second (what a finite run
-  /// of random products reaches on two cores): "about 40 minutes".
-  static func duration(_ operations: Int) -> String {
-    let seconds = Double(operations) / 4e8
-    if seconds < 120 { return "about \(Int(seconds.rounded())) seconds" }
-    if seconds < 7200 { return "about \(Int((seconds / 60).rounded())) minutes" }
-    return "about \(Int((seconds / 3600).rounded())) hours"
-  }
-
   /// A finite run refused before it allocates anything.
   public static func memoryRefused(_ what: String, estimate: Int, detail: String, limit: MemoryLimit)
     -> String

@@ -18,12 +18,7 @@ extension TensorProgram {
       let lowered = try lowered(.finite(width: width))
       return (lowered.program, lowered.trajectory)
     } catch {
-      switch error {
-      case .program(let e): throw .program(rendered(e))
-      case .unstable(let m): throw .numerical("instability: \(m)")
-      case .tooLarge(let m): throw .numerical(atTraining(m))
-      case .kernelRegime: throw .numerical("the network output at initialization does not converge")
-      }
+      throw failure(error, kernelRegime: .numerical("the network output at initialization does not converge"))
     }
   }
 

@@ -99,6 +99,22 @@ extension TensorProgram {
 }
 
 extension TensorProgram {
+  /// The network's parametrization resolved to exponents, and its regime.
+  public func classification() throws(RunFailure) -> (ResolvedParametrization, Classification) {
+    guard let net = network else { throw .program("the file declares no network") }
+    do {
+      let resolved = try ResolvedParametrization.resolve(net.parametrization, layers: net.layers)
+      return (resolved, Classification.classify(resolved, layers: net.layers))
+    } catch {
+      throw .program(error.message)
+    }
+  }
+
+  /// The failure of a run whose parametrization is unstable (a quantity grows with the width).
+  public static func unstable(_ p: ResolvedParametrization, _ c: Classification) -> RunFailure {
+    .numerical("the \(p.name) parametrization is unstable: \(c.instability ?? "a quantity grows with n")")
+  }
+
   /// The NNGP/NTK program of a network at every point it mentions (training inputs, observed
   /// points, kernel and posterior points): what the kernel regime and `kernel` statements
   /// evaluate, for `tp explain`.
@@ -136,19 +152,12 @@ struct NetworkLimit {
       try kernelAnalyses(&report)
       return report
     }
-    let resolved: ResolvedParametrization
-    do {
-      resolved = try ResolvedParametrization.resolve(network.parametrization, layers: network.layers)
-    } catch {
-      throw .program(error.message)
-    }
-    let cls = Classification.classify(resolved, layers: network.layers)
+    let (resolved, cls) = try program.classification()
     report.regime = RegimeSummary(name: cls.regime.rawValue, r: cls.r.doubleValue, rText: cls.r.description)
     if network.training != nil || !network.observations.isEmpty {
       switch cls.regime {
       case .unstable:
-        throw .numerical(
-          "the \(resolved.name) parametrization is unstable: \(cls.instability ?? "a quantity grows with n")")
+        throw TensorProgram.unstable(resolved, cls)
       case .kernel:
         try kernelRegime(&report)
       case .featureLearning, .trivial:
@@ -165,14 +174,10 @@ struct NetworkLimit {
     do {
       lowered = try program.lowered(.limit)
     } catch {
-      switch error {
-      case .program(let e): throw .program(program.rendered(e))
-      case .unstable(let m): throw .numerical("instability: \(m)")
-      case .tooLarge(let m): throw .numerical(program.atTraining(m))
-      case .kernelRegime:
-        throw .unsupported(
-          "the output at initialization does not vanish; this parametrization is in the kernel regime")
-      }
+      throw program.failure(
+        error,
+        kernelRegime: .unsupported(
+          "the output at initialization does not vanish; this parametrization is in the kernel regime"))
     }
     // Observations of one observable at nearby steps (±1) inherit alike: their replicate
     // spreads are pooled (LimitResult.combining).
@@ -332,7 +337,7 @@ struct NetworkLimit {
     if work > options.workLimit {
       throw .numerical(
         "\(what) need an estimated \(Message.count(work)) arithmetic operations, more than the limit of"
-          + " \(Message.count(options.workLimit)) (about \(Int((Double(work) / 4e8 / 60).rounded())) minutes"
+          + " \(Message.count(options.workLimit)) (\(Message.duration(work))"
           + " here); use fewer points (or raise --max-work)")
     }
   }

@@ -101,6 +101,20 @@ extension TensorProgram {
 }
 
 extension TensorProgram {
+  /// A lowering failure as a run failure: program errors rendered at their line, instability
+  /// and size refusals numerical (at the `train` statement), and `kernelRegime` for the
+  /// caller's meaning of a network whose output does not vanish at initialization.
+  public func failure(_ e: LoweringFailure, kernelRegime: RunFailure) -> RunFailure {
+    switch e {
+    case .program(let e): return .program(rendered(e))
+    case .unstable(let m): return .numerical("instability: \(m)")
+    case .tooLarge(let m): return .numerical(atTraining(m))
+    case .kernelRegime: return kernelRegime
+    }
+  }
+}
+
+extension TensorProgram {
   /// `message` as a numerical error at the `train` statement (rendered with its line), or bare.
   func atTraining(_ message: String) -> String {
     guard let range = network?.training?.range else { return "error: " + message }
