@@ -21,7 +21,7 @@ let package = Package(
     .target(
       name: "TensorPrograms",
       dependencies: ["TPSyntax", "TPCore", "TPNetwork", "TPLimit", "TPFinite", "TPReport", "TPNumerics"]),
-    .target(name: "TPCommands", dependencies: ["TensorPrograms"]),
+    .target(name: "TPCommands", dependencies: ["TensorPrograms", "TPNumerics"]),
     .executableTarget(name: "tp", dependencies: ["TPCommands"]),
     .executableTarget(name: "tp-bench", dependencies: ["TensorPrograms", "TPNumerics"]),
     .target(name: "TPTestSupport", path: "Tests/TPTestSupport"),
@@ -34,7 +34,7 @@ let package = Package(
     .testTarget(name: "TPFiniteTests", dependencies: ["TensorPrograms", "TPCommands", "TPTestSupport"]),
     .testTarget(name: "TPLimitTests", dependencies: ["TensorPrograms", "TPCommands", "TPNumerics", "TPTestSupport"]),
     .testTarget(name: "TPReportTests", dependencies: ["TPReport", "TPCore", "TPTestSupport"]),
-    .testTarget(name: "TPCommandsTests", dependencies: ["TPCommands", "TensorPrograms", "TPTestSupport"]),
+    .testTarget(name: "TPCommandsTests", dependencies: ["TPCommands", "TensorPrograms", "TPNumerics", "TPTestSupport"]),
   ],
   swiftLanguageModes: [.v6]
 )

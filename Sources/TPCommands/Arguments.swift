@@ -110,6 +110,15 @@ extension ParsedArguments {
     return widths
   }
 
+  /// `--timeout S`: seconds (a finite number in (0, 10⁷]), or nil when not given.
+  func timeout(command: String) throws(CommandError) -> Double? {
+    guard let s = value("timeout") else { return nil }
+    guard let v = Double(s), v.isFinite, v > 0, v <= 1e7 else {
+      throw .usage(Message.timeoutOption(s), command: command)
+    }
+    return v
+  }
+
   /// `--seeds K` of `tp check`: 2 … ``CommandLimits/maximumSeeds`` (default 8).
   func seedCount(command: String) throws(CommandError) -> Int {
     if let s = value("seeds"), let k = Int(s), k < 2 {

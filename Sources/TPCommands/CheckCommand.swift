@@ -7,7 +7,7 @@ struct CheckCommand: Command {
   static let summary = "Run FILE at several finite widths and compare with the limit."
   static let usage = """
     USAGE: tp check FILE [--widths N1,N2,...] [--seeds K] [--json] [--plot OUT.svg]
-                         [--max-memory SIZE] [--max-work OPS] [--shard K/S]
+                         [--max-memory SIZE] [--max-work OPS] [--shard K/S] [--timeout S]
 
     Computes the limit, runs the same program at each width with K seeds, and reports per
     quantity the seed mean ± standard error, the limit extrapolated by a weighted fit
@@ -33,18 +33,20 @@ struct CheckCommand: Command {
                          JSON result. 'tp merge' combines the S partials into the unsharded
                          check's result (docs/scaling.md). --max-work bounds the shard's share.
       --set NAME=VALUE   Override a 'param' (repeatable).
+      --timeout S        Stop with exit 3 after S seconds without results (as for 'tp run').
       --method, --samples, --replicates, --degree, --seed, --sampler, --cache-memory
                          As for 'tp run' (the limit's settings).
     """
   static let options = OptionSpec(
     valued: [
       "widths", "seeds", "plot", "set", "method", "samples", "replicates", "degree", "seed", "max-memory",
-      "max-work", "shard", "cache-memory", "sampler",
+      "max-work", "shard", "cache-memory", "sampler", "timeout",
     ],
     flags: ["json"])
 
   static func run(_ args: ParsedArguments, _ io: any OutputSink) throws -> ExitCode {
     let path = try args.file(command: name)
+    if let t = try args.timeout(command: name) { Watchdog.arm(timeout: t) }
     let widths = args.value("widths") == nil ? nil : try args.widths(default: [], command: name)
     let seeds = try args.seedCount(command: name)
     let budget = ResourceBudget(
@@ -70,6 +72,7 @@ struct CheckCommand: Command {
     } catch {
       throw CommandError.from(error, path: path)
     }
+    OutputGate.commit()
     if let shard {
       var partial = PartialDocument(
         kind: "check", program: path, source: source, overrides: overrides, settings: .init(options),

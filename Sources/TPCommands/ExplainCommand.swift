@@ -6,6 +6,7 @@ struct ExplainCommand: Command {
   static let summary = "Print the typed, unrolled core program of FILE."
   static let usage = """
     USAGE: tp explain FILE [--set NAME=VALUE]... [--samples M] [--replicates R] [--seed S]
+                           [--timeout S]
 
     Prints every declaration and instruction of the core Tensor Program after loops are
     unrolled and expressions are split into MatMul, Nonlin and Moment instructions; then
@@ -17,11 +18,13 @@ struct ExplainCommand: Command {
       --samples M        Monte Carlo particles per replicate (default 8192).
       --replicates R     Independent Monte Carlo replicates, averaged (default 8); see 'tp run'.
       --seed S           Random seed (default 0).
+      --timeout S        Stop with exit 3 after S seconds (as for 'tp run').
     """
-  static let options = OptionSpec(valued: ["set", "samples", "replicates", "seed"])
+  static let options = OptionSpec(valued: ["set", "samples", "replicates", "seed", "timeout"])
 
   static func run(_ args: ParsedArguments, _ io: any OutputSink) throws -> ExitCode {
     let path = try args.file(command: name)
+    if let t = try args.timeout(command: name) { Watchdog.arm(timeout: t) }
     let program = try loadProgram(path, overrides: try args.overrides(command: name), io: io)
     let options = try limitOptions(args, command: name)
     var core = program.core

@@ -162,6 +162,10 @@ struct OutputFile {
   /// Writes `text`; failures are errno-style messages ("tp: cannot write 'out.svg': No space
   /// left on device").
   func write(_ text: String) throws(CommandError) {
+    try OutputGate.writing { () throws(CommandError) in try unguardedWrite(text) }
+  }
+
+  private func unguardedWrite(_ text: String) throws(CommandError) {
     if let code = Self.simulatedWriteError {
       throw CommandError(Message.cannotWrite(path, errnoText(code)), code: .usage)
     }

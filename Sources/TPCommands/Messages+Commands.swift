@@ -24,6 +24,10 @@ extension Message {
     "cannot read '\(path)': \(reason)"
   }
   public static func isADirectory(_ path: String) -> String { "'\(path)' is a directory, not a .tp file" }
+  public static func timeoutOption(_ got: String) -> String {
+    "--timeout must be a number of seconds in (0, 10000000], got '\(got)'"
+  }
+
   public static func inputTimedOut(_ path: String, _ timeout: Duration) -> String {
     "cannot read '\(path)': no data arrived for \(timeout.components.seconds) seconds"
       + " (a pipe or FIFO that nothing writes to?)"

@@ -10,6 +10,7 @@ struct RunCommand: Command {
                        [--replicates R] [--degree P] [--seed S] [--set NAME=VALUE]...
                        [--explain] [--width N] [--max-memory SIZE] [--max-work OPS]
                        [--plot OUT.svg] [--replicate K/R] [--verbose] [--cache-memory SIZE]
+                       [--timeout S]
 
     OPTIONS:
       --json             Print one JSON object to stdout (notes go to stderr).
@@ -42,16 +43,20 @@ struct RunCommand: Command {
       --replicate K/R    Run only replicate K (1…R) of R, with the seed the full run gives it,
                          and print a partial JSON result; 'tp merge' combines the R partials
                          into the full run's result (docs/scaling.md).
+      --timeout S        Stop with exit 3 after S seconds without results, saying how far the
+                         run got. (Runs longer than 2 s show their progress on stderr; Ctrl-C
+                         stops with exit 130 and leaves no partial file.)
     """
   static let options = OptionSpec(
     valued: [
       "method", "samples", "replicates", "degree", "seed", "set", "width", "plot", "max-memory", "max-work",
-      "replicate", "cache-memory", "sampler",
+      "replicate", "cache-memory", "sampler", "timeout",
     ],
     flags: ["json", "explain", "verbose"])
 
   static func run(_ args: ParsedArguments, _ io: any OutputSink) throws -> ExitCode {
     let path = try args.file(command: name)
+    if let t = try args.timeout(command: name) { Watchdog.arm(timeout: t) }
     let width = try args.width(command: name)
     let seed = try args.seed(command: name)
     var limitOptions = try limitOptions(args, command: name)
@@ -92,6 +97,7 @@ struct RunCommand: Command {
     } catch {
       throw CommandError.from(error, path: path)
     }
+    OutputGate.commit()
     if args.flag("verbose") { for note in report.verboseNotes { io.err("note: \(note)\n") } }
     if let replicate, let ledger {
       var partial = PartialDocument(

@@ -1,4 +1,5 @@
 import Foundation
+import TPNumerics
 import TensorPrograms
 
 /// The `tp` command line: dispatch, help, version and the mapping of errors to exit codes.
@@ -65,6 +66,11 @@ public enum TPCommands {
       io.err("tp: unknown command '\(first)'\(commandHint(first))\nRun 'tp --help' for usage.\n")
       return .usage
     }
+    if let t = ProcessInfo.processInfo.environment["TP_THREADS"], Parallel.threads(fromEnvironment: t) == nil
+    {
+      io.err("tp: TP_THREADS must be an integer in 1…1024, got '\(t)'\n")
+      return .usage
+    }
     let rest = Array(arguments.dropFirst())
     if rest.contains("--help") || rest.contains("-h") {
       io.out(command.usage + "\n")
@@ -88,6 +94,7 @@ public enum TPCommands {
 
   /// Runs the process's command line and exits with the resulting code.
   public static func main() -> Never {
+    Watchdog.arm()
     let code = run(Array(CommandLine.arguments.dropFirst()), io: StandardStreams())
     exit(code.rawValue)
   }
@@ -95,13 +102,13 @@ public enum TPCommands {
 
 /// The process's stdout and stderr; diagnostics' "error:" is coloured only on a terminal.
 struct StandardStreams: OutputSink {
-  func out(_ text: String) { FileHandle.standardOutput.write(Data(text.utf8)) }
+  func out(_ text: String) { OutputGate.writing { FileHandle.standardOutput.write(Data(text.utf8)) } }
 
   func err(_ text: String) {
     var t = text
     if isatty(2) != 0 {
       t = t.replacingOccurrences(of: ": error: ", with: ": \u{1B}[1;31merror:\u{1B}[0m ")
     }
-    FileHandle.standardError.write(Data(t.utf8))
+    OutputGate.writing { FileHandle.standardError.write(Data(t.utf8)) }
   }
 }

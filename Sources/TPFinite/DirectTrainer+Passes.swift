@@ -210,6 +210,7 @@ extension DirectNetwork {
       }
     }
     for t in 0...steps {
+      ProgressMeter.shared.inner("step", done: t, total: steps + 1)
       var cache: [[Double]: Pass] = [:]
       func pass(_ p: [Double]) -> Pass {
         if let hit = cache[p] { return hit }

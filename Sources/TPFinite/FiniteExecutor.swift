@@ -43,6 +43,7 @@ public enum FiniteExecutor {
     let execution = Execution(program: program, plan: plan, options: options)
     try execution.sampleInitialGroups()
     for k in program.instructions.indices {
+      ProgressMeter.shared.inner("instruction", done: k, total: program.instructions.count)
       try execution.execute(k)
     }
     return execution.finish()

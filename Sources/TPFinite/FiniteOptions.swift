@@ -1,5 +1,6 @@
 import Foundation
 import TPCore
+import TPNumerics
 
 /// How a finite run holds a random matrix.
 public enum MatrixStorage: String, Sendable, Hashable, Codable {
@@ -41,7 +42,7 @@ public struct FiniteOptions: Sendable {
   }
 
   public init(
-    width: Int, seed: UInt64 = 0, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
+    width: Int, seed: UInt64 = 0, threads: Int = Parallel.defaultThreads,
     memoryLimit: MemoryLimit = .system(), workLimit: Int = FiniteOptions.defaultWorkLimit,
     matrixStorage: MatrixStorage = .automatic
   ) {

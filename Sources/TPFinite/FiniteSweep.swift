@@ -106,7 +106,7 @@ public enum FiniteSweep {
   /// `threads` threads; stops at the first numerical error.
   public static func run(
     _ program: Program, widths: [Int], seeds: Int, baseSeed: UInt64 = 0,
-    threads: Int = ProcessInfo.processInfo.activeProcessorCount,
+    threads: Int = Parallel.defaultThreads,
     memoryLimit: MemoryLimit = .system()
   ) throws(NumericalError) -> SweepResult {
     guard seeds >= 1 else { throw NumericalError("a sweep needs at least one seed, got \(seeds)") }

@@ -19,15 +19,15 @@ public enum LimitInterpreter {
   /// its own estimate and the change between the two runs — which includes the quadrature error
   /// inherited through `Ż` coefficients and earlier moments, not only that of the final rule.
   ///
-  /// `pools[k]` lists the scalars (by `ScalarID.raw`) whose replicate spreads may be pooled with
-  /// scalar `k`'s (see ``LimitResult/combining(_:pools:)``).
+  /// `pools[k]` lists groups of scalars (by `ScalarID.raw`), nearest first, whose replicate
+  /// spreads may be pooled with scalar `k`'s (see ``LimitResult/combining(_:pools:)``).
   ///
   /// With a `ledger` (sharded runs, docs/scaling.md), a `record` ledger runs only its replicate
   /// (with the seed the full run gives it) and records the raw result, and a `replay` ledger
   /// computes nothing and returns its next call's replicates combined as above — the full
   /// run's result, bit for bit, when the replicates are those of one run.
   public static func run(
-    _ program: Program, options: LimitOptions = LimitOptions(), pools: [Int: [Int]] = [:],
+    _ program: Program, options: LimitOptions = LimitOptions(), pools: [Int: [[Int]]] = [:],
     ledger: ReplicateLedger? = nil
   ) throws(NumericalError) -> LimitResult {
     try LimitCost(program, options: options).check(options)
@@ -64,6 +64,9 @@ public enum LimitInterpreter {
     for i in 0..<r {
       var o = options
       if r > 1 { o.seed = replicateSeed(options.seed, i) }
+      ProgressMeter.shared.begin(
+        r > 1 ? "limit replicate" : "limit", done: i, total: r,
+        detail: options.coarse ? "lower-resolution twin" : "")
       let result = try single(program, o)
       // Without Monte Carlo every replicate would be the same.
       if i == 0, result.methodCounts[.mc, default: 0] == 0 {
@@ -153,6 +156,7 @@ struct InterpreterRun {
   mutating func execute() throws(NumericalError) {
     for group in program.initialGroups { addInitialGroup(group) }
     for k in program.instructions.indices {
+      ProgressMeter.shared.inner("instruction", done: k, total: program.instructions.count)
       do throws(MethodUnavailable) {
         try execute(k)
       } catch {

@@ -1,5 +1,6 @@
 import Foundation
 import TPCore
+import TPNumerics
 
 /// How the limit interpreter evaluates expectations.
 public enum ExpectationMethod: String, Sendable, Hashable, CaseIterable {
@@ -95,7 +96,7 @@ public struct LimitOptions: Sendable, Hashable {
     method: ExpectationMethod = .auto, samples: Int = 1 << 13, replicates: Int = 8, degree: Int = 0,
     seed: UInt64 = 0,
     quadratureMaximumDimension: Int = 3, derivativeRule: DerivativeRule = .auto,
-    threads: Int = ProcessInfo.processInfo.activeProcessorCount,
+    threads: Int = Parallel.defaultThreads,
     cacheBytes: Int = LimitOptions.defaultCacheBytes
   ) {
     self.method = method

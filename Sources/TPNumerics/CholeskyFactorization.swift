@@ -30,7 +30,7 @@ public struct Cholesky: Sendable {
   /// - Throws `CholeskyError` at the first pivot `d_k = a_kk − Σ_{p<k} l_kp² ≤ 0` (or NaN or
   ///   infinite): `a` is not positive definite to working precision.
   /// - The empty matrix factors to an empty `L`.
-  public init(_ a: Matrix, threads: Int = ProcessInfo.processInfo.activeProcessorCount) throws(CholeskyError)
+  public init(_ a: Matrix, threads: Int = Parallel.defaultThreads) throws(CholeskyError)
   {
     precondition(a.rows == a.cols, "Cholesky needs a square matrix")
     let n = a.rows
@@ -80,7 +80,7 @@ public struct Cholesky: Sendable {
   /// and is almost always within a factor of 3 of it (Higham, "Accuracy and Stability",
   /// §15.3). Values near `1/ε ≈ 4.5·10¹⁵` mean solves carry no correct digits: add noise
   /// (a diagonal shift) to the kernel matrix. `1` for the empty matrix.
-  public func conditionEstimate(threads: Int = ProcessInfo.processInfo.activeProcessorCount) -> Double {
+  public func conditionEstimate(threads: Int = Parallel.defaultThreads) -> Double {
     guard order > 0 else { return 1 }
     let inverseNorm = OneNormEstimator.estimate(order: order) { x in
       solve(Matrix(rows: order, cols: 1, elements: x), threads: threads).elements
@@ -90,7 +90,7 @@ public struct Cholesky: Sendable {
 
   /// `X = A⁻¹·B` for `B` with `n` rows (any number of right-hand-side columns), by
   /// `L·Y = B` then `Lᵀ·X = Y`.
-  public func solve(_ b: Matrix, threads: Int = ProcessInfo.processInfo.activeProcessorCount) -> Matrix {
+  public func solve(_ b: Matrix, threads: Int = Parallel.defaultThreads) -> Matrix {
     solveLowerTransposed(solveLower(b, threads: threads), threads: threads)
   }
 
@@ -101,13 +101,13 @@ public struct Cholesky: Sendable {
 
   /// `Y = L⁻¹·B` (forward substitution). For GP posteriors, `‖L⁻¹k‖²` is the variance a
   /// test point's cross-kernel column `k` explains.
-  public func solveLower(_ b: Matrix, threads: Int = ProcessInfo.processInfo.activeProcessorCount) -> Matrix {
+  public func solveLower(_ b: Matrix, threads: Int = Parallel.defaultThreads) -> Matrix {
     substitute(b, transposed: false, threads: threads)
   }
 
   /// `X = L⁻ᵀ·B` (backward substitution).
   public func solveLowerTransposed(
-    _ b: Matrix, threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    _ b: Matrix, threads: Int = Parallel.defaultThreads
   ) -> Matrix {
     substitute(b, transposed: true, threads: threads)
   }

@@ -22,7 +22,7 @@ public enum Dense {
   public static func matvec(
     _ a: UnsafeBufferPointer<Double>, rows: Int, cols: Int, _ x: UnsafeBufferPointer<Double>,
     into y: UnsafeMutableBufferPointer<Double>,
-    threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    threads: Int = Parallel.defaultThreads
   ) {
     matvec(a, rows: rows, cols: cols, x, into: y, threads: threads, vectorized: BuildMode.prefersSIMD)
   }
@@ -74,7 +74,7 @@ public enum Dense {
   public static func matvecTransposed(
     _ a: UnsafeBufferPointer<Double>, rows: Int, cols: Int, _ x: UnsafeBufferPointer<Double>,
     into y: UnsafeMutableBufferPointer<Double>,
-    threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    threads: Int = Parallel.defaultThreads
   ) {
     matvecTransposed(
       a, rows: rows, cols: cols, x, into: y, threads: threads, vectorized: BuildMode.prefersSIMD)

@@ -86,7 +86,7 @@ public struct EigenlearningProblem: Sendable {
   /// full eigenstructure of `K/M` (`KernelEigenstructure`) and `vᵢ = uᵢᵀy/√M`.
   public init(
     kernel: Matrix, target: [Double], zeroTolerance: Double = 1e-12,
-    threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    threads: Int = Parallel.defaultThreads
   ) throws(KernelAnalysisError) {
     let structure = try KernelEigenstructure(kernel: kernel, threads: threads)
     try self.init(

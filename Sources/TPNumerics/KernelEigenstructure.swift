@@ -49,7 +49,7 @@ public struct KernelEigenstructure: Sendable {
   /// eigendecomposition, `SymmetricEigen`).
   public init(
     kernel: Matrix, top: Int? = nil, symmetryTolerance: Double = 1e-8,
-    threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    threads: Int = Parallel.defaultThreads
   ) throws(KernelAnalysisError) {
     try KernelValidation.checkKernel(kernel, symmetryTolerance: symmetryTolerance)
     if let top, top <= 0 {

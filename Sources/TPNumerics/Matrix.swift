@@ -102,7 +102,7 @@ public struct Matrix: Sendable, Equatable {
   /// in-order running sum over the inner index (see `Dense.multiply`), for every `threads`.
   public static func product(
     _ a: Matrix, _ b: Matrix, transposingFirst: Bool = false, transposingSecond: Bool = false,
-    threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    threads: Int = Parallel.defaultThreads
   ) -> Matrix {
     let (m, k) = transposingFirst ? (a.cols, a.rows) : (a.rows, a.cols)
     let (kb, n) = transposingSecond ? (b.cols, b.rows) : (b.rows, b.cols)
@@ -122,7 +122,7 @@ public struct Matrix: Sendable, Equatable {
 
   /// The Gram matrix `A·Aᵀ` (`rows × rows`, exactly symmetric): the lower triangle by
   /// `Dense.symmetricRankUpdate` (half the work of a general product), mirrored.
-  public func gram(threads: Int = ProcessInfo.processInfo.activeProcessorCount) -> Matrix {
+  public func gram(threads: Int = Parallel.defaultThreads) -> Matrix {
     let n = rows
     var c = Matrix(rows: n, cols: n)
     elements.withUnsafeBufferPointer { pa in

@@ -38,7 +38,7 @@ extension Dense {
     _ a: UnsafeBufferPointer<Double>, lda: Int, transposeA: Bool = false,
     _ b: UnsafeBufferPointer<Double>, ldb: Int, transposeB: Bool = false,
     beta: Double = 0, into c: UnsafeMutableBufferPointer<Double>, ldc: Int,
-    threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    threads: Int = Parallel.defaultThreads
   ) {
     let (aRows, aCols) = transposeA ? (k, m) : (m, k)
     let (bRows, bCols) = transposeB ? (n, k) : (k, n)
@@ -63,7 +63,7 @@ extension Dense {
   public static func symmetricRankUpdate(
     n: Int, k: Int, alpha: Double = 1, _ a: UnsafeBufferPointer<Double>, lda: Int, transpose: Bool = false,
     beta: Double = 0, intoLowerOf c: UnsafeMutableBufferPointer<Double>, ldc: Int,
-    threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    threads: Int = Parallel.defaultThreads
   ) {
     checkOperand(a.count, rows: transpose ? k : n, cols: transpose ? n : k, ld: lda)
     checkOperand(c.count, rows: n, cols: n, ld: ldc)

@@ -8,6 +8,21 @@ import Foundation
 /// whose per-chunk work is deterministic therefore gives bit-identical results for every
 /// thread count — the property the finite-width executor relies on for reproducible seeds.
 public enum Parallel {
+  /// The default number of worker threads: `TP_THREADS` from the environment when it is an
+  /// integer in 1…1024, else the machine's active cores. Results never depend on it (every
+  /// parallel reduction is split and summed in a fixed order); only the time does.
+  public static let defaultThreads: Int =
+    threads(fromEnvironment: ProcessInfo.processInfo.environment["TP_THREADS"])
+    ?? ProcessInfo.processInfo.activeProcessorCount
+
+  /// `TP_THREADS`'s value as a thread count (an integer in 1…1024), or nil when it is absent or not one.
+  public static func threads(fromEnvironment value: String?) -> Int? {
+    guard let value, let n = Int(value.trimmingCharacters(in: .whitespaces)), (1...1024).contains(n) else {
+      return nil
+    }
+    return n
+  }
+
   /// Calls `body` once for each chunk `[c·chunkSize, min((c+1)·chunkSize, count))`,
   /// `c = 0 ..< ⌈count / chunkSize⌉`.
   ///

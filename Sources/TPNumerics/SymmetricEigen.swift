@@ -30,7 +30,7 @@ public struct SymmetricEigen: Sendable {
 
   /// Decomposes the square matrix `a`, symmetrized as `(A + Aᵀ)/2` so that rounding
   /// asymmetry in the input cannot matter. Non-finite entries give NaN results.
-  public init(_ a: Matrix, threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
+  public init(_ a: Matrix, threads: Int = Parallel.defaultThreads) {
     self.init(a, blocked: a.rows > Self.smallOrder, threads: threads)
   }
 
@@ -69,7 +69,7 @@ public struct SymmetricEigen: Sendable {
   /// (about a third of the full decomposition's); for `n ≤ smallOrder` exactly the values
   /// of `SymmetricEigen(a)`. Non-finite entries give NaNs.
   public static func eigenvalues(
-    of a: Matrix, threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    of a: Matrix, threads: Int = Parallel.defaultThreads
   ) -> [Double] {
     precondition(a.rows == a.cols, "eigenvalues need a square matrix")
     // Small matrices: the same values as the full decomposition's small path.

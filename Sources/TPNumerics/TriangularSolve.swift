@@ -26,7 +26,7 @@ extension Dense {
   public static func solveLowerTriangular(
     n: Int, m: Int, _ l: UnsafeBufferPointer<Double>, ldl: Int, transposed: Bool = false,
     _ b: UnsafeMutableBufferPointer<Double>, ldb: Int,
-    threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    threads: Int = Parallel.defaultThreads
   ) {
     checkOperand(l.count, rows: n, cols: n, ld: ldl)
     checkOperand(b.count, rows: n, cols: m, ld: ldb)

@@ -250,6 +250,8 @@ extension TensorProgram {
     out.limits = limits.map { CheckRuns.Limit(name: $0.0, value: $0.1, error: $0.2) }
     for (w, width) in widths.enumerated() {
       for s in 0..<seeds where mine(w, s) {
+        ProgressMeter.shared.begin(
+          "finite run", done: w * seeds + s, total: widths.count * seeds, detail: "width \(width), seed \(s + 1)")
         let r = try runFinite(
           width: width, seed: Self.checkSeed(baseSeed, width: w, seed: s, seeds: seeds), budget: budget)
         let named: [String: Double]

@@ -179,15 +179,20 @@ struct NetworkLimit {
         kernelRegime: .unsupported(
           "the output at initialization does not vanish; this parametrization is in the kernel regime"))
     }
-    // Observations of one observable at nearby steps (±1) inherit alike: their replicate
-    // spreads are pooled (LimitResult.combining).
+    // Observations of one observable at nearby steps inherit alike: their replicate spreads
+    // are pooled (LimitResult.combining), nearest steps first.
     var byFamily: [String: [(step: Int, scalar: Int)]] = [:]
     for p in lowered.trajectory {
       byFamily["\(p.observable) \(p.target ?? "")", default: []].append((p.step, p.scalar.raw))
     }
-    var pools: [Int: [Int]] = [:]
+    var pools: [Int: [[Int]]] = [:]
     for members in byFamily.values {
-      for m in members { pools[m.scalar] = members.filter { abs($0.step - m.step) <= 1 }.map(\.scalar) }
+      let steps = Dictionary(grouping: members, by: \.step).mapValues { $0.map(\.scalar) }
+      for m in members {
+        pools[m.scalar] = steps.keys.sorted { (abs($0 - m.step), $0) < (abs($1 - m.step), $1) }.map {
+          steps[$0]!
+        }  // safe: keys
+      }
     }
     let result: LimitResult
     do {
