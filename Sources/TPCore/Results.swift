@@ -124,13 +124,47 @@ extension Program {
       range: k < instructionRanges.count ? instructionRanges[k] : nil)
   }
 
-  /// One instruction as text, e.g. `h = W @ x`.
+  /// One instruction as the user wrote it, e.g. `h = W @ x`: compiler temporaries (`%3`) are
+  /// replaced by what they compute, `mean(relu(W @ z[0]))`, up to 3 levels deep, and an
+  /// instruction whose destination is a temporary is shown without it.
   public func describe(instruction k: Int) -> String {
+    let definitions = vectorDefinitions
+    var scalarDefinitions = [Int?](repeating: nil, count: scalars.count)
+    for (i, inst) in instructions.enumerated() {
+      switch inst {
+      case .moment(let d, _), .scalar(let d, _): scalarDefinitions[d.raw] = i
+      default: break
+      }
+    }
+    func right(_ k: Int, depth: Int) -> String {
+      func leaf(_ e: CoordExpr) -> String {
+        switch e {
+        case .vector(let v):
+          guard vectors[v.raw].isTemporary, depth < 3, let d = definitions[v.raw] else { return name(v) }
+          let text = right(d, depth: depth + 1)
+          if case .nonlin = instructions[d], text.contains(" ") { return "(" + text + ")" }
+          return text
+        case .scalar(let s):
+          guard scalars[s.raw].isTemporary, depth < 3, let d = scalarDefinitions[s.raw] else { return name(s) }
+          let text = right(d, depth: depth + 1)
+          if case .scalar = instructions[d], text.contains(" ") { return "(" + text + ")" }
+          return text
+        case .argument(let a): return "$\(a)"
+        default: return ""
+        }
+      }
+      switch instructions[k] {
+      case .matmul(_, let m, let t, let x): return "\(name(m))\(t ? ".T" : "") @ \(leaf(.vector(x)))"
+      case .nonlin(_, let e), .scalar(_, let e): return e.rendered(leafName: leaf)
+      case .moment(_, let e): return "mean(\(e.rendered(leafName: leaf)))"
+      }
+    }
+    let text = right(k, depth: 0)
     switch instructions[k] {
-    case .matmul(let d, let m, let t, let x): return "\(name(d)) = \(name(m))\(t ? ".T" : "") @ \(name(x))"
-    case .nonlin(let d, let e): return "\(name(d)) = \(render(e))"
-    case .moment(let d, let e): return "\(name(d)) = mean(\(render(e)))"
-    case .scalar(let d, let e): return "\(name(d)) = \(render(e))"
+    case .matmul(let d, _, _, _), .nonlin(let d, _):
+      return vectors[d.raw].isTemporary ? text : "\(name(d)) = \(text)"
+    case .moment(let d, _), .scalar(let d, _):
+      return scalars[d.raw].isTemporary ? text : "\(name(d)) = \(text)"
     }
   }
 }

@@ -63,3 +63,28 @@ func example(_ name: String) -> String { repositoryRoot.appendingPathComponent("
   let two = try program.limit(LimitOptions(method: .mc, samples: 20_000, replicates: 1, threads: 2))
   #expect(one.output("m")?.scalarValue == two.output("m")?.scalarValue)
 }
+
+/// A failure inside unnamed subexpressions names what the user wrote, never a compiler
+/// temporary (`%3`), together with the line and the caret.
+@Test func failureInASubexpressionNamesTheUsersExpression() throws {
+  let file = FileManager.default.temporaryDirectory.appendingPathComponent("temporaries-\(UUID()).tp")
+  try """
+    width n
+    matrix W ~ N(0, 1/n)
+    vector u ~ N(0, 1)
+    z[0] = u
+    a = mean(tanh(W @ z[0]) * sin(W @ z[0] + 1))
+    b = mean(relu(W @ z[0]) * (tanh(W @ z[0]) + 1))
+    out a
+    out b
+    """.write(to: file, atomically: true, encoding: .utf8)
+  defer { try? FileManager.default.removeItem(at: file) }
+  let r = tp("run", file.path, "--method", "exact")
+  #expect(r.code == .numerical)
+  #expect(
+    r.stderr.hasPrefix(
+      "\(file.path):5:5: error: the expectation has no exact form (it is not a polynomial in Gaussians nor a known closed form) in 'a = mean(tanh(W @ z[0]) * sin(W @ z[0] + 1))'"
+    ), "\(r.stderr)")
+  #expect(!r.stderr.contains("%"))
+  #expect(hasCompilerStyleError(r.stderr, file: file.path, location: "5:5"))
+}
