@@ -128,6 +128,17 @@ extension CheckerState {
       dataSites[name] = DataSite(input: examples[0].input.range, label: examples[0].label.range)
       labelRanges[name] = examples.map(\.label.range)
       bindings[name] = .network("data set")
+    case .point(let name, let value):
+      try checkFreshName(name, s.range)
+      let v = try pointValue(value, "a point")
+      if let d = network.model?.inputDimension, v.count != d {
+        throw error(
+          "this point has \(v.count) entr\(v.count == 1 ? "y" : "ies") but model '\(network.model!.name)' takes \(d)",
+          value.range)
+      }
+      namedPoints[name] = v
+      if network.pointNames[v] == nil { network.pointNames[v] = name }
+      bindings[name] = .network("point")
     case .dataFile(let name, let path, let pathRange):
       try checkDataFile(name, path, pathRange, s.range)
     case .kernelAnalysis(let a):
@@ -379,6 +390,7 @@ extension CheckerState {
   }
 
   mutating func pointValue(_ e: Expr, _ context: String) throws(Failure) -> [Double] {
+    if case .name(let n) = e.kind, let p = namedPoints[n] { return p }
     if let list = try constantList(e, "\(context) entry") {
       if list.isEmpty { throw error("\(context) cannot be empty", e.range) }
       return list

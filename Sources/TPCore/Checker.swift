@@ -160,6 +160,8 @@ struct CheckerState {
   var modelDropped = false
   /// Where each data set's first example is, for dimension errors found once the model is known.
   var dataSites: [String: DataSite] = [:]
+  /// `point NAME = […]` declarations by name.
+  var namedPoints: [String: [Double]] = [:]
   /// The model body's width-sized vectors (what `observe movement` and `observe kernel` may name).
   var modelVectors: [String] = []
   /// Every name the file defines anywhere, so a use before the definition is called that.

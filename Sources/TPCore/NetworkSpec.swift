@@ -139,6 +139,9 @@ public struct NetworkSpec: Sendable {
   public var parametrization: ParametrizationSpec = .preset("ntk")
   public var parametrizationRange: SourceRange?
   public var datasets: [String: [Example]] = [:]
+  /// `point NAME = […]` declarations: the name of each named point (the first, when one point
+  /// has several), for the reports' column headers and JSON.
+  public var pointNames: [[Double]: String] = [:]
   public var training: TrainingSpec?
   public var observations: [ObservationSpec] = []
   public var kernels: [KernelRequest] = []

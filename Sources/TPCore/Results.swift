@@ -145,7 +145,9 @@ extension Program {
           if case .nonlin = instructions[d], text.contains(" ") { return "(" + text + ")" }
           return text
         case .scalar(let s):
-          guard scalars[s.raw].isTemporary, depth < 3, let d = scalarDefinitions[s.raw] else { return name(s) }
+          guard scalars[s.raw].isTemporary, depth < 3, let d = scalarDefinitions[s.raw] else {
+            return name(s)
+          }
           let text = right(d, depth: depth + 1)
           if case .scalar = instructions[d], text.contains(" ") { return "(" + text + ")" }
           return text
@@ -465,6 +467,8 @@ public struct RunReport: Sendable {
   public var eigenlearning: [EigenlearningValue] = []
   /// `hermite φ`: one expansion per statement.
   public var hermite: [HermiteValue] = []
+  /// The names of named points (`point a = [1, 0]`), for headers and JSON.
+  public var pointNames: [[Double]: String] = [:]
 
   public init(
     program: String, regime: RegimeSummary? = nil, width: Int? = nil, outputs: [OutputResult] = [],

@@ -16,6 +16,7 @@ extension JSONReport {
     enum Keys: String, CodingKey {
       case program, regime, width, seed, outputs, trajectory, kernels, posterior
       case alignment, eigen, eigenlearning, hermite
+      case namedPoints = "named_points"
     }
 
     struct Regime: Encodable {
@@ -77,6 +78,11 @@ extension JSONReport {
       try c.encodeIfPresent(report.width, forKey: .width)
       if report.width != nil { try c.encodeIfPresent(seed, forKey: .seed) }
       if !report.outputs.isEmpty { try c.encode(report.outputs.map(Output.init), forKey: .outputs) }
+      if !report.pointNames.isEmpty {
+        var named: [String: [JSONNumber]] = [:]
+        for (p, name) in report.pointNames { named[name] = p.map(JSONNumber.init) }
+        try c.encode(named, forKey: .namedPoints)
+      }
       if !report.trajectory.isEmpty { try c.encode(report.trajectory.map(Step.init), forKey: .trajectory) }
       if !report.kernels.isEmpty {
         try c.encode(

@@ -9,11 +9,12 @@ extension TextReport {
     if let regime = report.regime { sections.append("regime: \(regime.name) (r = \(regime.rText))") }
     if let w = report.width { sections.append("width: \(w)") }
     if !report.outputs.isEmpty { sections.append(outputs(report.outputs)) }
-    if !report.trajectory.isEmpty { sections.append(trajectory(report.trajectory)) }
+    let names = report.pointNames
+    if !report.trajectory.isEmpty { sections.append(trajectory(report.trajectory, names: names)) }
     for k in report.kernels {
       let header = [k.name] + k.points.indices.map { "p\($0)" }
       let rows = k.matrix.enumerated().map { i, row in
-        ["p\(i) \(point(k.points[i]))"]
+        ["p\(i) \(point(k.points[i], names: names))"]
           + row.enumerated().map { j, v in estimate(v, k.errors[i][j], k.method) }
       }
       sections.append(table(header: header, rows: rows))
@@ -21,7 +22,7 @@ extension TextReport {
     if !report.posterior.isEmpty {
       let rows = report.posterior.map {
         [
-          point($0.point), estimate($0.mean, $0.meanError, $0.method),
+          point($0.point, names: names), estimate($0.mean, $0.meanError, $0.method),
           estimate($0.variance, $0.varianceError, $0.method),
         ]
       }
@@ -106,7 +107,7 @@ extension TextReport {
   public static let shownModes = 12
 
   /// Trajectory rows grouped by observable: step, then one column per point (or pair).
-  public static func trajectory(_ values: [TrajectoryValue]) -> String {
+  public static func trajectory(_ values: [TrajectoryValue], names: [[Double]: String] = [:]) -> String {
     var groups: [String: [TrajectoryValue]] = [:]
     var order: [String] = []
     for v in values {
@@ -120,7 +121,7 @@ extension TextReport {
       // A model with several outputs labels every column with its output index, [0] included.
       let indexed = vs.contains { $0.output > 0 }
       func label(_ v: TrajectoryValue) -> String {
-        v.points.map(point).joined(separator: "·") + (indexed ? "[\(v.output)]" : "")
+        v.points.map { point($0, names: names) }.joined(separator: "·") + (indexed ? "[\(v.output)]" : "")
       }
       var columns: [String] = []
       for v in vs where !columns.contains(label(v)) { columns.append(label(v)) }
@@ -141,9 +142,11 @@ extension TextReport {
     return out.joined(separator: "\n\n")
   }
 
-  /// A point as `(1, 0)`; a point of more than 8 entries as its first three, its last and its
-  /// dimension, `(0.1, 0.2, 0.3, …, 0.9; 10000 entries)` (the JSON report has every entry).
-  public static func point(_ p: [Double]) -> String {
+  /// A point as `(1, 0)`, or its name when `names` has one (`point a = [1, 0]`); a point of
+  /// more than 8 entries as its first three, its last and its dimension,
+  /// `(0.1, 0.2, 0.3, …, 0.9; 10000 entries)` (the JSON report has every entry).
+  public static func point(_ p: [Double], names: [[Double]: String] = [:]) -> String {
+    if let name = names[p] { return name }
     guard p.count > 8 else { return "(" + p.map(number).joined(separator: ", ") + ")" }
     return "(" + p.prefix(3).map(number).joined(separator: ", ")
       + ", …, \(number(p[p.count - 1])); \(p.count) entries)"

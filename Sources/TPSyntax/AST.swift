@@ -153,6 +153,8 @@ public struct Stmt: Sendable, Hashable {
     case abcParametrization([ABCEntry])
     /// `data train = [ [1, 0] -> 1, … ]`
     case data(String, [DataExample])
+    /// `point a = [1, 0]`: a named input, usable wherever a point is (`observe f at a`).
+    case point(String, Expr)
     /// `data pool = csv("pool.csv")`: examples read from a CSV file (path relative to the program).
     case dataFile(String, path: String, pathRange: SourceRange)
     /// A kernel-analysis statement (LANGUAGE.md, "Kernel analysis"): `alignment f on d`,

@@ -43,7 +43,7 @@ public struct Parser {
     "width", "param", "matrix", "vector", "def", "for", "out", "show", "layer", "bias", "model", "return",
     "parametrization", "data", "train", "observe", "kernel", "posterior", "alignment", "eigen",
     "eigenlearning",
-    "hermite",
+    "hermite", "point",
   ]
 
   init(file: SourceFile) {
@@ -371,6 +371,10 @@ public struct Parser {
       let (name, _) = try expectIdentifier("a parametrization (mup, ntk, sp, mf or abc)")
       if name == "abc" { return .abcParametrization(try parseABC()) }
       return .parametrization(name)
+    case "point":
+      let (name, _) = try expectIdentifier("a point name")
+      _ = try expect("=", "after the point name (as in 'point a = [1, 0]')")
+      return .point(name, try parseExpression())
     case "data":
       let (name, _) = try expectIdentifier("a data set name")
       _ = try expect("=", "after the data set name")

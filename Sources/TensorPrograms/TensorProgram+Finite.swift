@@ -40,7 +40,11 @@ extension TensorProgram {
         "the program asks only for kernels, which tp computes in the limit (run it without --width);"
           + " empirical NNGP/NTK matrices of finite networks are not implemented yet")
     }
-    if isNetwork && !lowered { return try trainDirectly(width: width, seed: seed, budget: budget) }
+    if isNetwork && !lowered {
+      var report = try trainDirectly(width: width, seed: seed, budget: budget)
+      report.pointNames = network?.pointNames ?? [:]
+      return report
+    }
     let (program, trajectory) = try finiteProgram(width: width)
     let run: FiniteRun
     do {

@@ -57,7 +57,8 @@ extension TensorProgram {
       try validate(report)
       return report
     }
-    let report = try NetworkLimit(program: self, network: net, options: options, ledger: ledger).run()
+    var report = try NetworkLimit(program: self, network: net, options: options, ledger: ledger).run()
+    report.pointNames = net.pointNames
     try validate(report)
     return report
   }

@@ -69,15 +69,15 @@ func example(_ name: String) -> String { repositoryRoot.appendingPathComponent("
 @Test func failureInASubexpressionNamesTheUsersExpression() throws {
   let file = FileManager.default.temporaryDirectory.appendingPathComponent("temporaries-\(UUID()).tp")
   try """
-    width n
-    matrix W ~ N(0, 1/n)
-    vector u ~ N(0, 1)
-    z[0] = u
-    a = mean(tanh(W @ z[0]) * sin(W @ z[0] + 1))
-    b = mean(relu(W @ z[0]) * (tanh(W @ z[0]) + 1))
-    out a
-    out b
-    """.write(to: file, atomically: true, encoding: .utf8)
+  width n
+  matrix W ~ N(0, 1/n)
+  vector u ~ N(0, 1)
+  z[0] = u
+  a = mean(tanh(W @ z[0]) * sin(W @ z[0] + 1))
+  b = mean(relu(W @ z[0]) * (tanh(W @ z[0]) + 1))
+  out a
+  out b
+  """.write(to: file, atomically: true, encoding: .utf8)
   defer { try? FileManager.default.removeItem(at: file) }
   let r = tp("run", file.path, "--method", "exact")
   #expect(r.code == .numerical)
