@@ -24,6 +24,8 @@ let package = Package(
     .target(name: "TPCommands", dependencies: ["TensorPrograms", "TPNumerics"]),
     .executableTarget(name: "tp", dependencies: ["TPCommands"]),
     .executableTarget(name: "tp-bench", dependencies: ["TensorPrograms", "TPNumerics"]),
+    // docs/library.md as a runnable application (`swift run -c release Embed`).
+    .executableTarget(name: "Embed", dependencies: ["TensorPrograms"], path: "examples/Embed"),
     .target(name: "TPTestSupport", path: "Tests/TPTestSupport"),
     .testTarget(name: "TPSyntaxTests", dependencies: ["TPSyntax", "TPTestSupport"]),
     .testTarget(name: "TPNumericsTests", dependencies: ["TPNumerics", "TPTestSupport"]),

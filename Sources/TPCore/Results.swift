@@ -549,3 +549,30 @@ public struct CheckReport: Sendable {
 
   public var passed: Bool { quantities.allSatisfy(\.converges) }
 }
+
+extension RunReport {
+  /// The outputs by name (`report.outputsByName["r"]`).
+  public var outputsByName: [String: OutputResult] {
+    Dictionary(outputs.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+  }
+
+  /// The kernel matrices by name: `"nngp"`, `"ntk"` (and feature kernels by their names).
+  public var kernelsByName: [String: KernelMatrix] {
+    Dictionary(kernels.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+  }
+
+  /// The trajectory of one observed quantity by step (`nil` is `steps: inf`): `observable` is
+  /// `"f"` (a model), `"loss"`, `"movement"`, `"kernel"` or `"alignment"`; `target` names the
+  /// vector of `movement`/`kernel`/`alignment`; `points` the observed point (one for `f` and
+  /// `movement`, two for `kernel`, none for `loss`); `output` the model's output index.
+  public func trajectory(
+    _ observable: String, target: String? = nil, at points: [[Double]] = [], output: Int = 0
+  ) -> [Int?: TrajectoryValue] {
+    var out: [Int?: TrajectoryValue] = [:]
+    for v in trajectory
+    where v.observable == observable && v.target == target && v.points == points && v.output == output {
+      out[v.step] = v
+    }
+    return out
+  }
+}

@@ -29,6 +29,36 @@ import Testing
     #expect(try JSONReport.string(JSONReport.FullRunDocument(report, seed: 1)).contains("\"r\""))
   }
 
+  @Test func resultsAreReadByName() throws {
+    let text = try String(contentsOfFile: Examples.path("examples/mup1_tanh.tp"), encoding: .utf8)
+    let report = try TensorProgram(source: text, fileName: "mup1_tanh.tp").runLimit()
+    let first = try #require(report.trajectory.first { $0.observable == "f" })
+    let byStep = report.trajectory("f", at: first.points)
+    #expect(
+      byStep.count == report.trajectory.filter { $0.observable == "f" && $0.points == first.points }.count)
+    #expect(byStep[first.step] == first)
+    #expect(report.trajectory("f", at: [[12345]]).isEmpty)
+    let core = try TensorProgram(source: Self.source, fileName: "transpose.tp").runLimit()
+    #expect(core.outputsByName["r"]?.scalarValue == 2)
+    #expect(core.outputsByName["nothing"] == nil)
+    let kernels = try TensorProgram(
+      source: """
+        width n
+        layer U : 2 -> n
+        layer v : n -> 1
+        model g(xi) { return v @ relu(U @ xi) }
+        parametrization ntk
+        kernel g at [1, 0], [0, 1]
+        """, fileName: "k.tp"
+    ).runLimit()
+    // Pre-activations U ξ have variance |ξ|²/d = 1/2 and are independent for orthogonal
+    // inputs: K(a, b) = E[relu(u)]² = (1/2)/(2π), K(a, a) = E[relu(u)²] = (1/2)/2.
+    #expect(Set(kernels.kernelsByName.keys).isSuperset(of: ["nngp", "ntk"]))
+    let nngp = try #require(kernels.kernelsByName["nngp"])
+    #expect(abs(nngp.matrix[0][1] - 1 / (4 * Double.pi)) <= 1e-12 + 4 * nngp.errors[0][1])
+    #expect(abs(nngp.matrix[0][0] - 0.25) <= 1e-12 + 4 * nngp.errors[0][0])
+  }
+
   @Test func errorsAreTypedAndRendered() {
     do {
       _ = try TensorProgram(source: "width n\nvector x ~ N(0, 1)\ny = tanhh(x)\nout y\n", fileName: "bad.tp")
