@@ -30,8 +30,7 @@ public struct Cholesky: Sendable {
   /// - Throws `CholeskyError` at the first pivot `d_k = a_kk − Σ_{p<k} l_kp² ≤ 0` (or NaN or
   ///   infinite): `a` is not positive definite to working precision.
   /// - The empty matrix factors to an empty `L`.
-  public init(_ a: Matrix, threads: Int = Parallel.defaultThreads) throws(CholeskyError)
-  {
+  public init(_ a: Matrix, threads: Int = Parallel.defaultThreads) throws(CholeskyError) {
     precondition(a.rows == a.cols, "Cholesky needs a square matrix")
     let n = a.rows
     var work = a.elements

@@ -255,7 +255,8 @@ extension TensorProgram {
     for (w, width) in widths.enumerated() {
       for s in 0..<seeds where mine(w, s) {
         ProgressMeter.shared.begin(
-          "finite run", done: w * seeds + s, total: widths.count * seeds, detail: "width \(width), seed \(s + 1)")
+          "finite run", done: w * seeds + s, total: widths.count * seeds,
+          detail: "width \(width), seed \(s + 1)")
         let r = try runFinite(
           width: width, seed: Self.checkSeed(baseSeed, width: w, seed: s, seeds: seeds), budget: budget)
         let named: [String: Double]

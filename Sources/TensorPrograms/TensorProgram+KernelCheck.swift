@@ -26,7 +26,8 @@ extension TensorProgram {
     for (w, width) in widths.enumerated() {
       for s in 0..<seeds where include(w, s) {
         ProgressMeter.shared.begin(
-          "finite run", done: w * seeds + s, total: widths.count * seeds, detail: "width \(width), seed \(s + 1)")
+          "finite run", done: w * seeds + s, total: widths.count * seeds,
+          detail: "width \(width), seed \(s + 1)")
         var run = CheckRuns.Run(index: w * seeds + s, values: [], names: [])
         let observations: [DirectObservation]
         do {
