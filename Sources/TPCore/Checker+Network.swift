@@ -131,11 +131,7 @@ extension CheckerState {
     case .point(let name, let value):
       try checkFreshName(name, s.range)
       let v = try pointValue(value, "a point")
-      if let d = network.model?.inputDimension, v.count != d {
-        throw error(
-          "this point has \(v.count) entr\(v.count == 1 ? "y" : "ies") but model '\(network.model!.name)' takes \(d)",
-          value.range)
-      }
+      try checkInputDimension(v, value.range)
       namedPoints[name] = v
       if network.pointNames[v] == nil { network.pointNames[v] = name }
       bindings[name] = .network("point")
@@ -325,14 +321,18 @@ extension CheckerState {
     var pts: [[Double]] = []
     for p in points {
       let v = try pointValue(p, "a point")
-      if let d = network.model?.inputDimension, v.count != d {
-        throw error(
-          "this point has \(v.count) entr\(v.count == 1 ? "y" : "ies") but model '\(network.model!.name)' takes \(d)",
-          p.range)
-      }
+      try checkInputDimension(v, p.range)
       pts.append(v)
     }
     return pts
+  }
+
+  /// Fails when point `v` (written at `range`) does not have the model's input dimension.
+  mutating func checkInputDimension(_ v: [Double], _ range: SourceRange) throws(Failure) {
+    guard let model = network.model, v.count != model.inputDimension else { return }
+    let d = model.inputDimension
+    throw error(
+      "this point has \(v.count) entr\(v.count == 1 ? "y" : "ies") but model '\(model.name)' takes \(d)", range)
   }
 
   /// The range of the first whole-word occurrence of `word` in `range` at or after `from`;
