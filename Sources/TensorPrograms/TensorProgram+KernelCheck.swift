@@ -47,6 +47,20 @@ extension TensorProgram {
           run.names!.append(name)  // safe: set above
           run.values.append(o.value - predicted - limitPerturbation)
         }
+        // The empirical kernels of the same network, compared with their own limits.
+        do throws(DirectTrainingFailure) {
+          let options = FiniteOptions(
+            width: width, seed: Self.checkSeed(baseSeed, width: w, seed: s, seeds: seeds), budget: budget)
+          for (name, value, _) in kernelEntries(try finiteKernels(options)) {
+            run.names!.append(name)  // safe: set above
+            run.values.append(value)
+          }
+        } catch {
+          switch error {
+          case .program(let e): throw .program(rendered(e))
+          case .numerical(let e): throw .numerical(e.rendered(in: unit.file))
+          }
+        }
         runs.append(run)
       }
     }
