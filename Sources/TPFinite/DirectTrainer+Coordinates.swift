@@ -37,7 +37,7 @@ extension DirectTrainer {
     plain.network?.observations = []
     var net = try DirectNetwork(checked: plain, options: options, initialPoints: probes)
     net.probes = probes
-    net.trace.names = net.traceOps.map { net.graph.names[$0] } + [net.model.name]
+    net.trace.names = net.traceOps.map { net.graph.displayName($0) } + [net.model.name]
     do {
       _ = try net.train()
     } catch {

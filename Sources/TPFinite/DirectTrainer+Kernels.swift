@@ -11,6 +11,11 @@ public struct EmpiricalKernels: Sendable, Hashable {
   /// trainable weights `w_l` (THEORY §5), so that one SGD step of rate `η` on the mean loss
   /// over a batch `B` moves the outputs by `−(η/|B|) Θ̂ χ` to first order.
   public var ntk: [[Double]]
+  /// `E_V[K̂(p, q)]`: the NNGP averaged over the readout weights given the rest (independent
+  /// at initialization), `mean_j σ_V² n^{-2(a+b)_V}·(x(p)·x(q))` for the readout's operand `x`.
+  /// It has the same expectation over networks as ``nngp`` but fluctuates like `n^{-1/2}`
+  /// instead of `O(1)`, and its seed means are close to normal: what `tp check` compares.
+  public var readoutAveragedNNGP: [[Double]]
 }
 
 extension DirectTrainer {
@@ -56,6 +61,7 @@ extension DirectNetwork {
     let m = points.count
     var nngp = [[Double]](repeating: [Double](repeating: 0, count: m), count: m)
     var theta = nngp
+    var averaged = nngp
     let mV = layerMultiplier[graph.readout] ?? 0
     for a in 0..<m {
       for b in a..<m {
@@ -88,12 +94,15 @@ extension DirectNetwork {
           }
           tSum += learningRateScale * t
         }
+        // E[v²] of the trainable readout: the variance the weights were drawn with.
+        averaged[a][b] = readoutVariance * mV * mV * Self.dot(passes[a].values[graph.readoutOperand], passes[b].values[graph.readoutOperand])
+        averaged[b][a] = averaged[a][b]
         nngp[a][b] = kSum / Double(max(k, 1))
         nngp[b][a] = nngp[a][b]
         theta[a][b] = tSum / Double(max(k, 1))
         theta[b][a] = theta[a][b]
       }
     }
-    return EmpiricalKernels(nngp: nngp, ntk: theta)
+    return EmpiricalKernels(nngp: nngp, ntk: theta, readoutAveragedNNGP: averaged)
   }
 }

@@ -160,6 +160,8 @@ struct DirectNetwork {
   let step: Double
   /// `n^{-c}`: the learning rate's width factor (the empirical NTK's overall scale).
   let learningRateScale: Double
+  /// The variance of the trainable readout weights at initialization.
+  var readoutVariance = 0.0
   /// Inputs at which ``train(initialPoints:)`` records ``trace`` (none: no trace).
   var probes: [[Double]] = []
   /// The RMS size and change of every hidden vector at `probes`, per step (filled by training).
@@ -318,6 +320,10 @@ struct DirectNetwork {
     }
     // The readout is `V = n^{-(a+b)} ṽ`.
     let readout = graph.readout
+    if let m = layerMultiplier[readout], m != 0, let l = net.layer(named: readout) {
+      // ṽ ~ N(0, σ²) scaled by n^{-(a+b)} and divided by σ n^{-a}: variance n^{-2b}.
+      readoutVariance = l.variance * pow(power(-exps(readout).scale) / m, 2)
+    }
     readoutWeights = (rows[readout] ?? []).map { id in
       var x = take(id)
       return trainable(&x, power(-exps(readout).scale), layerMultiplier[readout] ?? 0)

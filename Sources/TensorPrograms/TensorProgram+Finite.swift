@@ -35,7 +35,9 @@ extension TensorProgram {
   )
     throws(RunFailure) -> RunReport
   {
-    if isNetwork && !lowered { return try trainDirectly(width: width, seed: seed, budget: budget) }
+    if isNetwork && !lowered {
+      return try trainDirectly(width: width, seed: seed, budget: budget, readoutAveraged: false)
+    }
     let (program, trajectory) = try finiteProgram(width: width)
     let run: FiniteRun
     do {
@@ -59,7 +61,11 @@ extension TensorProgram {
   }
 
   /// A network trained by ``DirectTrainer`` at `width` from the weights drawn with `seed`.
-  func trainDirectly(width: Int, seed: UInt64, budget: ResourceBudget) throws(RunFailure) -> RunReport {
+  /// `readoutAveraged` reports the NNGP averaged over the readout weights (what `tp check`
+  /// compares; ``EmpiricalKernels/readoutAveragedNNGP``) instead of `f(x) f(x′)`.
+  func trainDirectly(width: Int, seed: UInt64, budget: ResourceBudget, readoutAveraged: Bool)
+    throws(RunFailure) -> RunReport
+  {
     let options = FiniteOptions(width: width, seed: seed, budget: budget)
     var observations: [DirectObservation] = []
     var kernels: [KernelMatrix] = []
@@ -69,7 +75,7 @@ extension TensorProgram {
       if let net = network, net.training != nil || !net.observations.isEmpty {
         observations = try DirectTrainer.run(checked, options: options)
       }
-      kernels = try finiteKernels(options)
+      kernels = try finiteKernels(options, readoutAveraged: readoutAveraged)
     } catch {
       switch error {
       case .program(let e): throw .program(rendered(e))
@@ -97,7 +103,9 @@ extension TensorProgram {
   /// network drawn with `options` (``DirectTrainer/kernels(_:options:points:)``: the `ntk`
   /// parametrization with the declared variances, as in the limit), each entry exact for this
   /// one network (errors 0; ``runFinite(width:seed:seeds:budget:)`` gives standard errors).
-  func finiteKernels(_ options: FiniteOptions) throws(DirectTrainingFailure) -> [KernelMatrix] {
+  func finiteKernels(_ options: FiniteOptions, readoutAveraged: Bool = false) throws(DirectTrainingFailure)
+    -> [KernelMatrix]
+  {
     let requests = (network?.kernels ?? []).filter { $0.posteriorData == nil }
     guard !requests.isEmpty else { return [] }
     // One network for all statements: the union of their points, in order.
@@ -114,7 +122,10 @@ extension TensorProgram {
     for req in requests {
       let idx = req.points.map { index[$0] ?? 0 }
       func rows(_ m: [[Double]]) -> [[Double]] { idx.map { i in idx.map { m[i][$0] } } }
-      out.append(KernelMatrix(name: "nngp", points: req.points, matrix: rows(k.nngp), method: .finite))
+      out.append(
+        KernelMatrix(
+          name: "nngp", points: req.points, matrix: rows(readoutAveraged ? k.readoutAveragedNNGP : k.nngp),
+          method: .finite))
       out.append(KernelMatrix(name: "ntk", points: req.points, matrix: rows(k.ntk), method: .finite))
     }
     return out
@@ -372,8 +383,11 @@ extension TensorProgram {
     out.limits = limits.map { CheckRuns.Limit(name: $0.0, value: $0.1, error: $0.2) }
     for (w, width) in widths.enumerated() {
       for s in 0..<seeds where mine(w, s) {
-        let r = try runFinite(
-          width: width, seed: Self.checkSeed(baseSeed, width: w, seed: s, seeds: seeds), budget: budget)
+        let seed = Self.checkSeed(baseSeed, width: w, seed: s, seeds: seeds)
+        let r =
+          isNetwork
+          ? try trainDirectly(width: width, seed: seed, budget: budget, readoutAveraged: true)
+          : try runFinite(width: width, seed: seed, budget: budget)
         let named: [String: Double]
         if isNetwork {
           named = Dictionary(

@@ -51,7 +51,7 @@ extension TensorProgram {
         do throws(DirectTrainingFailure) {
           let options = FiniteOptions(
             width: width, seed: Self.checkSeed(baseSeed, width: w, seed: s, seeds: seeds), budget: budget)
-          for (name, value, _) in kernelEntries(try finiteKernels(options)) {
+          for (name, value, _) in kernelEntries(try finiteKernels(options, readoutAveraged: true)) {
             run.names!.append(name)  // safe: set above
             run.values.append(value)
           }
