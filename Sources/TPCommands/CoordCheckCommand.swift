@@ -35,7 +35,8 @@ struct CoordCheckCommand: Command {
                          (default 1e12).
     """
   static let options = OptionSpec(
-    valued: ["widths", "seeds", "tolerance", "plot", "set", "seed", "max-memory", "max-work"], flags: ["json"])
+    valued: ["widths", "seeds", "tolerance", "plot", "set", "seed", "max-memory", "max-work"], flags: ["json"]
+  )
 
   static func run(_ args: ParsedArguments, _ io: any OutputSink) throws -> ExitCode {
     let path = try args.file(command: name)

@@ -95,7 +95,9 @@ extension DirectNetwork {
           tSum += learningRateScale * t
         }
         // E[v²] of the trainable readout: the variance the weights were drawn with.
-        averaged[a][b] = readoutVariance * mV * mV * Self.dot(passes[a].values[graph.readoutOperand], passes[b].values[graph.readoutOperand])
+        averaged[a][b] =
+          readoutVariance * mV * mV
+          * Self.dot(passes[a].values[graph.readoutOperand], passes[b].values[graph.readoutOperand])
         averaged[b][a] = averaged[a][b]
         nngp[a][b] = kSum / Double(max(k, 1))
         nngp[b][a] = nngp[a][b]

@@ -144,7 +144,8 @@ public enum DirectTrainer {
     let kernelBytes = Saturating.product(
       8, kernelPoints, max(outputs, 1), n, Saturating.sum(Saturating.product(2, hiddenUses), inputColumns, 2))
     return ResourceEstimate(
-      bytes: Saturating.sum(bytes, kernelBytes), multiplyAdds: Saturating.sum(sampling, observing, training, kernels))
+      bytes: Saturating.sum(bytes, kernelBytes),
+      multiplyAdds: Saturating.sum(sampling, observing, training, kernels))
   }
 }
 

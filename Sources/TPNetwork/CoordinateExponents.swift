@@ -129,7 +129,8 @@ public struct CoordinateExponents: Sendable, Hashable {
       return true
     }
     return CoordinateExponents(
-      names: kept.map { graph.displayName($0) } + [model.name], initialSize: kept.map { s[$0] } + [outputSize],
+      names: kept.map { graph.displayName($0) } + [model.name],
+      initialSize: kept.map { s[$0] } + [outputSize],
       change: kept.map { d[$0] } + [outputChange])
   }
 }

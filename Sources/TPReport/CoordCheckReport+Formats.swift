@@ -25,9 +25,13 @@ extension TextReport {
     }
     var rows: [[String]] = []
     for q in report.quantities {
-      let slope = q.slope.map { s in String(format: "%.2f", s) + (q.slopeError.map { " ± " + String(format: "%.2f", $0) } ?? "") } ?? "—"
+      let slope =
+        q.slope.map { s in
+          String(format: "%.2f", s) + (q.slopeError.map { " ± " + String(format: "%.2f", $0) } ?? "")
+        } ?? "—"
       rows.append([
-        q.vector, String(q.step), q.kind == .size ? "size" : "change", cell(q.widths.first), cell(q.widths.last),
+        q.vector, String(q.step), q.kind == .size ? "size" : "change", cell(q.widths.first),
+        cell(q.widths.last),
         slope, q.expected.map(exponent) ?? "?", q.grows ? "GROWS" : "ok",
       ])
     }
@@ -37,13 +41,17 @@ extension TextReport {
     let growing = report.quantities.filter(\.grows)
     var verdict: String
     if report.passed {
-      verdict = "no quantity grows with the width (slopes ≤ \(number(report.tolerance)) within \(String(format: "%.1f", report.critical)) SE)"
+      verdict =
+        "no quantity grows with the width (slopes ≤ \(number(report.tolerance)) within \(String(format: "%.1f", report.critical)) SE)"
     } else {
       verdict = "\(growing.count) of \(report.quantities.count) quantities grow with the width"
       if let worst = growing.max(by: { ($0.slope ?? 0) < ($1.slope ?? 0) }), let s = worst.slope {
-        verdict += "; fastest: the \(worst.kind == .size ? "size" : "change") of \(worst.vector) after \(worst.step) step\(worst.step == 1 ? "" : "s"), ∝ n^\(String(format: "%.2f", s))"
+        verdict +=
+          "; fastest: the \(worst.kind == .size ? "size" : "change") of \(worst.vector) after \(worst.step) step\(worst.step == 1 ? "" : "s"), ∝ n^\(String(format: "%.2f", s))"
       }
-      if !report.failures.isEmpty { verdict += "; \(report.failures.count) run\(report.failures.count == 1 ? "" : "s") diverged" }
+      if !report.failures.isEmpty {
+        verdict += "; \(report.failures.count) run\(report.failures.count == 1 ? "" : "s") diverged"
+      }
     }
     var text =
       "\(report.program): coord check of the \(report.parametrization) parametrization (\(report.regime)); "
@@ -86,7 +94,8 @@ extension JSONReport {
     }
 
     enum Keys: String, CodingKey {
-      case program, parametrization, regime, widths, seeds, probes, tolerance, critical, passed, failures, quantities
+      case program, parametrization, regime, widths, seeds, probes, tolerance, critical, passed, failures,
+        quantities
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -106,7 +115,9 @@ extension JSONReport {
           Quantity(
             vector: q.vector, kind: q.kind.rawValue, step: q.step,
             widths: q.widths.map {
-              Width(width: $0.width, mean: JSONNumber($0.mean), stderr: JSONNumber($0.standardError), seeds: $0.seeds)
+              Width(
+                width: $0.width, mean: JSONNumber($0.mean), stderr: JSONNumber($0.standardError),
+                seeds: $0.seeds)
             },
             slope: q.slope.map(JSONNumber.init), slope_error: q.slopeError.map(JSONNumber.init),
             expected: q.expected.map { $0 == -.infinity ? "none" : TextReport.exponent($0) },

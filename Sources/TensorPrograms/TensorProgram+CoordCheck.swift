@@ -40,10 +40,12 @@ extension TensorProgram {
     }
     guard let probes = coordCheckProbes else {
       throw .unsupported(
-        "tp coordcheck needs inputs to measure at: a 'train' data set, 'observe … at' points or 'kernel … at' points")
+        "tp coordcheck needs inputs to measure at: a 'train' data set, 'observe … at' points or 'kernel … at' points"
+      )
     }
     if net.training != nil, net.training?.steps == nil {
-      throw .unsupported("tp coordcheck trains at finite widths; 'steps: inf' has no finite-width counterpart")
+      throw .unsupported(
+        "tp coordcheck trains at finite widths; 'steps: inf' has no finite-width counterpart")
     }
     try checkBudget(widths: widths, seeds: seeds, budget: budget)
     let exponents: CoordinateExponents
@@ -71,7 +73,8 @@ extension TensorProgram {
           }
         }
         if let f = trace.failure {
-          failures.append("width \(width), seed \(seed): \(f.hasPrefix("training diverged") ? f : "stopped: " + f)")
+          // The trainer's message names the step, the width and the seed.
+          failures.append(f.contains("width \(width)") ? f : "width \(width), seed \(seed): \(f)")
         }
         row.append(trace)
       }
@@ -93,7 +96,8 @@ extension TensorProgram {
             guard values.count == traces[w].count, !values.isEmpty else { continue }
             perWidth.append(
               .init(
-                width: width, mean: Statistics.mean(values), standardError: Statistics.standardErrorOfMean(values),
+                width: width, mean: Statistics.mean(values),
+                standardError: Statistics.standardErrorOfMean(values),
                 seeds: values.count))
           }
           let fit = Self.logLogSlope(perWidth)

@@ -86,7 +86,8 @@ extension TensorProgram {
     report.kernels = kernels
     for req in network?.kernels ?? [] where req.posteriorData != nil {
       report.notes.append(
-        "'posterior \(req.model) on \(req.posteriorData ?? "")' is computed in the limit only (tp run without --width)")
+        "'posterior \(req.model) on \(req.posteriorData ?? "")' is computed in the limit only (tp run without --width)"
+      )
     }
     report.trajectory = observations.map { o in
       TrajectoryValue(
@@ -145,7 +146,8 @@ extension TensorProgram {
     }
     let one: ResourceEstimate
     do {
-      one = try DirectTrainer.estimate(checked, options: FiniteOptions(width: width, seed: seed, budget: budget))
+      one = try DirectTrainer.estimate(
+        checked, options: FiniteOptions(width: width, seed: seed, budget: budget))
     } catch {
       switch error {
       case .program(let e): throw .program(rendered(e))
@@ -202,7 +204,8 @@ extension TensorProgram {
       for a in k.points.indices {
         for b in a..<k.points.count {
           out.append(
-            (Self.kernelLabel(k.name, model: model, k.points[a], k.points[b]), k.matrix[a][b], k.errors[a][b]))
+            (Self.kernelLabel(k.name, model: model, k.points[a], k.points[b]), k.matrix[a][b], k.errors[a][b])
+          )
         }
       }
     }
@@ -424,9 +427,10 @@ extension TensorProgram {
       // Kernel entries are raw values with limits of their own; the rest are differences (limit 0).
       let limitOf = Dictionary(c.limits.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
       let quantities = names.map { name in
+        // safe: names are keys of values
         Self.checkedQuantity(
           name: name, limit: limitOf[name]?.value ?? 0, limitStandardError: limitOf[name]?.error ?? 0,
-          widths: c.widths, values: values[name]!, paired: name.hasPrefix("Δ"), alpha: alpha)  // safe: names are keys
+          widths: c.widths, values: values[name]!, paired: name.hasPrefix("Δ"), alpha: alpha)
       }
       return CheckReport(program: program, seeds: c.seeds, quantities: quantities)
     }

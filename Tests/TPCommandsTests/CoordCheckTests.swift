@@ -42,14 +42,18 @@ import Testing
     let (exit, doc) = try Self.run(file)
     #expect(exit == code)
     #expect(doc.passed == (code == .success))
-    let checked = doc.quantities.filter { ($0.kind == "size" && $0.step == 0) || ($0.kind == "change" && $0.step == 1) }
+    let checked = doc.quantities.filter {
+      ($0.kind == "size" && $0.step == 0) || ($0.kind == "change" && $0.step == 1)
+    }
     #expect(checked.count == 10, "5 vectors × (size at 0, change at 1)")
     for q in checked {
       let expected = try #require(q.expected_slope, "\(q.vector)")
       let slope = try #require(q.slope)
       let se = try #require(q.slope_error)
       #expect(se < 0.075, "\(file) \(q.vector) \(q.kind) \(q.step): SE \(se)")
-      #expect(abs(slope - expected) <= 0.15, "\(file) \(q.vector) \(q.kind) \(q.step): \(slope) ± \(se) vs \(expected)")
+      #expect(
+        abs(slope - expected) <= 0.15,
+        "\(file) \(q.vector) \(q.kind) \(q.step): \(slope) ± \(se) vs \(expected)")
     }
   }
 
@@ -70,9 +74,13 @@ import Testing
   }
 
   @Test func plotHasOnePanelPerStepAndKind() throws {
-    let out = FileManager.default.temporaryDirectory.appendingPathComponent("tp-coord-\(UUID().uuidString).svg").path
+    let out = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "tp-coord-\(UUID().uuidString).svg"
+    ).path
     defer { try? FileManager.default.removeItem(atPath: out) }
-    let r = tp(["coordcheck", example("mup2_relu.tp"), "--widths", "64,128,256", "--seeds", "4", "--plot", out])
+    let r = tp([
+      "coordcheck", example("mup2_relu.tp"), "--widths", "64,128,256", "--seeds", "4", "--plot", out,
+    ])
     #expect(r.code == .success, "\(r.stderr)")
     let svg = try String(contentsOfFile: out, encoding: .utf8)
     // Steps 0…3: four size panels and three change panels.
@@ -113,7 +121,9 @@ import Testing
       for j in l.matrix.indices {
         #expect(e.errors[i][j] > 0)
         let se = (e.errors[i][j] * e.errors[i][j] + l.errors[i][j] * l.errors[i][j]).squareRoot()
-        #expect(abs(e.matrix[i][j] - l.matrix[i][j]) <= 4 * se, "\(file) [\(i), \(j)]: \(e.matrix[i][j]) vs \(l.matrix[i][j])")
+        #expect(
+          abs(e.matrix[i][j] - l.matrix[i][j]) <= 4 * se,
+          "\(file) [\(i), \(j)]: \(e.matrix[i][j]) vs \(l.matrix[i][j])")
       }
     }
     let check = tp("check", example(file), "--widths", "512,1024,2048,4096", "--seeds", "8")
@@ -176,7 +186,9 @@ import Testing
   @Test func nothingToCompareIsAnError() throws {
     let source = try String(contentsOfFile: example("kernel_relu.tp"), encoding: .utf8)
       .split(separator: "\n").filter { !$0.hasPrefix("kernel ") }.joined(separator: "\n")
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("tp-post-\(UUID().uuidString).tp").path
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "tp-post-\(UUID().uuidString).tp"
+    ).path
     try Data(source.utf8).write(to: URL(fileURLWithPath: path))
     defer { try? FileManager.default.removeItem(atPath: path) }
     let check = tp("check", path, "--widths", "64,128", "--seeds", "2")

@@ -12,7 +12,9 @@ enum CoordCheckPlot {
   static func steps(last: Int) -> [Int] {
     guard last >= maximumSteps else { return Array(0...last) }
     var out = Set<Int>()
-    for i in 0..<maximumSteps { out.insert(Int((Double(i) * Double(last) / Double(maximumSteps - 1)).rounded())) }
+    for i in 0..<maximumSteps {
+      out.insert(Int((Double(i) * Double(last) / Double(maximumSteps - 1)).rounded()))
+    }
     return out.sorted()
   }
 
@@ -29,7 +31,11 @@ enum CoordCheckPlot {
         guard !members.isEmpty else { continue }
         let series = members.map { q in
           var name = q.vector
-          if let s = q.slope { name += String(format: " (slope %.2f", s) + (q.expected.map { ", expected " + TextReport.exponent($0) } ?? "") + ")" }
+          if let s = q.slope {
+            name +=
+              String(format: " (slope %.2f", s)
+              + (q.expected.map { ", expected " + TextReport.exponent($0) } ?? "") + ")"
+          }
           return PlotSeries(
             name: name,
             points: q.widths.map { PlotPoint(x: Double($0.width), y: $0.mean, yError: $0.standardError) },
@@ -37,7 +43,9 @@ enum CoordCheckPlot {
         }
         var exponents: [Double] = []
         for q in members {
-          if let e = q.expected, e.isFinite, !exponents.contains(where: { abs($0 - e) < 1e-9 }) { exponents.append(e) }
+          if let e = q.expected, e.isFinite, !exponents.contains(where: { abs($0 - e) < 1e-9 }) {
+            exponents.append(e)
+          }
         }
         let guides = exponents.sorted().map {
           PowerLawGuide(exponent: $0, variable: "n", exponentText: TextReport.exponent($0))
