@@ -154,7 +154,7 @@ func printRun(
   for note in report.notes { io.err("note: \(note)\n") }
   if json {
     // safe: the documents hold strings and numbers only, which always encode
-    io.out((try? JSONReport.string(JSONReport.FullRunDocument(report, seed: seed))) ?? "")
+    io.out((try? JSONReport.string(JSONReport.FullRunDocument(report, seed: seed, seeds: seeds))) ?? "")
   } else {
     let seedText = seeds > 1 ? "mean over seeds \(seed)…\(seed &+ UInt64(seeds - 1))" : "seed \(seed)"
     let head = width.map { "\(path) at width \($0), \(seedText)" } ?? "\(path) in the infinite-width limit"

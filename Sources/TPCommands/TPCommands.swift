@@ -22,10 +22,10 @@ public enum TPCommands {
 
       """
     for c in commands {
-      s += "  " + c.name.padding(toLength: 11, withPad: " ", startingAt: 0) + c.summary + "\n"
+      s += "  " + c.name.padding(toLength: 12, withPad: " ", startingAt: 0) + c.summary + "\n"
     }
     s += """
-        help       Show help for a command.
+        help        Show help for a command.
 
       Exit codes: 0 success, 1 bad command line, 2 error in the program,
       3 numerical failure or instability, 4 'tp check' found a limit that finite widths do not approach
