@@ -69,13 +69,14 @@ extension TensorProgram {
     let options = FiniteOptions(width: width, seed: seed, budget: budget)
     var observations: [DirectObservation] = []
     var kernels: [KernelMatrix] = []
+    var posterior: [PosteriorValue] = []
     do throws(DirectTrainingFailure) {
       // The whole run (training and kernels) is refused at once when it is too large.
       _ = try DirectTrainer.estimate(checked, options: options)
       if let net = network, net.training != nil || !net.observations.isEmpty {
         observations = try DirectTrainer.run(checked, options: options)
       }
-      kernels = try finiteKernels(options, readoutAveraged: readoutAveraged)
+      (kernels, posterior) = try finiteKernels(options, readoutAveraged: readoutAveraged)
     } catch {
       switch error {
       case .program(let e): throw .program(rendered(e))
@@ -84,11 +85,7 @@ extension TensorProgram {
     }
     var report = RunReport(program: unit.file.name, width: width)
     report.kernels = kernels
-    for req in network?.kernels ?? [] where req.posteriorData != nil {
-      report.notes.append(
-        "'posterior \(req.model) on \(req.posteriorData ?? "")' is computed in the limit only (tp run without --width)"
-      )
-    }
+    report.posterior = posterior
     report.trajectory = observations.map { o in
       TrajectoryValue(
         observable: o.observable, target: o.target, points: o.points, output: o.output, step: o.step,
@@ -100,36 +97,59 @@ extension TensorProgram {
     return report
   }
 
-  /// The empirical NNGP and NTK matrices of every `kernel` statement (not posteriors) of the
-  /// network drawn with `options` (``DirectTrainer/kernels(_:options:points:)``: the `ntk`
-  /// parametrization with the declared variances, as in the limit), each entry exact for this
-  /// one network (errors 0; ``runFinite(width:seed:seeds:budget:)`` gives standard errors).
+  /// The empirical NNGP and NTK matrices of every `kernel` statement of the network drawn with
+  /// `options` (``DirectTrainer/kernels(_:options:points:)``: the `ntk` parametrization with the
+  /// declared variances, as in the limit), each entry exact for this one network (errors 0;
+  /// ``runFinite(width:seed:seeds:budget:)`` gives standard errors), and the posterior of every
+  /// `posterior` statement: the NNGP posterior (as in the limit) of this network's NNGP averaged
+  /// over its readout weights (``EmpiricalKernels/readoutAveragedNNGP``; `f(x) f(x′)` of one
+  /// network has rank one per output, no kernel to condition on).
   func finiteKernels(_ options: FiniteOptions, readoutAveraged: Bool = false) throws(DirectTrainingFailure)
-    -> [KernelMatrix]
+    -> (kernels: [KernelMatrix], posterior: [PosteriorValue])
   {
-    let requests = (network?.kernels ?? []).filter { $0.posteriorData == nil }
-    guard !requests.isEmpty else { return [] }
+    let requests = network?.kernels ?? []
+    guard !requests.isEmpty else { return ([], []) }
+    let datasets = network?.datasets ?? [:]
+    func pointsOf(_ req: KernelRequest) -> [[Double]] {
+      (req.posteriorData.flatMap { datasets[$0] }?.map(\.input) ?? []) + req.points
+    }
     // One network for all statements: the union of their points, in order.
     var points: [[Double]] = []
     var index: [[Double]: Int] = [:]
     for req in requests {
-      for p in req.points where index[p] == nil {
+      for p in pointsOf(req) where index[p] == nil {
         index[p] = points.count
         points.append(p)
       }
     }
     let k = try DirectTrainer.kernels(checked, options: options, points: points)
-    var out: [KernelMatrix] = []
+    var kernels: [KernelMatrix] = []
+    var posterior: [PosteriorValue] = []
     for req in requests {
-      let idx = req.points.map { index[$0] ?? 0 }
+      let pts = pointsOf(req)
+      let idx = pts.map { index[$0] ?? 0 }
       func rows(_ m: [[Double]]) -> [[Double]] { idx.map { i in idx.map { m[i][$0] } } }
-      out.append(
+      if let d = req.posteriorData, let data = datasets[d] {
+        let averaged = rows(k.readoutAveragedNNGP)
+        var m = Matrix(rows: pts.count, cols: pts.count, repeating: 0)
+        for i in pts.indices { for j in pts.indices { m[i, j] = averaged[i][j] } }
+        let train = Array(0..<data.count)
+        let test = Array(data.count..<pts.count)
+        let post = KernelDynamics.posterior(
+          k: m, train: train, labels: data.map { $0.label.first ?? 0 }, noise: req.noise, test: test)
+        for (i, z) in test.enumerated() {
+          posterior.append(
+            PosteriorValue(point: pts[z], mean: post[i].mean, variance: post[i].variance, method: .finite))
+        }
+        continue
+      }
+      kernels.append(
         KernelMatrix(
-          name: "nngp", points: req.points, matrix: rows(readoutAveraged ? k.readoutAveragedNNGP : k.nngp),
+          name: "nngp", points: pts, matrix: rows(readoutAveraged ? k.readoutAveragedNNGP : k.nngp),
           method: .finite))
-      out.append(KernelMatrix(name: "ntk", points: req.points, matrix: rows(k.ntk), method: .finite))
+      kernels.append(KernelMatrix(name: "ntk", points: pts, matrix: rows(k.ntk), method: .finite))
     }
-    return out
+    return (kernels, posterior)
   }
 
   /// `tp run --width N --seeds K`: the network at width `width` with seeds `seed … seed+K−1`,
@@ -176,6 +196,14 @@ extension TensorProgram {
       out.trajectory[i].standardError = se
       out.trajectory[i].error = se
     }
+    for i in out.posterior.indices {
+      let (mean, meanSE) = stats(reports.map { $0.posterior[i].mean })
+      let (variance, varianceSE) = stats(reports.map { $0.posterior[i].variance })
+      out.posterior[i].mean = mean
+      out.posterior[i].meanError = meanSE
+      out.posterior[i].variance = variance
+      out.posterior[i].varianceError = varianceSE
+    }
     for i in out.kernels.indices {
       let m = out.kernels[i].points.count
       for a in 0..<m {
@@ -195,11 +223,19 @@ extension TensorProgram {
     return "\(kernel) \(model) at \(point(a)), \(point(b))"
   }
 
-  /// Every entry on and above the diagonal of `kernels`, by ``kernelLabel(_:model:_:_:)``, with
-  /// its error.
-  func kernelEntries(_ kernels: [KernelMatrix]) -> [(String, Double, Double)] {
+  /// Every entry on and above the diagonal of `kernels`, by ``kernelLabel(_:model:_:_:)``, and
+  /// the mean and variance of every posterior value (`posterior mean f at (-0.5, 0.5)`), with
+  /// their errors.
+  func kernelEntries(_ kernels: [KernelMatrix], posterior: [PosteriorValue] = []) -> [(
+    String, Double, Double
+  )] {
     let model = network?.model?.name ?? "f"
     var out: [(String, Double, Double)] = []
+    for p in posterior {
+      let at = "(" + p.point.map(Program.format).joined(separator: ", ") + ")"
+      out.append(("posterior mean \(model) at \(at)", p.mean, p.meanError))
+      out.append(("posterior variance \(model) at \(at)", p.variance, p.varianceError))
+    }
     for k in kernels {
       for a in k.points.indices {
         for b in a..<k.points.count {
@@ -356,7 +392,7 @@ extension TensorProgram {
     var limits: [(String, Double, Double)] = []
     if isNetwork {
       for t in limitReport.trajectory { limits.append((Self.label(t), t.value, t.error)) }
-      let kernelLimits = kernelEntries(limitReport.kernels)
+      let kernelLimits = kernelEntries(limitReport.kernels, posterior: limitReport.posterior)
       if limitReport.trajectory.contains(where: { $0.variance > 0 }) {
         out.kernelRegime = true
         // Kernel entries are compared with their limits, as outside the kernel regime.
@@ -394,7 +430,8 @@ extension TensorProgram {
         let named: [String: Double]
         if isNetwork {
           named = Dictionary(
-            r.trajectory.map { (Self.label($0), $0.value) } + kernelEntries(r.kernels).map { ($0.0, $0.1) },
+            r.trajectory.map { (Self.label($0), $0.value) }
+              + kernelEntries(r.kernels, posterior: r.posterior).map { ($0.0, $0.1) },
             uniquingKeysWith: { a, _ in a })
         } else {
           named = Dictionary(r.outputs.map { ($0.name, $0.scalarValue) }, uniquingKeysWith: { a, _ in a })
@@ -452,8 +489,9 @@ extension TensorProgram {
   /// `tp check` on a program without outputs or observations (only kernel statements, say):
   /// a usage error rather than an empty table that "passes".
   public static let nothingToCheck = RunFailure.unsupported(
-    "nothing to check: the program has no outputs, observations or 'kernel' statements with"
-      + " finite-width counterparts (posteriors and kernel analyses are computed in the limit only)")
+    "nothing to check: the program has no outputs, observations, 'kernel' or 'posterior' statements"
+      + " with finite-width counterparts (kernel analyses such as 'alignment' and 'eigen' are computed"
+      + " in the limit only)")
 
   /// Family-wise false-alarm level of `tp check`: each of `Q` quantities is tested at `α/Q`
   /// (Bonferroni), so a correct program fails with probability at most about `α`.

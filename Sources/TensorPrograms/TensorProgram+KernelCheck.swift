@@ -51,7 +51,8 @@ extension TensorProgram {
         do throws(DirectTrainingFailure) {
           let options = FiniteOptions(
             width: width, seed: Self.checkSeed(baseSeed, width: w, seed: s, seeds: seeds), budget: budget)
-          for (name, value, _) in kernelEntries(try finiteKernels(options, readoutAveraged: true)) {
+          let (kernels, posterior) = try finiteKernels(options, readoutAveraged: true)
+          for (name, value, _) in kernelEntries(kernels, posterior: posterior) {
             run.names!.append(name)  // safe: set above
             run.values.append(value)
           }

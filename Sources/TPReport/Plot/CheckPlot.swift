@@ -26,9 +26,11 @@ enum CheckPlot {
   }
 
   /// A kernel entry's name split into its kernel and its pair of points: `ntk f at (1, 0),
-  /// (0, 1)` is entry `(1, 0), (0, 1)` of family `ntk f`; nil for other names.
+  /// (0, 1)` is entry `(1, 0), (0, 1)` of family `ntk f` (and `posterior mean f at (0, 1)`
+  /// entry `(0, 1)` of `posterior mean f`); nil for other names.
   static func kernelEntry(of name: String) -> (family: String, entry: String)? {
-    guard name.hasPrefix("nngp ") || name.hasPrefix("ntk "), let at = name.range(of: " at ") else {
+    let kernels = ["nngp ", "ntk ", "posterior mean ", "posterior variance "]
+    guard kernels.contains(where: { name.hasPrefix($0) }), let at = name.range(of: " at ") else {
       return nil
     }
     return (String(name[..<at.lowerBound]), String(name[at.upperBound...]))
