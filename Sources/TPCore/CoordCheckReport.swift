@@ -11,6 +11,7 @@ public struct CoordCheckReport: Sendable, Hashable {
 
     /// The seed mean at one width.
     public struct Width: Sendable, Hashable {
+      /// The network's width `n`.
       public var width: Int
       /// Mean over seeds of the per-network RMS value.
       public var mean: Double
@@ -30,6 +31,7 @@ public struct CoordCheckReport: Sendable, Hashable {
 
     /// The vector's name (`h1`, `relu(U xi)`, or the model's name for its output).
     public var vector: String
+    /// Size or change.
     public var kind: Kind
     /// Updates done before the measurement.
     public var step: Int
@@ -64,12 +66,15 @@ public struct CoordCheckReport: Sendable, Hashable {
     }
   }
 
+  /// The program's file name.
   public var program: String
   /// The parametrization's name (`mup`, `ntk`, `sp`, `mf` or `abc`).
   public var parametrization: String
   /// Its regime by the classification (`feature-learning`, `kernel`, `trivial`, `unstable`).
   public var regime: String
+  /// The widths trained, in order.
   public var widths: [Int]
+  /// Seeds per width.
   public var seeds: Int
   /// The inputs at which coordinates are measured.
   public var probes: [[Double]]
@@ -78,6 +83,7 @@ public struct CoordCheckReport: Sendable, Hashable {
   /// Standard errors by which a slope must exceed the tolerance to count as growth
   /// (one-sided, family-wise false-alarm level 1 % over the quantities with a slope).
   public var critical: Double
+  /// Per step (in order), sizes then changes, per vector in the trace's order.
   public var quantities: [Quantity]
   /// Runs that stopped early (training diverged), one sentence each.
   public var failures: [String]

@@ -69,8 +69,10 @@ extension JSONReport {
   /// `tp coordcheck --json`: the settings, and per quantity its seed means per width, the
   /// fitted slope with its standard error, the predicted slope and the verdict.
   public struct CoordCheckDocument: Encodable, Sendable {
+    /// The report encoded.
     public var report: CoordCheckReport
 
+    /// The document of `report`.
     public init(_ report: CoordCheckReport) { self.report = report }
 
     struct Width: Encodable {
