@@ -83,6 +83,10 @@ struct CheckCommand: Command {
       return .success
     }
     let report = TensorProgram.checkReport(runs, program: path)
+    // Zero compared quantities is not a pass.
+    guard !report.quantities.isEmpty else {
+      throw CommandError.from(TensorProgram.nothingToCheck, path: path)
+    }
     printCheck(report, json: args.flag("json"), io: io)
     // Written last: nothing to plot, or a failure to write, is reported after the results (exit 1).
     if let plotFile {

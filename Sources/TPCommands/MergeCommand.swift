@@ -39,6 +39,9 @@ struct MergeCommand: Command {
       runs.shard = nil
       runs.runs = ordered.flatMap { $0.check!.runs }  // safe: validated
       let report = TensorProgram.checkReport(runs, program: first.program)
+      guard !report.quantities.isEmpty else {
+        throw CommandError.from(TensorProgram.nothingToCheck, path: first.program)
+      }
       printCheck(report, json: args.flag("json"), io: io)
       return report.passed ? .success : .checkFailed
     }

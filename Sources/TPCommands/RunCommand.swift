@@ -8,7 +8,7 @@ struct RunCommand: Command {
   static let usage = """
     USAGE: tp run FILE [--json] [--method auto|exact|quadrature|mc] [--samples M]
                        [--replicates R] [--degree P] [--seed S] [--set NAME=VALUE]...
-                       [--explain] [--width N] [--max-memory SIZE] [--max-work OPS]
+                       [--explain] [--width N [--seeds K]] [--max-memory SIZE] [--max-work OPS]
                        [--plot OUT.svg] [--replicate K/R] [--verbose] [--cache-memory SIZE]
                        [--timeout S]
 
@@ -25,7 +25,12 @@ struct RunCommand: Command {
       --seed S           Random seed (default 0).
       --set NAME=VALUE   Override a 'param' (repeatable).
       --explain          Also print each vector's law and ZDot coefficients (as 'tp explain').
-      --width N          Execute at finite width N (1…4294967296) instead of the limit.
+      --width N          Execute at finite width N (1…4294967296) instead of the limit. A
+                         network's 'kernel' statements give the empirical NNGP f(x)f(x') and
+                         NTK ⟨∂f/∂θ(x), ∂f/∂θ(x')⟩ (ntk parametrization, per-layer learning-rate
+                         multipliers) of the network drawn with the seed.
+      --seeds K          With --width on a network: average K networks (seeds S…S+K−1), 2…10000;
+                         every value is the seed mean ± its standard error.
       --max-memory SIZE  Refuse a finite run whose estimated memory exceeds SIZE (bytes, or
                          512M, 8G, …; default: the physical memory, or less under 'ulimit -v').
       --max-work OPS     Refuse a finite run needing more than OPS arithmetic operations
@@ -50,7 +55,7 @@ struct RunCommand: Command {
   static let options = OptionSpec(
     valued: [
       "method", "samples", "replicates", "degree", "seed", "set", "width", "plot", "max-memory", "max-work",
-      "replicate", "cache-memory", "sampler", "timeout",
+      "replicate", "cache-memory", "sampler", "seeds", "timeout",
     ],
     flags: ["json", "explain", "verbose"])
 
@@ -59,6 +64,13 @@ struct RunCommand: Command {
     if let t = try args.timeout(command: name) { Watchdog.arm(timeout: t) }
     let width = try args.width(command: name)
     let seed = try args.seed(command: name)
+    var seeds = 1
+    if args.value("seeds") != nil {
+      guard width != nil else {
+        throw CommandError.usage("--seeds averages finite networks; it needs --width N", command: name)
+      }
+      seeds = try args.seedCount(command: name)
+    }
     var limitOptions = try limitOptions(args, command: name)
     let replicate = try args.part("replicate", maximum: 1024, command: name)
     if let replicate {
@@ -87,10 +99,10 @@ struct RunCommand: Command {
     let source = try loadSource(path)
     let program = try loadProgram(bytes: source, name: path, overrides: overrides, io: io)
     let ledger = replicate.map { ReplicateLedger(recording: $0.index - 1, of: $0.count) }
-    let report: RunReport
+    var report: RunReport
     do throws(RunFailure) {
       if let width {
-        report = try program.runFinite(width: width, seed: seed, budget: budget)
+        report = try program.runFinite(width: width, seed: seed, seeds: seeds, budget: budget)
       } else {
         report = try program.runLimit(limitOptions, ledger: ledger)
       }
@@ -109,7 +121,12 @@ struct RunCommand: Command {
         "note: replicate \(replicate.index) of \(replicate.count); combine the partials with 'tp merge'\n")
       return .success
     }
-    printRun(report, path: path, width: width, seed: seed, json: args.flag("json"), io: io)
+    if width != nil, seeds == 1, !report.kernels.isEmpty {
+      report.notes.append(
+        "the kernels are those of one network (seed \(seed)), without errors; --seeds K averages K networks"
+          + " and gives standard errors")
+    }
+    printRun(report, path: path, width: width, seed: seed, seeds: seeds, json: args.flag("json"), io: io)
     if args.flag("explain") && width == nil {
       var explainArgs = args
       explainArgs.values["samples"] = [String(limitOptions.samples)]
@@ -137,13 +154,16 @@ struct RunCommand: Command {
 }
 
 /// Prints a run's notes (stderr) and its result (stdout), as text or JSON.
-func printRun(_ report: RunReport, path: String, width: Int?, seed: UInt64, json: Bool, io: any OutputSink) {
+func printRun(
+  _ report: RunReport, path: String, width: Int?, seed: UInt64, seeds: Int = 1, json: Bool, io: any OutputSink
+) {
   for note in report.notes { io.err("note: \(note)\n") }
   if json {
     // safe: the documents hold strings and numbers only, which always encode
-    io.out((try? JSONReport.string(JSONReport.FullRunDocument(report, seed: seed))) ?? "")
+    io.out((try? JSONReport.string(JSONReport.FullRunDocument(report, seed: seed, seeds: seeds))) ?? "")
   } else {
-    let head = width.map { "\(path) at width \($0), seed \(seed)" } ?? "\(path) in the infinite-width limit"
+    let seedText = seeds > 1 ? "mean over seeds \(seed)…\(seed &+ UInt64(seeds - 1))" : "seed \(seed)"
+    let head = width.map { "\(path) at width \($0), \(seedText)" } ?? "\(path) in the infinite-width limit"
     io.out(head + "\n\n" + TextReport.run(report) + "\n")
   }
 }

@@ -8,7 +8,8 @@ public enum TPCommands {
   public static let version = "0.1.0"
 
   static let commands: [CommandEntry] = [
-    CommandEntry(RunCommand.self), CommandEntry(CheckCommand.self), CommandEntry(ClassifyCommand.self),
+    CommandEntry(RunCommand.self), CommandEntry(CheckCommand.self), CommandEntry(CoordCheckCommand.self),
+    CommandEntry(ClassifyCommand.self),
     CommandEntry(ExplainCommand.self), CommandEntry(MergeCommand.self),
   ]
 
@@ -22,13 +23,14 @@ public enum TPCommands {
 
       """
     for c in commands {
-      s += "  " + c.name.padding(toLength: 10, withPad: " ", startingAt: 0) + c.summary + "\n"
+      s += "  " + c.name.padding(toLength: 12, withPad: " ", startingAt: 0) + c.summary + "\n"
     }
     s += """
-        help      Show help for a command.
+        help        Show help for a command.
 
       Exit codes: 0 success, 1 bad command line, 2 error in the program,
-      3 numerical failure or instability, 4 'tp check' found a limit that finite widths do not approach.
+      3 numerical failure or instability, 4 'tp check' found a limit that finite widths do not approach
+      (or 'tp coordcheck' a quantity that grows with the width).
       See 'tp help COMMAND' for a command's options.
       """
     return s

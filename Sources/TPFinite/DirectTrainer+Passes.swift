@@ -267,6 +267,10 @@ extension DirectNetwork {
           }
         }
       }
+      if !probes.isEmpty {
+        let probed = probes.map(pass)
+        recordTrace(step: t, probed)
+      }
       if t == 0 {
         for p in initialPoints {
           for (j, f) in pass(p).outputs.enumerated() {

@@ -138,7 +138,14 @@ public enum DirectTrainer {
     let observing = Saturating.product(steps + 1, points.count, forward)
     let training = Saturating.product(
       steps, batch, Saturating.sum(Saturating.product(3, forward), Saturating.product(hiddenUses, entries)))
-    return ResourceEstimate(bytes: bytes, multiplyAdds: Saturating.sum(sampling, observing, training))
+    // Empirical kernels: a forward and a backward pass per point and output.
+    let kernelPoints = Set(net.kernels.flatMap { $0.points }).count
+    let kernels = Saturating.product(kernelPoints, max(outputs, 1), 3, forward)
+    let kernelBytes = Saturating.product(
+      8, kernelPoints, max(outputs, 1), n, Saturating.sum(Saturating.product(2, hiddenUses), inputColumns, 2))
+    return ResourceEstimate(
+      bytes: Saturating.sum(bytes, kernelBytes),
+      multiplyAdds: Saturating.sum(sampling, observing, training, kernels))
   }
 }
 
@@ -152,6 +159,16 @@ struct DirectNetwork {
   let threads: Int
   /// `η n^{-c}`: the SGD step on the trainable weights.
   let step: Double
+  /// `n^{-c}`: the learning rate's width factor (the empirical NTK's overall scale).
+  let learningRateScale: Double
+  /// The variance of the trainable readout weights at initialization.
+  var readoutVariance = 0.0
+  /// Inputs at which ``train(initialPoints:)`` records ``trace`` (none: no trace).
+  var probes: [[Double]] = []
+  /// The RMS size and change of every hidden vector at `probes`, per step (filled by training).
+  var trace = CoordinateTrace()
+  /// The passes at `probes` at initialization.
+  var traceInitial: [Pass] = []
   /// `σ c n^{-a}` per layer and per bias.
   var layerMultiplier: [String: Double] = [:]
   var biasMultiplier: [String: Double] = [:]
@@ -226,6 +243,7 @@ struct DirectNetwork {
     func power(_ e: Rational) -> Double { pow(width, e.doubleValue) }
     func exps(_ name: String) -> LayerExponents { p.layers[name] ?? LayerExponents(a: .zero, b: .zero) }
     step = (net.training?.learningRate ?? 0) * power(-p.c)
+    learningRateScale = power(-p.c)
     let graphOps = graph.ops
     partials = graphOps.map { op in
       guard case .pointwise(let e) = op else { return [] }
@@ -303,6 +321,10 @@ struct DirectNetwork {
     }
     // The readout is `V = n^{-(a+b)} ṽ`.
     let readout = graph.readout
+    if let m = layerMultiplier[readout], m != 0, let l = net.layer(named: readout) {
+      // ṽ ~ N(0, σ²) scaled by n^{-(a+b)} and divided by σ n^{-a}: variance n^{-2b}.
+      readoutVariance = l.variance * pow(power(-exps(readout).scale) / m, 2)
+    }
     readoutWeights = (rows[readout] ?? []).map { id in
       var x = take(id)
       return trainable(&x, power(-exps(readout).scale), layerMultiplier[readout] ?? 0)

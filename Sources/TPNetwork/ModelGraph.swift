@@ -30,6 +30,12 @@ package struct ModelGraph {
 
   static func leaf(_ k: Int) -> CoordExpr { .vector(VectorID(k)) }
 
+  /// Op `k`'s name for reports: the local name a statement gave it (the first in name order
+  /// when several did), else what it computes (`U xi`).
+  package func displayName(_ k: Int) -> String {
+    locals.filter { $0.value == k }.keys.min() ?? names[k]
+  }
+
   /// Fails when `e` is beyond ``ExpressionLimits``, like a core expression.
   static func checkSize(_ e: CoordExpr, _ what: String, _ range: SourceRange) throws(LoweringError) {
     if e.exceeds(nodes: ExpressionLimits.maximumNodes, height: ExpressionLimits.maximumHeight) {

@@ -7,14 +7,17 @@ extension JSONReport {
   public struct FullRunDocument: Encodable, Sendable {
     public var report: RunReport
     public var seed: UInt64?
+    /// Networks averaged at a finite width (`tp run --width N --seeds K`); 1 for one network.
+    public var seeds: Int
 
-    public init(_ report: RunReport, seed: UInt64? = nil) {
+    public init(_ report: RunReport, seed: UInt64? = nil, seeds: Int = 1) {
       self.report = report
       self.seed = seed
+      self.seeds = seeds
     }
 
     enum Keys: String, CodingKey {
-      case program, regime, width, seed, outputs, trajectory, kernels, posterior
+      case program, regime, width, seed, seeds, outputs, trajectory, kernels, posterior
       case alignment, eigen, eigenlearning, hermite
       case namedPoints = "named_points"
     }
@@ -77,6 +80,7 @@ extension JSONReport {
       if let r = report.regime { try c.encode(Regime(class: r.name, r: JSONNumber(r.r)), forKey: .regime) }
       try c.encodeIfPresent(report.width, forKey: .width)
       if report.width != nil { try c.encodeIfPresent(seed, forKey: .seed) }
+      if report.width != nil, seeds > 1 { try c.encode(seeds, forKey: .seeds) }
       if !report.outputs.isEmpty { try c.encode(report.outputs.map(Output.init), forKey: .outputs) }
       if !report.pointNames.isEmpty {
         var named: [String: [JSONNumber]] = [:]

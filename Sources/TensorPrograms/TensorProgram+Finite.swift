@@ -35,13 +35,8 @@ extension TensorProgram {
   )
     throws(RunFailure) -> RunReport
   {
-    if let net = network, net.training == nil, net.observations.isEmpty, !net.kernels.isEmpty {
-      throw .unsupported(
-        "the program asks only for kernels, which tp computes in the limit (run it without --width);"
-          + " empirical NNGP/NTK matrices of finite networks are not implemented yet")
-    }
     if isNetwork && !lowered {
-      var report = try trainDirectly(width: width, seed: seed, budget: budget)
+      var report = try trainDirectly(width: width, seed: seed, budget: budget, readoutAveraged: false)
       report.pointNames = network?.pointNames ?? [:]
       return report
     }
@@ -68,11 +63,22 @@ extension TensorProgram {
   }
 
   /// A network trained by ``DirectTrainer`` at `width` from the weights drawn with `seed`.
-  func trainDirectly(width: Int, seed: UInt64, budget: ResourceBudget) throws(RunFailure) -> RunReport {
-    let observations: [DirectObservation]
-    do {
-      observations = try DirectTrainer.run(
-        checked, options: FiniteOptions(width: width, seed: seed, budget: budget))
+  /// `readoutAveraged` reports the NNGP averaged over the readout weights (what `tp check`
+  /// compares; ``EmpiricalKernels/readoutAveragedNNGP``) instead of `f(x) f(x′)`.
+  func trainDirectly(width: Int, seed: UInt64, budget: ResourceBudget, readoutAveraged: Bool)
+    throws(RunFailure) -> RunReport
+  {
+    let options = FiniteOptions(width: width, seed: seed, budget: budget)
+    var observations: [DirectObservation] = []
+    var kernels: [KernelMatrix] = []
+    var posterior: [PosteriorValue] = []
+    do throws(DirectTrainingFailure) {
+      // The whole run (training and kernels) is refused at once when it is too large.
+      _ = try DirectTrainer.estimate(checked, options: options)
+      if let net = network, net.training != nil || !net.observations.isEmpty {
+        observations = try DirectTrainer.run(checked, options: options)
+      }
+      (kernels, posterior) = try finiteKernels(options, readoutAveraged: readoutAveraged)
     } catch {
       switch error {
       case .program(let e): throw .program(rendered(e))
@@ -80,6 +86,8 @@ extension TensorProgram {
       }
     }
     var report = RunReport(program: unit.file.name, width: width)
+    report.kernels = kernels
+    report.posterior = posterior
     report.trajectory = observations.map { o in
       TrajectoryValue(
         observable: o.observable, target: o.target, points: o.points, output: o.output, step: o.step,
@@ -91,14 +99,170 @@ extension TensorProgram {
     return report
   }
 
+  /// The empirical NNGP and NTK matrices of every `kernel` statement of the network drawn with
+  /// `options` (``DirectTrainer/kernels(_:options:points:)``: the `ntk` parametrization with the
+  /// declared variances, as in the limit), each entry exact for this one network (errors 0;
+  /// ``runFinite(width:seed:seeds:budget:)`` gives standard errors), and the posterior of every
+  /// `posterior` statement: the NNGP posterior (as in the limit) of this network's NNGP averaged
+  /// over its readout weights (``EmpiricalKernels/readoutAveragedNNGP``; `f(x) f(x′)` of one
+  /// network has rank one per output, no kernel to condition on).
+  func finiteKernels(_ options: FiniteOptions, readoutAveraged: Bool = false) throws(DirectTrainingFailure)
+    -> (kernels: [KernelMatrix], posterior: [PosteriorValue])
+  {
+    let requests = network?.kernels ?? []
+    guard !requests.isEmpty else { return ([], []) }
+    let datasets = network?.datasets ?? [:]
+    func pointsOf(_ req: KernelRequest) -> [[Double]] {
+      (req.posteriorData.flatMap { datasets[$0] }?.map(\.input) ?? []) + req.points
+    }
+    // One network for all statements: the union of their points, in order.
+    var points: [[Double]] = []
+    var index: [[Double]: Int] = [:]
+    for req in requests {
+      for p in pointsOf(req) where index[p] == nil {
+        index[p] = points.count
+        points.append(p)
+      }
+    }
+    let k = try DirectTrainer.kernels(checked, options: options, points: points)
+    var kernels: [KernelMatrix] = []
+    var posterior: [PosteriorValue] = []
+    for req in requests {
+      let pts = pointsOf(req)
+      let idx = pts.map { index[$0] ?? 0 }
+      func rows(_ m: [[Double]]) -> [[Double]] { idx.map { i in idx.map { m[i][$0] } } }
+      if let d = req.posteriorData, let data = datasets[d] {
+        let averaged = rows(k.readoutAveragedNNGP)
+        var m = Matrix(rows: pts.count, cols: pts.count, repeating: 0)
+        for i in pts.indices { for j in pts.indices { m[i, j] = averaged[i][j] } }
+        let train = Array(0..<data.count)
+        let test = Array(data.count..<pts.count)
+        let post = KernelDynamics.posterior(
+          k: m, train: train, labels: data.map { $0.label.first ?? 0 }, noise: req.noise, test: test)
+        for (i, z) in test.enumerated() {
+          posterior.append(
+            PosteriorValue(point: pts[z], mean: post[i].mean, variance: post[i].variance, method: .finite))
+        }
+        continue
+      }
+      kernels.append(
+        KernelMatrix(
+          name: "nngp", points: pts, matrix: rows(readoutAveraged ? k.readoutAveragedNNGP : k.nngp),
+          method: .finite))
+      kernels.append(KernelMatrix(name: "ntk", points: pts, matrix: rows(k.ntk), method: .finite))
+    }
+    return (kernels, posterior)
+  }
+
+  /// `tp run --width N --seeds K`: the network at width `width` with seeds `seed … seed+K−1`,
+  /// every trajectory value and kernel entry averaged over the `seeds` networks, its error the
+  /// standard error of that mean. One seed is ``runFinite(width:seed:lowered:budget:)``.
+  /// Several seeds need a network program; the runs together must stay within `budget.work`.
+  public func runFinite(width: Int, seed: UInt64, seeds: Int, budget: ResourceBudget = ResourceBudget())
+    throws(RunFailure) -> RunReport
+  {
+    guard seeds > 1 else { return try runFinite(width: width, seed: seed, budget: budget) }
+    guard isNetwork else {
+      throw .unsupported(
+        "--seeds averages network runs (trajectories and kernels); this program has no network")
+    }
+    let one: ResourceEstimate
+    do {
+      one = try DirectTrainer.estimate(
+        checked, options: FiniteOptions(width: width, seed: seed, budget: budget))
+    } catch {
+      switch error {
+      case .program(let e): throw .program(rendered(e))
+      case .numerical(let e): throw .numerical(e.rendered(in: unit.file))
+      }
+    }
+    let total = Saturating.product(seeds, one.multiplyAdds)
+    guard total <= budget.work else {
+      throw .numerical(
+        "error: "
+          + Message.workRefused(
+            "\(seeds) runs at width \(width)", estimate: total, limit: budget.work,
+            remedy: "use a smaller width or fewer seeds"))
+    }
+    var reports: [RunReport] = []
+    for s in 0..<seeds {
+      reports.append(try runFinite(width: width, seed: seed &+ UInt64(s), budget: budget))
+    }
+    var out = reports[0]
+    func stats(_ values: [Double]) -> (Double, Double) {
+      (Statistics.mean(values), Statistics.standardErrorOfMean(values))
+    }
+    for i in out.trajectory.indices {
+      let (m, se) = stats(reports.map { $0.trajectory[i].value })
+      out.trajectory[i].value = m
+      out.trajectory[i].standardError = se
+      out.trajectory[i].error = se
+    }
+    for i in out.posterior.indices {
+      let (mean, meanSE) = stats(reports.map { $0.posterior[i].mean })
+      let (variance, varianceSE) = stats(reports.map { $0.posterior[i].variance })
+      out.posterior[i].mean = mean
+      out.posterior[i].meanError = meanSE
+      out.posterior[i].variance = variance
+      out.posterior[i].varianceError = varianceSE
+    }
+    for i in out.kernels.indices {
+      let m = out.kernels[i].points.count
+      for a in 0..<m {
+        for b in 0..<m {
+          let (mean, se) = stats(reports.map { $0.kernels[i].matrix[a][b] })
+          out.kernels[i].matrix[a][b] = mean
+          out.kernels[i].errors[a][b] = se
+        }
+      }
+    }
+    return out
+  }
+
+  /// The check's name for entry `(a, b)` of a kernel matrix: `ntk f at (1, 0), (0.6, 0.8)`.
+  static func kernelLabel(_ kernel: String, model: String, _ a: [Double], _ b: [Double]) -> String {
+    func point(_ p: [Double]) -> String { "(" + p.map(Program.format).joined(separator: ", ") + ")" }
+    return "\(kernel) \(model) at \(point(a)), \(point(b))"
+  }
+
+  /// Every entry on and above the diagonal of `kernels`, by ``kernelLabel(_:model:_:_:)``, and
+  /// the mean and variance of every posterior value (`posterior mean f at (-0.5, 0.5)`), with
+  /// their errors.
+  func kernelEntries(_ kernels: [KernelMatrix], posterior: [PosteriorValue] = []) -> [(
+    String, Double, Double
+  )] {
+    let model = network?.model?.name ?? "f"
+    var out: [(String, Double, Double)] = []
+    for p in posterior {
+      let at = "(" + p.point.map(Program.format).joined(separator: ", ") + ")"
+      out.append(("posterior mean \(model) at \(at)", p.mean, p.meanError))
+      out.append(("posterior variance \(model) at \(at)", p.variance, p.varianceError))
+    }
+    for k in kernels {
+      for a in k.points.indices {
+        for b in a..<k.points.count {
+          out.append(
+            (Self.kernelLabel(k.name, model: model, k.points[a], k.points[b]), k.matrix[a][b], k.errors[a][b])
+          )
+        }
+      }
+    }
+    return out
+  }
+
   /// The widths `tp check` uses when none are given: five, doubling, up to the largest power of
   /// two (between 1,024 and 2²⁰) at which `seeds` runs at all five widths stay within about
   /// 4·10¹⁰ operations. A run's cost is counted from the core program (the network lowered for
   /// a finite width): `n²` per MatMul, `n` per element of every other instruction. Programs
   /// without matrices thus get widths up to 2²⁰, where their fluctuations are small enough to
-  /// expose a limit that is wrong by a fraction of a percent.
+  /// expose a limit that is wrong by a fraction of a percent. A network without training or
+  /// observations (only `kernel` statements) gets 256…4096.
   public func defaultCheckWidths(seeds: Int) -> [Int] {
     let program: Program
+    if isNetwork, let net = network, net.training == nil, net.observations.isEmpty {
+      // Only kernels (or nothing) to compare: the sampled weights dominate, n² per hidden matrix.
+      return [256, 512, 1024, 2048, 4096]
+    }
     if isNetwork {
       guard let lowered = try? finiteProgram(width: 1024).0 else { return [256, 512, 1024, 2048, 4096] }
       program = lowered
@@ -230,14 +394,20 @@ extension TensorProgram {
     var limits: [(String, Double, Double)] = []
     if isNetwork {
       for t in limitReport.trajectory { limits.append((Self.label(t), t.value, t.error)) }
+      let kernelLimits = kernelEntries(limitReport.kernels, posterior: limitReport.posterior)
       if limitReport.trajectory.contains(where: { $0.variance > 0 }) {
         out.kernelRegime = true
+        // Kernel entries are compared with their limits, as outside the kernel regime.
+        out.limits = kernelLimits.map {
+          CheckRuns.Limit(name: $0.0, value: $0.1 + limitPerturbation, error: $0.2)
+        }
         out.runs = try kernelRegimeRuns(
           widths: widths, seeds: seeds, baseSeed: baseSeed, limit: options, budget: budget,
           limitPerturbation: limitPerturbation, include: mine)
         if !out.runs.isEmpty, out.runs.allSatisfy({ $0.values.isEmpty }) { throw Self.nothingToCheck }
         return out
       }
+      limits += kernelLimits
     } else {
       for o in limitReport.outputs {
         if case .scalar(let v) = o.value { limits.append((o.name, v, o.error)) }
@@ -257,11 +427,17 @@ extension TensorProgram {
         ProgressMeter.shared.begin(
           "finite run", done: w * seeds + s, total: widths.count * seeds,
           detail: "width \(width), seed \(s + 1)")
-        let r = try runFinite(
-          width: width, seed: Self.checkSeed(baseSeed, width: w, seed: s, seeds: seeds), budget: budget)
+        let seed = Self.checkSeed(baseSeed, width: w, seed: s, seeds: seeds)
+        let r =
+          isNetwork
+          ? try trainDirectly(width: width, seed: seed, budget: budget, readoutAveraged: true)
+          : try runFinite(width: width, seed: seed, budget: budget)
         let named: [String: Double]
         if isNetwork {
-          named = Dictionary(r.trajectory.map { (Self.label($0), $0.value) }, uniquingKeysWith: { a, _ in a })
+          named = Dictionary(
+            r.trajectory.map { (Self.label($0), $0.value) }
+              + kernelEntries(r.kernels, posterior: r.posterior).map { ($0.0, $0.1) },
+            uniquingKeysWith: { a, _ in a })
         } else {
           named = Dictionary(r.outputs.map { ($0.name, $0.scalarValue) }, uniquingKeysWith: { a, _ in a })
         }
@@ -290,10 +466,13 @@ extension TensorProgram {
         }
       }
       let alpha = Self.falseAlarmLevel / Double(max(1, names.count))
+      // Kernel entries are raw values with limits of their own; the rest are differences (limit 0).
+      let limitOf = Dictionary(c.limits.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
       let quantities = names.map { name in
+        // safe: names are keys of values
         Self.checkedQuantity(
-          name: name, limit: 0, limitStandardError: 0, widths: c.widths, values: values[name]!,
-          paired: name.hasPrefix("Δ"), alpha: alpha)  // safe: names are keys
+          name: name, limit: limitOf[name]?.value ?? 0, limitStandardError: limitOf[name]?.error ?? 0,
+          widths: c.widths, values: values[name]!, paired: name.hasPrefix("Δ"), alpha: alpha)
       }
       return CheckReport(program: program, seeds: c.seeds, quantities: quantities)
     }
@@ -314,9 +493,10 @@ extension TensorProgram {
 
   /// `tp check` on a program without outputs or observations (only kernel statements, say):
   /// a usage error rather than an empty table that "passes".
-  static let nothingToCheck = RunFailure.unsupported(
-    "nothing to check: the program has no outputs or observations with finite-width counterparts"
-      + " (kernel statements are computed in the limit only; empirical kernels are not implemented yet)")
+  public static let nothingToCheck = RunFailure.unsupported(
+    "nothing to check: the program has no outputs, observations, 'kernel' or 'posterior' statements"
+      + " with finite-width counterparts (kernel analyses such as 'alignment' and 'eigen' are computed"
+      + " in the limit only)")
 
   /// Family-wise false-alarm level of `tp check`: each of `Q` quantities is tested at `α/Q`
   /// (Bonferroni), so a correct program fails with probability at most about `α`.

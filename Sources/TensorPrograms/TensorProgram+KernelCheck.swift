@@ -51,6 +51,21 @@ extension TensorProgram {
           run.names!.append(name)  // safe: set above
           run.values.append(o.value - predicted - limitPerturbation)
         }
+        // The empirical kernels of the same network, compared with their own limits.
+        do throws(DirectTrainingFailure) {
+          let options = FiniteOptions(
+            width: width, seed: Self.checkSeed(baseSeed, width: w, seed: s, seeds: seeds), budget: budget)
+          let (kernels, posterior) = try finiteKernels(options, readoutAveraged: true)
+          for (name, value, _) in kernelEntries(kernels, posterior: posterior) {
+            run.names!.append(name)  // safe: set above
+            run.values.append(value)
+          }
+        } catch {
+          switch error {
+          case .program(let e): throw .program(rendered(e))
+          case .numerical(let e): throw .numerical(e.rendered(in: unit.file))
+          }
+        }
         runs.append(run)
       }
     }

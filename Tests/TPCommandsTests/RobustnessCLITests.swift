@@ -418,27 +418,6 @@ func withTemporaryDirectory(_ body: (URL) throws -> Void) throws {
     }
   }
 
-  /// A kernel-only program at a finite width used to print nothing (and `tp check` an empty
-  /// table that passed): both say what is and is not computed.
-  @Test func kernelOnlyProgramsAtFiniteWidthSaySo() {
-    let path = Examples.path("examples/kernel_relu.tp")
-    let message =
-      "\(path): the program asks only for kernels, which tp computes in the limit (run it without --width);"
-      + " empirical NNGP/NTK matrices of finite networks are not implemented yet\n"
-    let run = tp("run", path, "--width", "64")
-    #expect(run.code == .usage)
-    #expect(run.stdout.isEmpty)
-    #expect(run.stderr == message, "\(run.stderr)")
-    let check = tp("check", path, "--widths", "64,128", "--seeds", "2")
-    #expect(check.code == .usage)
-    #expect(check.stdout.isEmpty)
-    #expect(
-      check.stderr
-        == "\(path): nothing to check: the program has no outputs or observations with finite-width"
-        + " counterparts (kernel statements are computed in the limit only; empirical kernels are not"
-        + " implemented yet)\n", "\(check.stderr)")
-  }
-
   @Test func nonFiniteConstantsExitWith3AtTheirLine() throws {
     try withTemporaryDirectory { dir in
       let path = dir.appendingPathComponent("c.tp").path

@@ -52,7 +52,7 @@ import Testing
   }
 
   @Test func timeoutIsAcceptedByRunCheckAndExplain() {
-    for command in ["run", "check", "explain"] {
+    for command in ["run", "check", "explain", "coordcheck"] {
       let r = tp(command, "--help")
       #expect(r.stdout.contains("--timeout S"), "\(command)")
     }

@@ -37,6 +37,9 @@ func syntheticReport(steps: Int, failing: Set<String> = []) -> CheckReport {
     #expect(CheckPlot.family(of: "x[a]") == nil)
     #expect(CheckPlot.family(of: "[3]") == nil)
     #expect(CheckPlot.family(of: "") == nil)
+    #expect(CheckPlot.kernelEntry(of: "ntk f at (1, 0), (0, 1)")! == ("ntk f", "(1, 0), (0, 1)"))
+    #expect(CheckPlot.kernelEntry(of: "posterior mean g at (0.5)")! == ("posterior mean g", "(0.5)"))
+    #expect(CheckPlot.kernelEntry(of: "f[1] at (1, 0)") == nil)
   }
 
   @Test func rmsStandardErrorIsTheDeltaMethod() throws {

@@ -25,6 +25,17 @@ enum CheckPlot {
     return (String(head[..<open]) + tail, String(step))
   }
 
+  /// A kernel entry's name split into its kernel and its pair of points: `ntk f at (1, 0),
+  /// (0, 1)` is entry `(1, 0), (0, 1)` of family `ntk f` (and `posterior mean f at (0, 1)`
+  /// entry `(0, 1)` of `posterior mean f`); nil for other names.
+  static func kernelEntry(of name: String) -> (family: String, entry: String)? {
+    let kernels = ["nngp ", "ntk ", "posterior mean ", "posterior variance "]
+    guard kernels.contains(where: { name.hasPrefix($0) }), let at = name.range(of: " at ") else {
+      return nil
+    }
+    return (String(name[..<at.lowerBound]), String(name[at.upperBound...]))
+  }
+
   /// ±1 standard error of the RMS error `√m` over seeds, `m` the mean of `(value − limit)²`,
   /// by the delta method: `SE(√m) = SE(m) / (2√m)`; nil with fewer than 2 finite values or
   /// `m = 0`.
@@ -46,7 +57,7 @@ enum CheckPlot {
     var steps: [String] = []
     for q in report.quantities {
       let parsed = family(of: q.name)
-      let key = parsed?.family ?? ""
+      let key = parsed?.family ?? kernelEntry(of: q.name)?.family ?? ""
       if members[key] == nil { order.append(key) }
       members[key, default: []].append((parsed?.step, q))
       if let s = parsed?.step, !steps.contains(s) { steps.append(s) }
@@ -82,7 +93,8 @@ enum CheckPlot {
         let series = chunk.enumerated().map { j, member in
           let q = member.quantity
           let exact = q.widths.allSatisfy { $0.rmsError == 0 }
-          var name = member.step.map { "t = " + ($0 == "inf" ? "∞" : $0) } ?? q.name
+          var name =
+            member.step.map { "t = " + ($0 == "inf" ? "∞" : $0) } ?? kernelEntry(of: q.name)?.entry ?? q.name
           if exact { name += " (exact: error 0)" }
           return PlotSeries(
             name: name,
