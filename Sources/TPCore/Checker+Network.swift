@@ -332,7 +332,8 @@ extension CheckerState {
     guard let model = network.model, v.count != model.inputDimension else { return }
     let d = model.inputDimension
     throw error(
-      "this point has \(v.count) entr\(v.count == 1 ? "y" : "ies") but model '\(model.name)' takes \(d)", range)
+      "this point has \(v.count) entr\(v.count == 1 ? "y" : "ies") but model '\(model.name)' takes \(d)",
+      range)
   }
 
   /// The range of the first whole-word occurrence of `word` in `range` at or after `from`;
