@@ -296,6 +296,9 @@ struct Derivation {
 
   /// `e` as `Σ coefficient · ∏ factors`, distributing products over sums (not inside functions).
   static func expand(_ e: CoordExpr) throws(PairwiseRecipe.Unsupported) -> [(Double, [CoordExpr])] {
+    // A linear form stays one factor (gelu′(h) = Φ(h) + h φ(h) with h = Wx + b is one
+    // direction, not three).
+    if e.involvesVectors, linearForm(e) != nil { return [(1, [e])] }
     switch e {
     case .constant(let c): return c == 0 ? [] : [(c, [])]
     case .add(let a, let b): return try expand(a) + expand(b)
@@ -396,15 +399,20 @@ struct Derivation {
     var forms: [LinearForm] = []
     func replace(_ e: CoordExpr) -> CoordExpr {
       if e.involvesVectors, let f = linearForm(e) {
-        let centred = LinearForm(offset: 0, atoms: f.atoms, coefficients: f.coefficients)
-        let k: Int
-        if let i = forms.firstIndex(where: { $0.atoms == f.atoms && $0.coefficients == f.coefficients }) {
-          k = i
-        } else {
-          forms.append(centred)
-          k = forms.count - 1
+        // A form proportional to an earlier one, ℓ′ = r ℓ, is r times its variable (gelu′ reads
+        // its argument a as a and as a/√2).
+        var k = forms.count
+        var ratio = 1.0
+        for (i, g) in forms.enumerated() where g.atoms == f.atoms {
+          let r = f.coefficients[0] / g.coefficients[0]
+          if zip(f.coefficients, g.coefficients).allSatisfy({ $0.0 == r * $0.1 }) {
+            k = i
+            ratio = r
+            break
+          }
         }
-        let y = CoordExpr.vector(VectorID(k))
+        if k == forms.count { forms.append(LinearForm(offset: 0, atoms: f.atoms, coefficients: f.coefficients)) }
+        let y = CoordExpr.constant(ratio) * .vector(VectorID(k))
         return f.offset == 0 ? y : y + .constant(f.offset)
       }
       switch e {
