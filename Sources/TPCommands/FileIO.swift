@@ -161,11 +161,13 @@ struct OutputFile {
 
   /// Writes `text`; failures are errno-style messages ("tp: cannot write 'out.svg': No space
   /// left on device").
-  func write(_ text: String) throws(CommandError) {
+  func write(_ text: String) throws(CommandError) { try write(bytes: Array(text.utf8)) }
+
+  /// Writes `bytes`, like ``write(_:)``.
+  func write(bytes: [UInt8]) throws(CommandError) {
     if let code = Self.simulatedWriteError {
       throw CommandError(Message.cannotWrite(path, errnoText(code)), code: .usage)
     }
-    let bytes = Array(text.utf8)
     guard let existing else {
       // A new file: created exclusively, removed again if it cannot be written completely.
       let fd = open(target, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)

@@ -387,20 +387,35 @@ extension PairwiseRecipe {
       pointErrors[r] = e
     }
 
-    var results: [Entries] = outputs.map { _ in
-      Entries(
-        values: Matrix(rows: n, cols: n), errors: Matrix(rows: n, cols: n), usedQuadrature: usedQuadrature)
+    // One buffer per output for values and one for errors, filled in place and moved into the
+    // matrices at the end: the diagonal from the one-point registers, the upper triangle by
+    // the pair phase, the lower by a blocked mirror (row-wise writes only).
+    let n2 = n * n
+    let valueBuffers = outputs.map { _ in UnsafeMutablePointer<Double>.allocate(capacity: max(1, n2)) }
+    let errorBuffers = outputs.map { _ in UnsafeMutablePointer<Double>.allocate(capacity: max(1, n2)) }
+    defer {
+      valueBuffers.forEach { $0.deallocate() }
+      errorBuffers.forEach { $0.deallocate() }
     }
-    // Diagonal entries from the one-point registers.
     for (o, out) in outputs.enumerated() {
+      valueBuffers[o].initialize(repeating: 0, count: n2)
+      errorBuffers[o].initialize(repeating: 0, count: n2)
       let r = out.diagonal
       let stride = dependence[r] == 0 ? 0 : 1
       for p in 0..<n {
-        results[o].values[p, p] = pointValues[r][p * stride]
-        results[o].errors[p, p] = pointErrors[r][p * stride]
+        valueBuffers[o][p * n + p] = pointValues[r][p * stride]
+        errorBuffers[o][p * n + p] = pointErrors[r][p * stride]
       }
     }
-    guard n > 1 else { return results }
+    func finished() -> [Entries] {
+      (0..<outputs.count).map { o in
+        Entries(
+          values: Matrix(rows: n, cols: n, elements: Array(UnsafeBufferPointer(start: valueBuffers[o], count: n2))),
+          errors: Matrix(rows: n, cols: n, elements: Array(UnsafeBufferPointer(start: errorBuffers[o], count: n2))),
+          usedQuadrature: usedQuadrature)
+      }
+    }
+    guard n > 1 else { return finished() }
 
     // Pair phase, over blocks (p, q₀ ..< q₁) with p < q₀.
     var blocks: [(p: Int, q0: Int, q1: Int)] = []
@@ -415,156 +430,157 @@ extension PairwiseRecipe {
     var slotOf = [Int](repeating: -1, count: regs)
     for (k, r) in pairRegisters.enumerated() { slotOf[r] = k }
     let block = Self.blockSize
-    let values = results.map { $0.values.elements }
-    let errors = results.map { $0.errors.elements }
-    var valueBuffers = values.map { v in
-      let b = UnsafeMutablePointer<Double>.allocate(capacity: n * n)
-      b.initialize(from: v, count: n * n)
-      return b
-    }
-    var errorBuffers = errors.map { v in
-      let b = UnsafeMutablePointer<Double>.allocate(capacity: n * n)
-      b.initialize(from: v, count: n * n)
-      return b
-    }
+    // The one-point registers, flat: register r at point p is entry r·n + p (entry r·n for a
+    // register of no point).
+    let flatValues = UnsafeMutablePointer<Double>.allocate(capacity: max(1, regs * n))
+    let flatErrors = UnsafeMutablePointer<Double>.allocate(capacity: max(1, regs * n))
     defer {
-      valueBuffers.forEach { $0.deallocate() }
-      errorBuffers.forEach { $0.deallocate() }
-      valueBuffers = []
-      errorBuffers = []
+      flatValues.deallocate()
+      flatErrors.deallocate()
     }
-    let shared = UnsafeShared((valueBuffers, errorBuffers))
+    for r in 0..<regs where dependence[r] != 3 {
+      for (k, v) in pointValues[r].enumerated() { flatValues[r * n + k] = v }
+      for (k, e) in pointErrors[r].enumerated() { flatErrors[r * n + k] = e }
+    }
+    let shared = UnsafeShared((valueBuffers, errorBuffers, flatValues, flatErrors))
     let recipe = self
-    let pointV = pointValues
-    let pointE = pointErrors
-    let xs = x
     let blockList = blocks
     let slots = slotOf
-    Parallel.forEachChunk(count: blockList.count, chunkSize: 8, threads: threads) { chunk in
-      let width = max(1, pairRegisters.count) * block
-      let pv = UnsafeMutablePointer<Double>.allocate(capacity: width)
-      let pe = UnsafeMutablePointer<Double>.allocate(capacity: width)
-      let qs = UnsafeMutablePointer<Double>.allocate(capacity: max(scratchCount, 1))
-      defer {
-        pv.deallocate()
-        pe.deallocate()
-        qs.deallocate()
-      }
-      for bi in chunk {
-        let (p, q0, q1) = blockList[bi]
-        recipe.evaluateBlock(
-          p: p, q0: q0, count: q1 - q0, x: xs, dim: dim, plans: plans, pairRegisters: pairRegisters,
-          slotOf: slots, pointValues: pointV, pointErrors: pointE, pv: pv, pe: pe, scratch: qs)
-        for (o, out) in recipe.outputs.enumerated() {
-          let r = out.offDiagonal
-          let (vb, eb) = (shared.value.0[o], shared.value.1[o])
-          for i in 0..<(q1 - q0) {
-            let q = q0 + i
-            let (value, error) = recipe.read(
-              r, p: p, q: q, i: i, slotOf: slots, pointValues: pointV, pointErrors: pointE, pv: pv, pe: pe)
-            vb[p * n + q] = value
-            vb[q * n + p] = value
-            eb[p * n + q] = error
-            eb[q * n + p] = error
+    x.withUnsafeBufferPointer { xb in
+      let xs = UnsafeShared(xb)
+      Parallel.forEachChunk(count: blockList.count, chunkSize: 8, threads: threads) { chunk in
+        let width = max(1, pairRegisters.count) * block
+        let pv = UnsafeMutablePointer<Double>.allocate(capacity: width)
+        let pe = UnsafeMutablePointer<Double>.allocate(capacity: width)
+        let qs = UnsafeMutablePointer<Double>.allocate(capacity: max(scratchCount, 1))
+        let columns = UnsafeMutablePointer<Column>.allocate(capacity: max(1, regs))
+        defer {
+          pv.deallocate()
+          pe.deallocate()
+          qs.deallocate()
+          columns.deallocate()
+        }
+        for bi in chunk {
+          let (p, q0, q1) = blockList[bi]
+          for r in 0..<regs {
+            switch recipe.dependence[r] {
+            case 0: columns[r] = Column(v: shared.value.2 + r * n, e: shared.value.3 + r * n, stride: 0)
+            case 1: columns[r] = Column(v: shared.value.2 + r * n + p, e: shared.value.3 + r * n + p, stride: 0)
+            case 2: columns[r] = Column(v: shared.value.2 + r * n + q0, e: shared.value.3 + r * n + q0, stride: 1)
+            default:
+              columns[r] = Column(v: pv + slots[r] * block, e: pe + slots[r] * block, stride: 1)
+            }
+          }
+          recipe.evaluateBlock(
+            p: p, q0: q0, count: q1 - q0, x: xs.value, dim: dim, plans: plans, pairRegisters: pairRegisters,
+            columns: columns, scratch: qs)
+          for (o, out) in recipe.outputs.enumerated() {
+            let c = columns[out.offDiagonal]
+            let (vb, eb) = (shared.value.0[o], shared.value.1[o])
+            for i in 0..<(q1 - q0) {
+              vb[p * n + q0 + i] = c.v[i * c.stride]
+              eb[p * n + q0 + i] = c.e[i * c.stride]
+            }
           }
         }
       }
     }
-    for o in results.indices {
-      results[o].values.elements = Array(UnsafeBufferPointer(start: valueBuffers[o], count: n * n))
-      results[o].errors.elements = Array(UnsafeBufferPointer(start: errorBuffers[o], count: n * n))
+    // Mirror the upper triangle in 64 × 64 tiles.
+    let tile = 64
+    for buffer in valueBuffers + errorBuffers {
+      var i0 = 0
+      while i0 < n {
+        var j0 = 0
+        while j0 <= i0 {
+          for i in i0..<min(n, i0 + tile) {
+            for j in j0..<min(i, j0 + tile) { buffer[i * n + j] = buffer[j * n + i] }
+          }
+          j0 += tile
+        }
+        i0 += tile
+      }
     }
-    return results
+    return finished()
   }
 
-  /// Register `r`'s value and error at the pair `(p, q)`, entry `i` of the current block.
-  @inline(__always)
-  func read(
-    _ r: Int, p: Int, q: Int, i: Int, slotOf: [Int], pointValues: [[Double]], pointErrors: [[Double]],
-    pv: UnsafeMutablePointer<Double>, pe: UnsafeMutablePointer<Double>
-  ) -> (Double, Double) {
-    switch dependence[r] {
-    case 0: return (pointValues[r][0], pointErrors[r][0])
-    case 1: return (pointValues[r][p], pointErrors[r][p])
-    case 2: return (pointValues[r][q], pointErrors[r][q])
-    default:
-      let k = slotOf[r] * Self.blockSize + i
-      return (pv[k], pe[k])
-    }
+  /// A register's values and errors on the current block: entry `i` at `v[i · stride]` (stride
+  /// 0 for a register constant along the block).
+  struct Column {
+    var v: UnsafeMutablePointer<Double>
+    var e: UnsafeMutablePointer<Double>
+    var stride: Int
   }
 
-  /// Evaluates the two-point registers on the block `(p, q₀ ..< q₀ + count)` into `pv`, `pe`.
+  /// Evaluates the two-point registers on the block `(p, q₀ ..< q₀ + count)` into their columns.
   func evaluateBlock(
-    p: Int, q0: Int, count: Int, x: [Double], dim: Int, plans: [Plan], pairRegisters: [Int], slotOf: [Int],
-    pointValues: [[Double]], pointErrors: [[Double]], pv: UnsafeMutablePointer<Double>,
-    pe: UnsafeMutablePointer<Double>, scratch: UnsafeMutablePointer<Double>
+    p: Int, q0: Int, count: Int, x: UnsafeBufferPointer<Double>, dim: Int, plans: [Plan], pairRegisters: [Int],
+    columns: UnsafeMutablePointer<Column>, scratch: UnsafeMutablePointer<Double>
   ) {
-    x.withUnsafeBufferPointer { xb in
-      for r in pairRegisters {
-        let base = slotOf[r] * Self.blockSize
-        let v = pv + base
-        let e = pe + base
-        switch ops[r] {
-        case .constant: break
-        case .gram(let scale, _, _):
-          let xp = xb.baseAddress! + p * dim  // safe: n ≥ 2 points
+    for r in pairRegisters {
+      let v = columns[r].v
+      let e = columns[r].e
+      switch ops[r] {
+      case .constant: break
+      case .gram(let scale, _, _):
+        let xp = x.baseAddress! + p * dim  // safe: n ≥ 2 points
+        for i in 0..<count {
+          let xq = x.baseAddress! + (q0 + i) * dim  // safe: as above
+          var s = 0.0
+          for k in 0..<dim { s += xp[k] * xq[k] }
+          v[i] = scale * s
+          e[i] = 0
+        }
+      case .linear(let cs, let rs):
+        for i in 0..<count {
+          v[i] = 0
+          e[i] = 0
+        }
+        for (c, s) in zip(cs, rs) {
+          let col = columns[s]
+          let ac = Swift.abs(c)
           for i in 0..<count {
-            let xq = xb.baseAddress! + (q0 + i) * dim  // safe: as above
-            var s = 0.0
-            for k in 0..<dim { s += xp[k] * xq[k] }
-            v[i] = scale * s
-            e[i] = 0
+            v[i] += c * col.v[i * col.stride]
+            e[i] += ac * col.e[i * col.stride]
           }
-        case .linear(let cs, let rs):
-          for i in 0..<count {
-            v[i] = 0
-            e[i] = 0
-          }
-          for (c, s) in zip(cs, rs) {
-            if dependence[s] == 3 {
-              let sv = pv + slotOf[s] * Self.blockSize
-              let se = pe + slotOf[s] * Self.blockSize
+        }
+      case .product(let a, let b):
+        let ca = columns[a]
+        let cb = columns[b]
+        for i in 0..<count {
+          let va = ca.v[i * ca.stride]
+          let vb = cb.v[i * cb.stride]
+          v[i] = va * vb
+          e[i] = Swift.abs(va) * cb.e[i * cb.stride] + Swift.abs(vb) * ca.e[i * ca.stride]
+        }
+      case .expectation(let g):
+        let ca = columns[g.variance0]
+        if g.dimension == 2 {
+          let cb = columns[g.variance1]
+          let cc = columns[g.covariance]
+          if case .closed(let f) = plans[r] {
+            // The common case, without error bookkeeping when every input is exact.
+            var exact = true
+            for i in 0..<count where ca.e[i * ca.stride] != 0 || cb.e[i * cb.stride] != 0 || cc.e[i * cc.stride] != 0 {
+              exact = false
+              break
+            }
+            if exact {
               for i in 0..<count {
-                v[i] += c * sv[i]
-                e[i] += Swift.abs(c) * se[i]
+                v[i] = f.value(ca.v[i * ca.stride], cb.v[i * cb.stride], cc.v[i * cc.stride])
+                e[i] = 0
               }
-            } else {
-              for i in 0..<count {
-                let (a, ea) = read(
-                  s, p: p, q: q0 + i, i: i, slotOf: slotOf, pointValues: pointValues, pointErrors: pointErrors,
-                  pv: pv, pe: pe)
-                v[i] += c * a
-                e[i] += Swift.abs(c) * ea
-              }
+              continue
             }
           }
-        case .product(let a, let b):
           for i in 0..<count {
-            let (va, ea) = read(
-              a, p: p, q: q0 + i, i: i, slotOf: slotOf, pointValues: pointValues, pointErrors: pointErrors, pv: pv,
-              pe: pe)
-            let (vb, eb) = read(
-              b, p: p, q: q0 + i, i: i, slotOf: slotOf, pointValues: pointValues, pointErrors: pointErrors, pv: pv,
-              pe: pe)
-            v[i] = va * vb
-            e[i] = Swift.abs(va) * eb + Swift.abs(vb) * ea
+            (v[i], e[i]) = Self.expect(
+              plans[r], ca.v[i * ca.stride], cb.v[i * cb.stride], cc.v[i * cc.stride], ca.e[i * ca.stride],
+              cb.e[i * cb.stride], cc.e[i * cc.stride], scratch)
           }
-        case .expectation(let g):
+        } else {
           for i in 0..<count {
-            let q = q0 + i
-            let (a, ea) = read(
-              g.variance0, p: p, q: q, i: i, slotOf: slotOf, pointValues: pointValues, pointErrors: pointErrors,
-              pv: pv, pe: pe)
-            var (b, eb, c, ec) = (a, -1.0, a, 0.0)
-            if g.dimension == 2 {
-              (b, eb) = read(
-                g.variance1, p: p, q: q, i: i, slotOf: slotOf, pointValues: pointValues, pointErrors: pointErrors,
-                pv: pv, pe: pe)
-              (c, ec) = read(
-                g.covariance, p: p, q: q, i: i, slotOf: slotOf, pointValues: pointValues, pointErrors: pointErrors,
-                pv: pv, pe: pe)
-            }
-            (v[i], e[i]) = Self.expect(plans[r], a, b, c, ea, eb, ec, scratch)
+            let a = ca.v[i * ca.stride]
+            (v[i], e[i]) = Self.expect(plans[r], a, a, a, ca.e[i * ca.stride], -1, 0, scratch)
           }
         }
       }

@@ -86,3 +86,33 @@ extension NetworkLimit {
     }
   }
 }
+
+/// The NNGP and NTK Gram matrices of a model at a set of points, with each entry's estimated
+/// absolute error.
+public struct KernelMatrices: Sendable {
+  /// `K(xᵢ, xⱼ)`.
+  public var nngp: Matrix
+  /// `Θ(xᵢ, xⱼ)`.
+  public var ntk: Matrix
+  public var nngpErrors: Matrix
+  public var ntkErrors: Matrix
+  /// How the least exact entry was computed.
+  public var method: Method
+  /// Why the general interpreter computed them, when it did (nil for the pairwise recipe).
+  public var note: String?
+}
+
+extension TensorProgram {
+  /// The model's NNGP `K` and NTK `Θ` (THEORY §6) at `points`, by its ``PairwiseRecipe`` when
+  /// the kernel program has one (every MLP with elementwise nonlinearities and biases) and by
+  /// the general interpreter otherwise — what `kernel f at …` reports, for points given in code.
+  public func kernels(at points: [[Double]], options: LimitOptions = LimitOptions()) throws(RunFailure)
+    -> KernelMatrices
+  {
+    guard let net = network else { throw .program("the file declares no network") }
+    let values = try NetworkLimit(program: self, network: net, options: options).kernels(points)
+    return KernelMatrices(
+      nngp: values.k, ntk: values.theta, nngpErrors: values.kErrors, ntkErrors: values.thetaErrors,
+      method: values.method, note: values.note)
+  }
+}
