@@ -113,7 +113,9 @@ struct RunCommand: Command {
     if let npyDirectory {
       let written = try Self.writeNPY(report.kernels, to: npyDirectory, input: path)
       printed.kernels = []
-      if !written.isEmpty { printed.notes.append("kernel matrices written to " + written.joined(separator: ", ")) }
+      if !written.isEmpty {
+        printed.notes.append("kernel matrices written to " + written.joined(separator: ", "))
+      }
     }
     printRun(printed, path: path, width: width, seed: seed, json: args.flag("json"), io: io)
     if args.flag("explain") && width == nil {
@@ -160,7 +162,9 @@ extension RunCommand {
   }
 
   /// Writes each kernel matrix and its errors as `.npy` files in `dir`; returns their paths.
-  static func writeNPY(_ kernels: [KernelMatrix], to dir: String, input: String) throws(CommandError) -> [String] {
+  static func writeNPY(_ kernels: [KernelMatrix], to dir: String, input: String) throws(CommandError)
+    -> [String]
+  {
     var seen: [String: Int] = [:]
     var written: [String] = []
     for k in kernels {
@@ -170,7 +174,8 @@ extension RunCommand {
       for (name, rows) in [(k.name + suffix, k.matrix), (k.name + suffix + "_error", k.errors)] {
         let file = (dir as NSString).appendingPathComponent(name + ".npy")
         let out = try OutputFile.prepare(file, option: "npy", input: input)
-        try out.write(bytes: NPY.float64(rows: n, cols: rows.first?.count ?? 0, elements: rows.flatMap { $0 }))
+        try out.write(
+          bytes: NPY.float64(rows: n, cols: rows.first?.count ?? 0, elements: rows.flatMap { $0 }))
         written.append(file)
       }
     }

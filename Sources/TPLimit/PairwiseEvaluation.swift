@@ -32,7 +32,9 @@ struct ClosedFormPlan: Sendable {
         factors.append((v.raw, .identity))
         factors.append((v.raw, .identity))
       case .apply(let fn, .vector(let v)):
-        let map: [Function: ClosedFormFunction] = [.relu: .relu, .step: .step, .abs: .abs, .sign: .sign, .erf: .erf]
+        let map: [Function: ClosedFormFunction] = [
+          .relu: .relu, .step: .step, .abs: .abs, .sign: .sign, .erf: .erf,
+        ]
         guard let c = map[fn] else { return nil }
         factors.append((v.raw, c))
       case .apply(.exp, .negate(.multiply(.vector(let v), .vector(let w)))) where v == w:
@@ -270,7 +272,8 @@ struct QuadraturePlan: Sendable {
         }
       }
     }
-    return withUnsafeTemporaryAllocation(of: UnsafeMutablePointer<Double>.self, capacity: tape.slotCount) { slots in
+    return withUnsafeTemporaryAllocation(of: UnsafeMutablePointer<Double>.self, capacity: tape.slotCount) {
+      slots in
       for (k, v) in tape.inputs.enumerated() { slots[k] = v.raw == 0 ? y0 : y1 }
       for k in tape.inputs.count..<tape.slotCount { slots[k] = scratch + (2 + k) * stride }
       // safe: slotCount ≥ 1
@@ -410,8 +413,10 @@ extension PairwiseRecipe {
     func finished() -> [Entries] {
       (0..<outputs.count).map { o in
         Entries(
-          values: Matrix(rows: n, cols: n, elements: Array(UnsafeBufferPointer(start: valueBuffers[o], count: n2))),
-          errors: Matrix(rows: n, cols: n, elements: Array(UnsafeBufferPointer(start: errorBuffers[o], count: n2))),
+          values: Matrix(
+            rows: n, cols: n, elements: Array(UnsafeBufferPointer(start: valueBuffers[o], count: n2))),
+          errors: Matrix(
+            rows: n, cols: n, elements: Array(UnsafeBufferPointer(start: errorBuffers[o], count: n2))),
           usedQuadrature: usedQuadrature)
       }
     }
@@ -465,8 +470,10 @@ extension PairwiseRecipe {
           for r in 0..<regs {
             switch recipe.dependence[r] {
             case 0: columns[r] = Column(v: shared.value.2 + r * n, e: shared.value.3 + r * n, stride: 0)
-            case 1: columns[r] = Column(v: shared.value.2 + r * n + p, e: shared.value.3 + r * n + p, stride: 0)
-            case 2: columns[r] = Column(v: shared.value.2 + r * n + q0, e: shared.value.3 + r * n + q0, stride: 1)
+            case 1:
+              columns[r] = Column(v: shared.value.2 + r * n + p, e: shared.value.3 + r * n + p, stride: 0)
+            case 2:
+              columns[r] = Column(v: shared.value.2 + r * n + q0, e: shared.value.3 + r * n + q0, stride: 1)
             default:
               columns[r] = Column(v: pv + slots[r] * block, e: pe + slots[r] * block, stride: 1)
             }
@@ -513,7 +520,8 @@ extension PairwiseRecipe {
 
   /// Evaluates the two-point registers on the block `(p, q₀ ..< q₀ + count)` into their columns.
   func evaluateBlock(
-    p: Int, q0: Int, count: Int, x: UnsafeBufferPointer<Double>, dim: Int, plans: [Plan], pairRegisters: [Int],
+    p: Int, q0: Int, count: Int, x: UnsafeBufferPointer<Double>, dim: Int, plans: [Plan],
+    pairRegisters: [Int],
     columns: UnsafeMutablePointer<Column>, scratch: UnsafeMutablePointer<Double>
   ) {
     for r in pairRegisters {
@@ -560,7 +568,8 @@ extension PairwiseRecipe {
           if case .closed(let f) = plans[r] {
             // The common case, without error bookkeeping when every input is exact.
             var exact = true
-            for i in 0..<count where ca.e[i * ca.stride] != 0 || cb.e[i * cb.stride] != 0 || cc.e[i * cc.stride] != 0 {
+            for i in 0..<count
+            where ca.e[i * ca.stride] != 0 || cb.e[i * cb.stride] != 0 || cc.e[i * cc.stride] != 0 {
               exact = false
               break
             }

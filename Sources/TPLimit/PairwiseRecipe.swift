@@ -94,7 +94,8 @@ public struct PairwiseRecipe: Sendable {
   /// Derives the recipe of `program`, the kernel program at two points whose initial groups
   /// `pointGroups` (group index → scale `s`) have covariance `s · xᵢ·xⱼ` between their members
   /// `i, j` (member `k` at point `k`).
-  public static func derive(program: Program, pointGroups: [Int: Double], outputs: [Output]) throws(Unsupported)
+  public static func derive(program: Program, pointGroups: [Int: Double], outputs: [Output])
+    throws(Unsupported)
     -> PairwiseRecipe
   {
     var d = Derivation(program: program, pointGroups: pointGroups)
@@ -222,7 +223,9 @@ struct Derivation {
   mutating func run() throws(PairwiseRecipe.Unsupported) {
     let groups = program.initialGroups.count
     for (g, group) in program.initialGroups.enumerated() {
-      guard group.mean.allSatisfy({ $0 == 0 }) else { throw Self.fail("an initial vector has a nonzero mean") }
+      guard group.mean.allSatisfy({ $0 == 0 }) else {
+        throw Self.fail("an initial vector has a nonzero mean")
+      }
       if pointGroups[g] != nil, group.vectors.count != 2 {
         throw Self.fail("the input group does not have one vector per point")
       }
@@ -243,7 +246,10 @@ struct Derivation {
             throw Self.fail("a Ż correction of '\(program.name(m))' does not vanish")
           }
         }
-        atoms.append(Atom(family: groups + 2 * m.raw + (t ? 1 : 0), kind: .matmul(matrix: m.raw, transposed: t, operand: x)))
+        atoms.append(
+          Atom(
+            family: groups + 2 * m.raw + (t ? 1 : 0), kind: .matmul(matrix: m.raw, transposed: t, operand: x))
+        )
         z[dest.raw] = .vector(VectorID(atoms.count - 1))
       case .nonlin(let dest, let e):
         z[dest.raw] = try substitute(e)
@@ -391,7 +397,8 @@ struct Derivation {
     }
     let keys = terms.keys.filter { terms[$0] != 0 }.sorted()
     guard !keys.isEmpty else { return nil }
-    return LinearForm(offset: offset, atoms: keys, coefficients: keys.map { terms[$0]! })  // safe: keys of terms
+    // safe: the keys are terms' own
+    return LinearForm(offset: offset, atoms: keys, coefficients: keys.map { terms[$0]! })
   }
 
   /// A component's product as `ψ(y₀, y₁)` of its distinct maximal linear forms.
@@ -411,7 +418,9 @@ struct Derivation {
             break
           }
         }
-        if k == forms.count { forms.append(LinearForm(offset: 0, atoms: f.atoms, coefficients: f.coefficients)) }
+        if k == forms.count {
+          forms.append(LinearForm(offset: 0, atoms: f.atoms, coefficients: f.coefficients))
+        }
         let y = CoordExpr.constant(ratio) * .vector(VectorID(k))
         return f.offset == 0 ? y : y + .constant(f.offset)
       }
@@ -548,7 +557,8 @@ struct Derivation {
 
   /// The register of `Σ coefficient · (x_p·x_q) · ∏ moments` for the pair `(p, q)` of the
   /// program's two points.
-  mutating func assemble(_ terms: [PairwiseRecipe.Output.Term], pair: (Int, Int)) throws(PairwiseRecipe.Unsupported)
+  mutating func assemble(_ terms: [PairwiseRecipe.Output.Term], pair: (Int, Int)) throws(PairwiseRecipe
+    .Unsupported)
     -> Int
   {
     var out: [(Double, [Int])] = []

@@ -186,7 +186,8 @@ extension NetworkLowering {
               let dot = zip(points[p], points[q]).reduce(0) { $0 + $1.0 * $1.1 }
               terms.append(
                 KernelProgram.KernelTerm(
-                  coefficient: (layer?.variance ?? 1) / d * dot, moments: [dd], dotScale: (layer?.variance ?? 1) / d))
+                  coefficient: (layer?.variance ?? 1) / d * dot, moments: [dd],
+                  dotScale: (layer?.variance ?? 1) / d))
             case (.bias(let b), _):
               let variance = net.biases.first { $0.name == b }?.variance ?? 0
               terms.append(KernelProgram.KernelTerm(coefficient: variance, moments: [dd]))
@@ -202,7 +203,8 @@ extension NetworkLowering {
       }
     }
     return KernelProgram(
-      program: core.program, points: points, nngp: nngp, ntk: ntk, features: features, pointGroups: pointGroups)
+      program: core.program, points: points, nngp: nngp, ntk: ntk, features: features,
+      pointGroups: pointGroups)
   }
 
   /// Whether two ops apply the same trainable weight (a hidden matrix, input layer or bias).

@@ -50,13 +50,15 @@ extension NetworkLimit {
       note = "kernels run through the general interpreter (no pairwise recipe: \(error.description))"
       return nil
     }
-    try Self.checkPairwiseCost(points: points.count, matrices: outputs.count, recipe: recipe, options: options)
+    try Self.checkPairwiseCost(
+      points: points.count, matrices: outputs.count, recipe: recipe, options: options)
     let entries = recipe.evaluate(points: points, threads: options.threads)
     var features: [String: Matrix] = [:]
     for (k, name) in featureNames.enumerated() { features[name] = entries[2 + k].values }
     let method: Method = entries.contains { $0.usedQuadrature } ? .quadrature : .exact
     return KernelValues(
-      k: entries[0].values, theta: entries[1].values, kErrors: entries[0].errors, thetaErrors: entries[1].errors,
+      k: entries[0].values, theta: entries[1].values, kErrors: entries[0].errors,
+      thetaErrors: entries[1].errors,
       features: features, method: method)
   }
 
@@ -70,7 +72,8 @@ extension NetworkLimit {
     let entries = Saturating.product(points, points)
     let bytes = Saturating.product(entries, Saturating.product(4 * matrices, 8))
     let pairs = Saturating.product(points, points + 1) / 2
-    let perPair = Saturating.product(recipe.ops.count, 100) + Saturating.product(recipe.quadratureCount, 34_560)
+    let perPair =
+      Saturating.product(recipe.ops.count, 100) + Saturating.product(recipe.quadratureCount, 34_560)
     let work = Saturating.product(pairs, perPair)
     let what = "the kernels at \(points) points (\(pairs) pairs)"
     if bytes > options.memoryLimit {

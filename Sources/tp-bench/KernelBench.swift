@@ -47,7 +47,9 @@ func benchKernels() {
   let d = 16
   let threads = ProcessInfo.processInfo.activeProcessorCount
   print("kernels: NNGP + NTK, two hidden layers, N points of R^\(d), \(threads) threads (best of 3)")
-  let cases: [(String, [Int])] = [("relu", [500, 1000, 2000]), ("erf", [500, 1000, 2000]), ("tanh", [100, 200])]
+  let cases: [(String, [Int])] = [
+    ("relu", [500, 1000, 2000]), ("erf", [500, 1000, 2000]), ("tanh", [100, 200]),
+  ]
   for (activation, sizes) in cases {
     guard let program = try? TensorProgram(source: kernelBenchSource(activation, d: d), fileName: "bench.tp")
     else {
@@ -62,15 +64,20 @@ func benchKernels() {
         result = try? program.kernels(at: points)
       }
       seconds.append(t)
-      let worstError = max(result?.nngpErrors.elements.max() ?? .nan, result?.ntkErrors.elements.max() ?? .nan)
+      let worstError = max(
+        result?.nngpErrors.elements.max() ?? .nan, result?.ntkErrors.elements.max() ?? .nan)
       print(
         "  \(activation.padding(toLength: 5, withPad: " ", startingAt: 0)) N = \(String(n).padding(toLength: 5, withPad: " ", startingAt: 0))"
           + "  \(format(t, 3)) s  (\(format(t / Double(n * (n + 1) / 2) * 1e9, 0)) ns per pair, largest error \(String(format: "%.1e", worstError))"
           + "\(result?.note.map { ", " + $0 } ?? ""))")
     }
-    print("  \(activation): time ∝ N^\(format(fittedExponent(sizes, seconds))) over N = \(sizes.map(String.init).joined(separator: ", "))")
+    print(
+      "  \(activation): time ∝ N^\(format(fittedExponent(sizes, seconds))) over N = \(sizes.map(String.init).joined(separator: ", "))"
+    )
   }
-  guard let relu = try? TensorProgram(source: kernelBenchSource("relu", d: d), fileName: "bench.tp") else { return }
+  guard let relu = try? TensorProgram(source: kernelBenchSource("relu", d: d), fileName: "bench.tp") else {
+    return
+  }
   var general = LimitOptions()
   general.pairwiseKernels = false
   for n in [64, 128] {

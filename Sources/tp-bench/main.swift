@@ -179,7 +179,9 @@ struct UncheckedBox<Value>: @unchecked Sendable {
 
 let arguments = CommandLine.arguments.dropFirst()
 let selected = Set(arguments.isEmpty ? ["all"] : arguments)
-let known: Set = ["all", "matvec", "fill", "finite", "limit", "linalg", "linalg-large", "planner", "rqmc", "kernels"]
+let known: Set = [
+  "all", "matvec", "fill", "finite", "limit", "linalg", "linalg-large", "planner", "rqmc", "kernels",
+]
 if let unknown = selected.subtracting(known).first {
   print(
     "tp-bench: unknown benchmark '\(unknown)' (known: matvec, fill, finite, limit, linalg, linalg-large, planner, rqmc, kernels, all)"

@@ -197,7 +197,9 @@ func pairwiseQuadratureMatchesANumericalRecursion(_ c: PairwiseCase) throws {
     source: pairwiseMLPSource(c.activation, hidden: c.hidden, biases: c.biases, points: points))
   let (k, t) = try pairwiseKernels(try program.runLimit())
   let gelu = { (x: Double) in 0.5 * x * (1 + erf(x / 2.0.squareRoot())) }
-  let dgelu = { (x: Double) in 0.5 * (1 + erf(x / 2.0.squareRoot())) + x * exp(-0.5 * x * x) / (2 * Double.pi).squareRoot() }
+  let dgelu = { (x: Double) in
+    0.5 * (1 + erf(x / 2.0.squareRoot())) + x * exp(-0.5 * x * x) / (2 * Double.pi).squareRoot()
+  }
   let phi: (Double) -> Double = c.activation == "tanh" ? { tanh($0) } : gelu
   let dphi: (Double) -> Double = c.activation == "tanh" ? { 1 - tanh($0) * tanh($0) } : dgelu
   for i in points.indices {
@@ -209,4 +211,34 @@ func pairwiseQuadratureMatchesANumericalRecursion(_ c: PairwiseCase) throws {
       #expect(k.errors[i][j] < 1e-6 && t.errors[i][j] < 1e-6)
     }
   }
+}
+
+/// A model whose kernel expectation has four Gaussian directions in one family (`W` applied to
+/// `x1` and to `x2`, multiplied): no pairwise recipe, so the general interpreter computes the
+/// kernels and the run says so; the entries equal the interpreter's own.
+@Test func programsWithoutAPairwiseRecipeFallBackWithANote() throws {
+  let source = """
+    width n
+    layer U : 2 -> n  (var: 2)
+    layer W : n -> n  (var: 2)
+    layer V : n -> 1
+    model f(xi) {
+      x1 = relu(U @ xi)
+      x2 = relu(W @ x1)
+      x3 = x2 * relu(W @ x2)
+      return V @ x3
+    }
+    parametrization ntk
+    kernel f at [1, 0], [0.6, 0.8]
+
+    """
+  let program = try TensorProgram(source: source)
+  let report = try program.runLimit()
+  #expect(report.notes.contains { $0.contains("general interpreter") && $0.contains("Gaussian directions") })
+  var general = LimitOptions()
+  general.pairwiseKernels = false
+  let reference = try program.runLimit(general)
+  let (k, _) = try pairwiseKernels(report)
+  let (r, _) = try pairwiseKernels(reference)
+  #expect(k.matrix == r.matrix)
 }
