@@ -16,9 +16,14 @@ public enum NPY {
     out.append(UInt8(header.count & 0xFF))
     out.append(UInt8(header.count >> 8))
     out += header
-    for x in elements {
-      let bits = x.bitPattern.littleEndian
-      for k in 0..<8 { out.append(UInt8(truncatingIfNeeded: bits >> (8 * UInt64(k)))) }
+    if 1.littleEndian == 1 {
+      // The host's doubles already are the file's bytes: one copy.
+      elements.withUnsafeBytes { out.append(contentsOf: $0) }
+    } else {
+      for x in elements {
+        let bits = x.bitPattern.littleEndian
+        for k in 0..<8 { out.append(UInt8(truncatingIfNeeded: bits >> (8 * UInt64(k)))) }
+      }
     }
     return out
   }
