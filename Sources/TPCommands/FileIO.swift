@@ -161,15 +161,17 @@ struct OutputFile {
 
   /// Writes `text`; failures are errno-style messages ("tp: cannot write 'out.svg': No space
   /// left on device").
-  func write(_ text: String) throws(CommandError) {
-    try OutputGate.writing { () throws(CommandError) in try unguardedWrite(text) }
+  func write(_ text: String) throws(CommandError) { try write(bytes: Array(text.utf8)) }
+
+  /// Writes `bytes`, like ``write(_:)``, while no watchdog can end the process (``OutputGate``).
+  func write(bytes: [UInt8]) throws(CommandError) {
+    try OutputGate.writing { () throws(CommandError) in try unguardedWrite(bytes: bytes) }
   }
 
-  private func unguardedWrite(_ text: String) throws(CommandError) {
+  private func unguardedWrite(bytes: [UInt8]) throws(CommandError) {
     if let code = Self.simulatedWriteError {
       throw CommandError(Message.cannotWrite(path, errnoText(code)), code: .usage)
     }
-    let bytes = Array(text.utf8)
     guard let existing else {
       // A new file: created exclusively, removed again if it cannot be written completely.
       let fd = open(target, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)

@@ -10,7 +10,7 @@ struct RunCommand: Command {
                        [--replicates R] [--degree P] [--seed S] [--set NAME=VALUE]...
                        [--explain] [--width N [--seeds K]] [--max-memory SIZE] [--max-work OPS]
                        [--plot OUT.svg] [--replicate K/R] [--verbose] [--cache-memory SIZE]
-                       [--timeout S]
+                       [--npy DIR] [--timeout S]
 
     OPTIONS:
       --json             Print one JSON object to stdout (notes go to stderr).
@@ -39,6 +39,10 @@ struct RunCommand: Command {
                          them, the density of every vector output (limit only). Written after
                          the results are printed; nothing to plot, or a file that cannot be
                          written, is exit 1.
+      --npy DIR          Write each kernel matrix as a NumPy .npy file (float64, little-endian):
+                         DIR/nngp.npy and DIR/ntk.npy (then nngp_2.npy, … for further 'kernel'
+                         statements), with their entries' errors in nngp_error.npy, …; DIR is
+                         created if missing. The matrices are then left out of stdout.
       --cache-memory SIZE
                          Memory for Monte Carlo node values kept between expectations (default:
                          a quarter of the physical memory, 1G…64G); the results do not depend on
@@ -55,7 +59,7 @@ struct RunCommand: Command {
   static let options = OptionSpec(
     valued: [
       "method", "samples", "replicates", "degree", "seed", "set", "width", "plot", "max-memory", "max-work",
-      "replicate", "cache-memory", "sampler", "seeds", "timeout",
+      "replicate", "cache-memory", "sampler", "seeds", "timeout", "npy",
     ],
     flags: ["json", "explain", "verbose"])
 
@@ -95,6 +99,7 @@ struct RunCommand: Command {
     let plotFile = try args.value("plot").map { p throws(CommandError) in
       try OutputFile.prepare(p, option: "plot", input: path)
     }
+    let npyDirectory = try args.value("npy").map { d throws(CommandError) in try Self.prepareDirectory(d) }
     let overrides = try args.overrides(command: name)
     let source = try loadSource(path)
     let program = try loadProgram(bytes: source, name: path, overrides: overrides, io: io)
@@ -126,7 +131,15 @@ struct RunCommand: Command {
         "the kernels are those of one network (seed \(seed)), without errors; --seeds K averages K networks"
           + " and gives standard errors")
     }
-    printRun(report, path: path, width: width, seed: seed, seeds: seeds, json: args.flag("json"), io: io)
+    var printed = report
+    if let npyDirectory {
+      let written = try Self.writeNPY(report.kernels, to: npyDirectory, input: path)
+      printed.kernels = []
+      if !written.isEmpty {
+        printed.notes.append("kernel matrices written to " + written.joined(separator: ", "))
+      }
+    }
+    printRun(printed, path: path, width: width, seed: seed, seeds: seeds, json: args.flag("json"), io: io)
     if args.flag("explain") && width == nil {
       var explainArgs = args
       explainArgs.values["samples"] = [String(limitOptions.samples)]
@@ -150,6 +163,45 @@ struct RunCommand: Command {
       try plotFile.write(svg)
     }
     return .success
+  }
+}
+
+extension RunCommand {
+  /// `dir`, created when missing; an error (exit 1) when it is not a writable directory.
+  static func prepareDirectory(_ dir: String) throws(CommandError) -> String {
+    guard !dir.isEmpty else { throw .usage(Message.emptyOutputPath("npy")) }
+    var isDirectory: ObjCBool = false
+    if !FileManager.default.fileExists(atPath: dir, isDirectory: &isDirectory) {
+      do {
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+      } catch {
+        throw CommandError(Message.cannotWrite(dir, error.localizedDescription), code: .usage)
+      }
+    } else if !isDirectory.boolValue {
+      throw CommandError(Message.cannotWrite(dir, "it is not a directory"), code: .usage)
+    }
+    return dir
+  }
+
+  /// Writes each kernel matrix and its errors as `.npy` files in `dir`; returns their paths.
+  static func writeNPY(_ kernels: [KernelMatrix], to dir: String, input: String) throws(CommandError)
+    -> [String]
+  {
+    var seen: [String: Int] = [:]
+    var written: [String] = []
+    for k in kernels {
+      seen[k.name, default: 0] += 1
+      let suffix = seen[k.name] == 1 ? "" : "_\(seen[k.name]!)"  // safe: just set
+      let n = k.matrix.count
+      for (name, rows) in [(k.name + suffix, k.matrix), (k.name + suffix + "_error", k.errors)] {
+        let file = (dir as NSString).appendingPathComponent(name + ".npy")
+        let out = try OutputFile.prepare(file, option: "npy", input: input)
+        try out.write(
+          bytes: NPY.float64(rows: n, cols: rows.first?.count ?? 0, elements: rows.flatMap { $0 }))
+        written.append(file)
+      }
+    }
+    return written
   }
 }
 

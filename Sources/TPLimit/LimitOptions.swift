@@ -77,6 +77,10 @@ public struct LimitOptions: Sendable, Hashable {
   public var memoryLimit: Int = .max
   /// Arithmetic operations a run may spend, checked against ``LimitCost`` first (`--max-work`).
   public var workLimit: Int = .max
+  /// Whether NNGP/NTK matrices use a ``PairwiseRecipe`` when the kernel program has one (true,
+  /// the default) or always run the kernel program through the general interpreter (false: the
+  /// reference the fast path is tested against).
+  public var pairwiseKernels: Bool = true
   /// Most points a quadrature rule may have (Gauss–Hermite grids and piecewise rules).
   public var gridBudget: Int = 4_000_000
   /// Gauss–Legendre nodes per piece of the kink-aware piecewise rule (tails get four more).

@@ -12,6 +12,10 @@ public struct KernelProgram: Sendable {
   public var ntk: [PairKey: [KernelTerm]]
   /// `E[x(p) x(q)]` for each model vector, for `observe kernel` (value = the moment).
   public var features: [String: [PairKey: ScalarID]]
+  /// The initial groups that are an input layer's pre-activations at the points, with the scale
+  /// `s = σ²/d` of their covariance `s · x_p·x_q` (member `p` at point `p`): what a
+  /// ``PairwiseRecipe`` reads as functions of the points.
+  public var pointGroups: [Int: Double] = [:]
 
   public struct PairKey: Sendable, Hashable {
     public var p: Int
@@ -26,6 +30,13 @@ public struct KernelProgram: Sendable {
   public struct KernelTerm: Sendable, Hashable {
     public var coefficient: Double
     public var moments: [ScalarID]
+    /// For an input layer's term, `s` with `coefficient = s · x_p·x_q` (nil otherwise).
+    public var dotScale: Double?
+    public init(coefficient: Double, moments: [ScalarID], dotScale: Double? = nil) {
+      self.coefficient = coefficient
+      self.moments = moments
+      self.dotScale = dotScale
+    }
   }
 }
 
@@ -53,6 +64,7 @@ extension NetworkLowering {
     var preactivations: [String: [VectorID]] = [:]
     var matrices: [String: MatrixID] = [:]
     var readout: VectorID?
+    var pointGroups: [Int: Double] = [:]
     for l in net.layers {
       switch l.role {
       case .input:
@@ -67,6 +79,7 @@ extension NetworkLowering {
             covariance[q * points.count + p] = scale * dot
           }
         }
+        pointGroups[core.program.initialGroups.count] = scale
         preactivations[l.name] = core.initialGroup(
           points.indices.map { "\(l.name) x[p\($0)]" }, covariance: covariance)
       case .hidden: matrices[l.name] = core.matrix(l.name, variance: l.variance)
@@ -172,7 +185,9 @@ extension NetworkLowering {
               let d = Double(points[p].count)
               let dot = zip(points[p], points[q]).reduce(0) { $0 + $1.0 * $1.1 }
               terms.append(
-                KernelProgram.KernelTerm(coefficient: (layer?.variance ?? 1) / d * dot, moments: [dd]))
+                KernelProgram.KernelTerm(
+                  coefficient: (layer?.variance ?? 1) / d * dot, moments: [dd],
+                  dotScale: (layer?.variance ?? 1) / d))
             case (.bias(let b), _):
               let variance = net.biases.first { $0.name == b }?.variance ?? 0
               terms.append(KernelProgram.KernelTerm(coefficient: variance, moments: [dd]))
@@ -187,7 +202,9 @@ extension NetworkLowering {
         }
       }
     }
-    return KernelProgram(program: core.program, points: points, nngp: nngp, ntk: ntk, features: features)
+    return KernelProgram(
+      program: core.program, points: points, nngp: nngp, ntk: ntk, features: features,
+      pointGroups: pointGroups)
   }
 
   /// Whether two ops apply the same trainable weight (a hidden matrix, input layer or bias).

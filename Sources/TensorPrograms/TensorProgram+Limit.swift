@@ -265,6 +265,8 @@ struct NetworkLimit {
 
   /// Evaluates K, Θ and feature kernels on `points` by running the kernel program in the limit.
   func kernels(_ points: [[Double]]) throws(RunFailure) -> KernelValues {
+    var note: String?
+    if let fast = try pairwiseKernels(points, note: &note) { return fast }
     try Self.checkKernelCost(points: points.count, network: network, options: options)
     let kp: KernelProgram
     do {
@@ -319,7 +321,8 @@ struct NetworkLimit {
     let (k, kErrors) = assemble(kp.nngp)
     let (theta, thetaErrors) = assemble(kp.ntk)
     return KernelValues(
-      k: k, theta: theta, kErrors: kErrors, thetaErrors: thetaErrors, features: features, method: method)
+      k: k, theta: theta, kErrors: kErrors, thetaErrors: thetaErrors, features: features, method: method,
+      note: note)
   }
 
   /// Refuses kernels on `points` points whose estimated cost exceeds the options' limits,
@@ -356,6 +359,8 @@ struct NetworkLimit {
     var thetaErrors: Matrix
     var features: [String: Matrix]
     var method: Method
+    /// Why the general interpreter computed these (no pairwise recipe), for the report's notes.
+    var note: String? = nil
 
     /// The errors of numbers computed from the kernels by `f`, each returning pairs (e.g. a
     /// mean and a variance), propagated from the entries' errors: `f` is evaluated on 8
@@ -558,6 +563,7 @@ struct NetworkLimit {
         labels = data.map { $0.label.first ?? 0 }
       }
       let values = try kernels(pts)
+      if let note = values.note, !report.notes.contains(note) { report.notes.append(note) }
       let method = values.method
       if method == .mc {
         report.notes.append(

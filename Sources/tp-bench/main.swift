@@ -2,7 +2,7 @@ import Foundation
 import TPNumerics
 import TensorPrograms
 
-// tp-bench [matvec | fill | finite | limit | linalg | linalg-large | planner | rqmc | all]
+// tp-bench [matvec | fill | finite | limit | kernels | linalg | linalg-large | planner | rqmc | all]
 //
 // Every comparison is measured in the same run, so ratios are meaningful even on a
 // shared, noisy machine. Build with `-c release` for numbers worth reading.
@@ -179,10 +179,12 @@ struct UncheckedBox<Value>: @unchecked Sendable {
 
 let arguments = CommandLine.arguments.dropFirst()
 let selected = Set(arguments.isEmpty ? ["all"] : arguments)
-let known: Set = ["all", "matvec", "fill", "finite", "limit", "linalg", "linalg-large", "planner", "rqmc"]
+let known: Set = [
+  "all", "matvec", "fill", "finite", "limit", "linalg", "linalg-large", "planner", "rqmc", "kernels",
+]
 if let unknown = selected.subtracting(known).first {
   print(
-    "tp-bench: unknown benchmark '\(unknown)' (known: matvec, fill, finite, limit, linalg, linalg-large, planner, rqmc, all)"
+    "tp-bench: unknown benchmark '\(unknown)' (known: matvec, fill, finite, limit, linalg, linalg-large, planner, rqmc, kernels, all)"
   )
   exit(2)
 }
@@ -190,6 +192,7 @@ if selected.contains("all") || selected.contains("fill") { benchFill() }
 if selected.contains("all") || selected.contains("matvec") { benchMatvec() }
 if selected.contains("all") || selected.contains("finite") { benchFinite() }
 if selected.contains("all") || selected.contains("limit") { benchLimit() }
+if selected.contains("all") || selected.contains("kernels") { benchKernels() }
 // linalg-large adds N = 4000 (about a minute more); `all` runs the default sizes.
 if selected.contains("all") || selected.contains("linalg") || selected.contains("linalg-large") {
   benchLinalg(sizes: selected.contains("linalg-large") ? [500, 1000, 2000, 4000] : [500, 1000, 2000])

@@ -1,0 +1,633 @@
+import Foundation
+import TPCore
+import TPNumerics
+
+/// `ψ = s · f(y₀) · g(y₁)` (or `s · f(y₀) g(y₀)` in one dimension) with `f, g` among the
+/// closed-form functions, evaluated exactly at any correlation: the arc-cosine kernels
+/// `E[relu relu]`, `E[step step] = (π − θ)/2π`, Williams' `E[erf erf] = (2/π) asin(2c/√((1+2a)(1+2b)))`,
+/// `E[e^{−u²} e^{−v²}] = ((1+2a)(1+2b) − 4c²)^{−1/2}`, `E[uv] = c`, and the other pairs of
+/// ``GaussianIntegrals/expectation(_:_:_:)-(ClosedFormFunction,ClosedFormFunction,GaussianPair)``.
+/// A one-dimensional integrand is the pair at correlation 1 (`a = b = c`).
+struct ClosedFormPlan: Sendable {
+  var scale: Double
+  var f: ClosedFormFunction
+  var g: ClosedFormFunction
+  var dimension: Int
+
+  init?(_ psi: CoordExpr, dimension: Int) {
+    var scale = 1.0
+    var factors: [(Int, ClosedFormFunction)] = []
+    var stack = [psi]
+    while let e = stack.popLast() {
+      switch e {
+      case .constant(let c): scale *= c
+      case .negate(let a):
+        scale = -scale
+        stack.append(a)
+      case .multiply(let a, let b):
+        stack.append(a)
+        stack.append(b)
+      case .vector(let v): factors.append((v.raw, .identity))
+      case .power(.vector(let v), .constant(2)):
+        factors.append((v.raw, .identity))
+        factors.append((v.raw, .identity))
+      case .apply(let fn, .vector(let v)):
+        let map: [Function: ClosedFormFunction] = [
+          .relu: .relu, .step: .step, .abs: .abs, .sign: .sign, .erf: .erf,
+        ]
+        guard let c = map[fn] else { return nil }
+        factors.append((v.raw, c))
+      case .apply(.exp, .negate(.multiply(.vector(let v), .vector(let w)))) where v == w:
+        factors.append((v.raw, .gaussian))
+      default: return nil
+      }
+    }
+    self.scale = scale
+    self.dimension = dimension
+    if dimension == 1 {
+      guard factors.count <= 2 else { return nil }
+      f = factors.count > 0 ? factors[0].1 : .one
+      g = factors.count > 1 ? factors[1].1 : .one
+    } else {
+      let first = factors.filter { $0.0 == 0 }
+      let second = factors.filter { $0.0 == 1 }
+      guard first.count <= 1, second.count <= 1 else { return nil }
+      f = first.first?.1 ?? .one
+      g = second.first?.1 ?? .one
+    }
+  }
+
+  /// `E[ψ]` at `(a, b, c)` (one dimension: `a` alone).
+  @inline(__always)
+  func value(_ a: Double, _ b: Double, _ c: Double) -> Double {
+    if dimension == 1 { return scale * Self.single(f, g, a) }
+    let v: Double
+    switch (f, g) {
+    case (.relu, .relu): v = GaussianIntegrals.reluRelu(a, c, b)
+    case (.step, .step): v = GaussianIntegrals.stepStep(a, c, b)
+    case (.erf, .erf): v = GaussianIntegrals.erfErf(a, c, b)
+    case (.identity, .identity): v = c
+    case (.one, .one): v = 1
+    case (.gaussian, .gaussian):
+      let aa = max(a, 0)
+      let bb = max(b, 0)
+      let bound = (aa * bb).squareRoot()
+      let cc = min(max(c, -bound), bound)
+      v = 1 / (1 + 2 * (aa + bb) + 4 * max(aa * bb - cc * cc, 0)).squareRoot()
+    default: v = GaussianIntegrals.expectation(f, g, GaussianPair(k11: a, k12: c, k22: b))
+    }
+    return scale * v
+  }
+
+  /// `E[f(y) g(y)]`, `y ~ N(0, a)`: products of piecewise-linear factors reduce to one factor
+  /// (`relu·relu = y² 1{y>0}`: `a/2`; `step·step = step`: `½`; `relu·step = relu`:
+  /// `√(a/2π)`; `y·y`: `a`; `sign·sign = 1`), so the correlation-1 corner of the bivariate forms,
+  /// where `arccos` loses half the digits, is never evaluated; other pairs use the pair at
+  /// `a = b = c`.
+  static func single(_ f: ClosedFormFunction, _ g: ClosedFormFunction, _ a0: Double) -> Double {
+    let a = max(a0, 0)
+    func mean(_ h: ClosedFormFunction) -> Double { GaussianIntegrals.expectation(h, mean: 0, variance: a) }
+    if f == .one { return mean(g) }
+    if g == .one { return mean(f) }
+    guard a > 0 else { return f.atZero * g.atZero }
+    switch (f, g) {
+    case (.relu, .relu), (.identity, .relu), (.relu, .identity): return a / 2
+    case (.identity, .identity), (.abs, .abs): return a
+    case (.step, .step): return 0.5
+    case (.sign, .sign): return 1
+    case (.relu, .step), (.step, .relu), (.identity, .step), (.step, .identity): return mean(.relu)
+    case (.identity, .sign), (.sign, .identity): return mean(.abs)
+    case (.relu, .abs), (.abs, .relu): return a / 2
+    case (.identity, .abs), (.abs, .identity), (.sign, .abs), (.abs, .sign), (.abs, .step), (.step, .abs):
+      return f == .step || g == .step ? mean(.relu) : (f == .sign || g == .sign ? mean(.abs) : 0)
+    case (.step, .sign), (.sign, .step): return 0.5
+    case (.relu, .sign), (.sign, .relu): return mean(.relu)
+    default: return GaussianIntegrals.expectation(f, g, GaussianPair(k11: a, k12: a, k22: a))
+    }
+  }
+}
+
+extension ClosedFormFunction {
+  /// The value at 0 (what a zero-variance argument gives).
+  var atZero: Double {
+    switch self {
+    case .one, .gaussian: return 1
+    default: return 0
+    }
+  }
+}
+
+/// The trapezoidal rule for the standard normal law on `[−Mh, Mh]`: nodes `zₖ = kh`,
+/// weights `h φ(zₖ)`, `k = −M … M`.
+///
+/// Chosen over Gauss–Hermite because activations such as `tanh` and `sigmoid` have poles near
+/// the real axis: Gauss–Hermite then converges only like `exp(−c√p)` (at variance 1.9,
+/// `E[tanh²]` is off by 7·10⁻⁷ with 64 nodes), while the trapezoidal rule on ℝ converges like
+/// `exp(−2πd/h)` for integrands analytic in the strip `|Im z| < d` (Trefethen & Weideman 2014),
+/// and the truncation at `|z| = Mh ≥ 8.4` costs `2Φ(−8.4) < 10⁻¹⁶`.
+struct TrapezoidRule: Sendable {
+  var nodes: [Double]
+  var weights: [Double]
+
+  init(spacing h: Double, halfCount m: Int) {
+    nodes = (-m...m).map { Double($0) * h }
+    weights = nodes.map { h * exp(-0.5 * $0 * $0) / (2 * Double.pi).squareRoot() }
+  }
+
+  var degree: Int { nodes.count }
+}
+
+/// Quadrature of `E[ψ(y₀, y₁)]` with `y = L z`, `L` the Cholesky factor of `[[a, c], [c, b]]`
+/// (`y₀ = √a z₀`, `y₁ = (c/√a) z₀ + √(b − c²/a) z₁`; a singular covariance gives `L`'s zero
+/// column, so `|ρ| = 1` needs no special case), by the tensor trapezoidal rule of spacing `h`
+/// (``TrapezoidRule``). The error estimate starts from `|T_h − T_{2h}|`, the difference from the rule
+/// on every other node (the lower-degree rule, nested, so free), refined by the rule on every
+/// fourth node (``integrateWithError(_:_:_:_:)``). The change of the value when the covariance
+/// moves by its inherited error uses `T_{2h}` alone.
+struct QuadraturePlan: Sendable {
+  var tape: Tape
+  var dimension: Int
+  var high: TrapezoidRule
+  var low: TrapezoidRule
+
+  /// Spacing and nodes per half-line (multiples of 4, for the nested rules): 1-D `h = 0.1` to
+  /// `|z| = 8.4`, 2-D `h = 0.2` to `|z| = 8.8`.
+  static let oneDimensional = (spacing: 0.1, halfCount: 84)
+  static let twoDimensional = (spacing: 0.2, halfCount: 44)
+
+  init(_ psi: CoordExpr, dimension: Int) {
+    tape = Tape(psi, scalars: [], writesOutput: true)
+    self.dimension = dimension
+    let rule = dimension == 1 ? Self.oneDimensional : Self.twoDimensional
+    high = TrapezoidRule(spacing: rule.spacing, halfCount: rule.halfCount)
+    low = TrapezoidRule(spacing: 2 * rule.spacing, halfCount: rule.halfCount / 2)
+  }
+
+  /// Nodes of the larger rule's grid.
+  var nodeCount: Int { dimension == 1 ? high.degree : high.degree * high.degree }
+  /// Doubles of scratch one evaluation needs.
+  var scratchCount: Int { (tape.slotCount + 2) * nodeCount }
+
+  /// `T_h` and its estimated error at `(a, b, c)`, from one evaluation of `ψ` on the fine grid
+  /// and the nested rules `T_{2h}`, `T_{4h}` on every second and fourth node: with
+  /// `d₁ = |T_h − T_{2h}|`, `d₂ = |T_{2h} − T_{4h}|`, the error is `d₁²/d₂` when the rules
+  /// converge geometrically (`d₁ ≤ d₂/4`, faster than the `h²` of a kink; for `e(h) ∝ e^{−c/h}`
+  /// the true error is `d₁³/d₂²`, smaller still — the estimate of double-exponential
+  /// quadrature codes), and `d₁` otherwise; never below `10⁻¹⁵ Σ wᵢ|ψᵢ|` (rounding).
+  func integrateWithError(_ a: Double, _ b: Double, _ c: Double, _ scratch: UnsafeMutablePointer<Double>)
+    -> (Double, Double)
+  {
+    guard let out = evaluate(high, a, b, c, scratch) else { return (fixed, 0) }
+    let p = high.degree
+    var t1 = 0.0
+    var t2 = 0.0
+    var t4 = 0.0
+    var magnitude = 0.0
+    high.weights.withUnsafeBufferPointer { w in
+      if dimension == 1 {
+        for i in 0..<p {
+          let x = w[i] * out[i]
+          t1 += x
+          magnitude += Swift.abs(x)
+          if i % 2 == 0 { t2 += 2 * x }
+          if i % 4 == 0 { t4 += 4 * x }
+        }
+      } else {
+        for i in 0..<p {
+          var r1 = 0.0
+          var r2 = 0.0
+          var r4 = 0.0
+          var m = 0.0
+          for j in 0..<p {
+            let x = w[j] * out[i * p + j]
+            r1 += x
+            m += Swift.abs(x)
+            if j % 2 == 0 { r2 += 2 * x }
+            if j % 4 == 0 { r4 += 4 * x }
+          }
+          t1 += w[i] * r1
+          magnitude += w[i] * m
+          if i % 2 == 0 { t2 += 2 * w[i] * r2 }
+          if i % 4 == 0 { t4 += 4 * w[i] * r4 }
+        }
+      }
+    }
+    let d1 = Swift.abs(t1 - t2)
+    let d2 = Swift.abs(t2 - t4)
+    let estimate = d2 > 0 && d1 <= d2 / 4 ? d1 * d1 / d2 : d1
+    return (t1, max(estimate, 1e-15 * magnitude))
+  }
+
+  /// `E[ψ]` by `rule` at `(a, b, c)`.
+  func integrate(
+    _ rule: TrapezoidRule, _ a: Double, _ b: Double, _ c: Double, _ scratch: UnsafeMutablePointer<Double>
+  ) -> Double {
+    guard let out = evaluate(rule, a, b, c, scratch) else { return fixed }
+    let p = rule.degree
+    var sum = 0.0
+    rule.weights.withUnsafeBufferPointer { w in
+      if dimension == 1 {
+        for i in 0..<p { sum += w[i] * out[i] }
+      } else {
+        for i in 0..<p {
+          var row = 0.0
+          for j in 0..<p { row += w[j] * out[i * p + j] }
+          sum += w[i] * row
+        }
+      }
+    }
+    return sum
+  }
+
+  /// The value of a constant integrand.
+  var fixed: Double {
+    if case .constant(let v) = tape.result { return v }
+    return 0
+  }
+
+  /// `ψ` on `rule`'s grid (row `i` for `z₀ = zᵢ`), in `scratch`; nil for a constant `ψ`.
+  func evaluate(
+    _ rule: TrapezoidRule, _ a: Double, _ b: Double, _ c: Double, _ scratch: UnsafeMutablePointer<Double>
+  ) -> UnsafeMutablePointer<Double>? {
+    let p = rule.degree
+    let count = dimension == 1 ? p : p * p
+    let stride = nodeCount
+    let y0 = scratch
+    let y1 = scratch + stride
+    let s0 = max(a, 0).squareRoot()
+    let l10 = s0 > 0 ? c / s0 : 0
+    let l11 = max(b - l10 * l10, 0).squareRoot()
+    rule.nodes.withUnsafeBufferPointer { z in
+      if dimension == 1 {
+        for i in 0..<p {
+          y0[i] = s0 * z[i]
+          y1[i] = 0
+        }
+      } else {
+        for i in 0..<p {
+          for j in 0..<p {
+            y0[i * p + j] = s0 * z[i]
+            y1[i * p + j] = l10 * z[i] + l11 * z[j]
+          }
+        }
+      }
+    }
+    return withUnsafeTemporaryAllocation(of: UnsafeMutablePointer<Double>.self, capacity: tape.slotCount) {
+      slots in
+      for (k, v) in tape.inputs.enumerated() { slots[k] = v.raw == 0 ? y0 : y1 }
+      for k in tape.inputs.count..<tape.slotCount { slots[k] = scratch + (2 + k) * stride }
+      // safe: slotCount ≥ 1
+      tape.evaluate(count: count, slots: UnsafePointer(slots.baseAddress!))
+      switch tape.result {
+      case .constant: return nil
+      case .slot(let k): return slots[k]
+      }
+    }
+  }
+}
+
+extension PairwiseRecipe {
+  /// One output's matrix and each entry's estimated absolute error.
+  public struct Entries: Sendable {
+    public var values: Matrix
+    public var errors: Matrix
+    /// Whether some entry needed quadrature.
+    public var usedQuadrature: Bool
+  }
+
+  enum Plan: Sendable {
+    case none
+    case closed(ClosedFormPlan)
+    case quadrature(QuadraturePlan)
+  }
+
+  /// Pairs per block of the pair phase: registers hold one block each.
+  static let blockSize = 256
+
+  /// Evaluates every output at all pairs of `points` (rows of equal length): the one-point
+  /// registers once per point, the two-point registers once per pair `p < q` (the matrices are
+  /// symmetric), in blocks of ``blockSize`` pairs of one row over `threads` threads, with no
+  /// allocation per pair. Errors propagate to first order: `Σ|cᵢ| eᵢ` through sums,
+  /// `|a| e_b + |b| e_a` through products, and through an expectation by the change of its value
+  /// (by the lower-degree rule, or the closed form) when each input moves by its error, added to
+  /// the quadrature error.
+  public func evaluate(points: [[Double]], threads: Int) -> [Entries] {
+    let n = points.count
+    let dim = points.first?.count ?? 0
+    let x = points.flatMap { $0 }
+    var norms = [Double](repeating: 0, count: n)
+    for p in 0..<n {
+      var s = 0.0
+      for k in 0..<dim { s += x[p * dim + k] * x[p * dim + k] }
+      norms[p] = s
+    }
+    let plans: [Plan] = ops.map { op in
+      guard case .expectation(let g) = op else { return .none }
+      if let c = ClosedFormPlan(g.psi, dimension: g.dimension) { return .closed(c) }
+      return .quadrature(QuadraturePlan(g.psi, dimension: g.dimension))
+    }
+    let scratchCount = plans.reduce(0) { m, p in
+      if case .quadrature(let q) = p { return max(m, q.scratchCount) }
+      return m
+    }
+    let usedQuadrature = plans.contains { if case .quadrature = $0 { return true } else { return false } }
+    // Point phase: registers of no point (one entry) and of one point (n entries).
+    let regs = ops.count
+    var pointValues = [[Double]](repeating: [], count: regs)
+    var pointErrors = [[Double]](repeating: [], count: regs)
+    var scratch = [Double](repeating: 0, count: max(scratchCount, 1))
+    for r in 0..<regs where dependence[r] != 3 {
+      let count = dependence[r] == 0 ? 1 : n
+      var v = [Double](repeating: 0, count: count)
+      var e = [Double](repeating: 0, count: count)
+      func column(_ s: Int) -> (values: [Double], errors: [Double], stride: Int) {
+        (pointValues[s], pointErrors[s], dependence[s] == 0 ? 0 : 1)
+      }
+      for i in 0..<count {
+        switch ops[r] {
+        case .constant(let c): v[i] = c
+        case .gram(let scale, _, _): v[i] = scale * norms[i]
+        case .linear(let cs, let rs):
+          var s = 0.0
+          var err = 0.0
+          for (c, q) in zip(cs, rs) {
+            let col = column(q)
+            s += c * col.values[i * col.stride]
+            err += Swift.abs(c) * col.errors[i * col.stride]
+          }
+          v[i] = s
+          e[i] = err
+        case .product(let a, let b):
+          let ca = column(a)
+          let cb = column(b)
+          let va = ca.values[i * ca.stride]
+          let vb = cb.values[i * cb.stride]
+          v[i] = va * vb
+          e[i] = Swift.abs(va) * cb.errors[i * cb.stride] + Swift.abs(vb) * ca.errors[i * ca.stride]
+        case .expectation(let g):
+          let ca = column(g.variance0)
+          let a = ca.values[i * ca.stride]
+          let ea = ca.errors[i * ca.stride]
+          var b = a
+          var c = a
+          var eb = -1.0
+          var ec = 0.0
+          if g.dimension == 2 {
+            let cb = column(g.variance1)
+            let cc = column(g.covariance)
+            b = cb.values[i * cb.stride]
+            eb = cb.errors[i * cb.stride]
+            c = cc.values[i * cc.stride]
+            ec = cc.errors[i * cc.stride]
+          }
+          (v[i], e[i]) = scratch.withUnsafeMutableBufferPointer { buf in
+            // safe: the buffer has at least one element
+            Self.expect(plans[r], a, b, c, ea, eb, ec, buf.baseAddress!)
+          }
+        }
+      }
+      pointValues[r] = v
+      pointErrors[r] = e
+    }
+
+    // One buffer per output for values and one for errors, filled in place and moved into the
+    // matrices at the end: the diagonal from the one-point registers, the upper triangle by
+    // the pair phase, the lower by a blocked mirror (row-wise writes only).
+    let n2 = n * n
+    let valueBuffers = outputs.map { _ in UnsafeMutablePointer<Double>.allocate(capacity: max(1, n2)) }
+    let errorBuffers = outputs.map { _ in UnsafeMutablePointer<Double>.allocate(capacity: max(1, n2)) }
+    defer {
+      valueBuffers.forEach { $0.deallocate() }
+      errorBuffers.forEach { $0.deallocate() }
+    }
+    for (o, out) in outputs.enumerated() {
+      valueBuffers[o].initialize(repeating: 0, count: n2)
+      errorBuffers[o].initialize(repeating: 0, count: n2)
+      let r = out.diagonal
+      let stride = dependence[r] == 0 ? 0 : 1
+      for p in 0..<n {
+        valueBuffers[o][p * n + p] = pointValues[r][p * stride]
+        errorBuffers[o][p * n + p] = pointErrors[r][p * stride]
+      }
+    }
+    func finished() -> [Entries] {
+      (0..<outputs.count).map { o in
+        Entries(
+          values: Matrix(
+            rows: n, cols: n, elements: Array(UnsafeBufferPointer(start: valueBuffers[o], count: n2))),
+          errors: Matrix(
+            rows: n, cols: n, elements: Array(UnsafeBufferPointer(start: errorBuffers[o], count: n2))),
+          usedQuadrature: usedQuadrature)
+      }
+    }
+    guard n > 1 else { return finished() }
+
+    // Pair phase, over blocks (p, q₀ ..< q₁) with p < q₀.
+    var blocks: [(p: Int, q0: Int, q1: Int)] = []
+    for p in 0..<(n - 1) {
+      var q0 = p + 1
+      while q0 < n {
+        blocks.append((p, q0, min(n, q0 + Self.blockSize)))
+        q0 += Self.blockSize
+      }
+    }
+    let pairRegisters = (0..<regs).filter { dependence[$0] == 3 }
+    var slotOf = [Int](repeating: -1, count: regs)
+    for (k, r) in pairRegisters.enumerated() { slotOf[r] = k }
+    let block = Self.blockSize
+    // The one-point registers, flat: register r at point p is entry r·n + p (entry r·n for a
+    // register of no point).
+    let flatValues = UnsafeMutablePointer<Double>.allocate(capacity: max(1, regs * n))
+    let flatErrors = UnsafeMutablePointer<Double>.allocate(capacity: max(1, regs * n))
+    defer {
+      flatValues.deallocate()
+      flatErrors.deallocate()
+    }
+    for r in 0..<regs where dependence[r] != 3 {
+      for (k, v) in pointValues[r].enumerated() { flatValues[r * n + k] = v }
+      for (k, e) in pointErrors[r].enumerated() { flatErrors[r * n + k] = e }
+    }
+    let shared = UnsafeShared((valueBuffers, errorBuffers, flatValues, flatErrors))
+    let recipe = self
+    let blockList = blocks
+    let slots = slotOf
+    x.withUnsafeBufferPointer { xb in
+      let xs = UnsafeShared(xb)
+      Parallel.forEachChunk(count: blockList.count, chunkSize: 8, threads: threads) { chunk in
+        let width = max(1, pairRegisters.count) * block
+        let pv = UnsafeMutablePointer<Double>.allocate(capacity: width)
+        let pe = UnsafeMutablePointer<Double>.allocate(capacity: width)
+        let qs = UnsafeMutablePointer<Double>.allocate(capacity: max(scratchCount, 1))
+        let columns = UnsafeMutablePointer<Column>.allocate(capacity: max(1, regs))
+        defer {
+          pv.deallocate()
+          pe.deallocate()
+          qs.deallocate()
+          columns.deallocate()
+        }
+        for bi in chunk {
+          let (p, q0, q1) = blockList[bi]
+          for r in 0..<regs {
+            switch recipe.dependence[r] {
+            case 0: columns[r] = Column(v: shared.value.2 + r * n, e: shared.value.3 + r * n, stride: 0)
+            case 1:
+              columns[r] = Column(v: shared.value.2 + r * n + p, e: shared.value.3 + r * n + p, stride: 0)
+            case 2:
+              columns[r] = Column(v: shared.value.2 + r * n + q0, e: shared.value.3 + r * n + q0, stride: 1)
+            default:
+              columns[r] = Column(v: pv + slots[r] * block, e: pe + slots[r] * block, stride: 1)
+            }
+          }
+          recipe.evaluateBlock(
+            p: p, q0: q0, count: q1 - q0, x: xs.value, dim: dim, plans: plans, pairRegisters: pairRegisters,
+            columns: columns, scratch: qs)
+          for (o, out) in recipe.outputs.enumerated() {
+            let c = columns[out.offDiagonal]
+            let (vb, eb) = (shared.value.0[o], shared.value.1[o])
+            for i in 0..<(q1 - q0) {
+              vb[p * n + q0 + i] = c.v[i * c.stride]
+              eb[p * n + q0 + i] = c.e[i * c.stride]
+            }
+          }
+        }
+      }
+    }
+    // Mirror the upper triangle in 64 × 64 tiles.
+    let tile = 64
+    for buffer in valueBuffers + errorBuffers {
+      var i0 = 0
+      while i0 < n {
+        var j0 = 0
+        while j0 <= i0 {
+          for i in i0..<min(n, i0 + tile) {
+            for j in j0..<min(i, j0 + tile) { buffer[i * n + j] = buffer[j * n + i] }
+          }
+          j0 += tile
+        }
+        i0 += tile
+      }
+    }
+    return finished()
+  }
+
+  /// A register's values and errors on the current block: entry `i` at `v[i · stride]` (stride
+  /// 0 for a register constant along the block).
+  struct Column {
+    var v: UnsafeMutablePointer<Double>
+    var e: UnsafeMutablePointer<Double>
+    var stride: Int
+  }
+
+  /// Evaluates the two-point registers on the block `(p, q₀ ..< q₀ + count)` into their columns.
+  func evaluateBlock(
+    p: Int, q0: Int, count: Int, x: UnsafeBufferPointer<Double>, dim: Int, plans: [Plan],
+    pairRegisters: [Int],
+    columns: UnsafeMutablePointer<Column>, scratch: UnsafeMutablePointer<Double>
+  ) {
+    for r in pairRegisters {
+      let v = columns[r].v
+      let e = columns[r].e
+      switch ops[r] {
+      case .constant: break
+      case .gram(let scale, _, _):
+        let xp = x.baseAddress! + p * dim  // safe: n ≥ 2 points
+        for i in 0..<count {
+          let xq = x.baseAddress! + (q0 + i) * dim  // safe: as above
+          var s = 0.0
+          for k in 0..<dim { s += xp[k] * xq[k] }
+          v[i] = scale * s
+          e[i] = 0
+        }
+      case .linear(let cs, let rs):
+        for i in 0..<count {
+          v[i] = 0
+          e[i] = 0
+        }
+        for (c, s) in zip(cs, rs) {
+          let col = columns[s]
+          let ac = Swift.abs(c)
+          for i in 0..<count {
+            v[i] += c * col.v[i * col.stride]
+            e[i] += ac * col.e[i * col.stride]
+          }
+        }
+      case .product(let a, let b):
+        let ca = columns[a]
+        let cb = columns[b]
+        for i in 0..<count {
+          let va = ca.v[i * ca.stride]
+          let vb = cb.v[i * cb.stride]
+          v[i] = va * vb
+          e[i] = Swift.abs(va) * cb.e[i * cb.stride] + Swift.abs(vb) * ca.e[i * ca.stride]
+        }
+      case .expectation(let g):
+        let ca = columns[g.variance0]
+        if g.dimension == 2 {
+          let cb = columns[g.variance1]
+          let cc = columns[g.covariance]
+          if case .closed(let f) = plans[r] {
+            // The common case, without error bookkeeping when every input is exact.
+            var exact = true
+            for i in 0..<count
+            where ca.e[i * ca.stride] != 0 || cb.e[i * cb.stride] != 0 || cc.e[i * cc.stride] != 0 {
+              exact = false
+              break
+            }
+            if exact {
+              for i in 0..<count {
+                v[i] = f.value(ca.v[i * ca.stride], cb.v[i * cb.stride], cc.v[i * cc.stride])
+                e[i] = 0
+              }
+              continue
+            }
+          }
+          for i in 0..<count {
+            (v[i], e[i]) = Self.expect(
+              plans[r], ca.v[i * ca.stride], cb.v[i * cb.stride], cc.v[i * cc.stride], ca.e[i * ca.stride],
+              cb.e[i * cb.stride], cc.e[i * cc.stride], scratch)
+          }
+        } else {
+          for i in 0..<count {
+            let a = ca.v[i * ca.stride]
+            (v[i], e[i]) = Self.expect(plans[r], a, a, a, ca.e[i * ca.stride], -1, 0, scratch)
+          }
+        }
+      }
+    }
+  }
+
+  /// An expectation's value and error at `(a, b, c)` whose inputs carry errors `(e_a, e_b, e_c)`
+  /// (`e_b < 0` marks a one-dimensional integrand, whose `b = c = a`).
+  @inline(__always)
+  static func expect(
+    _ plan: Plan, _ a: Double, _ b: Double, _ c: Double, _ ea: Double, _ eb: Double, _ ec: Double,
+    _ scratch: UnsafeMutablePointer<Double>
+  ) -> (Double, Double) {
+    switch plan {
+    case .none: return (0, 0)
+    case .closed(let f):
+      let v = f.value(a, b, c)
+      guard ea > 0 || eb > 0 || ec > 0 else { return (v, 0) }
+      // One dimension is the pair at correlation 1: a = b = c move together.
+      if eb < 0 { return (v, Swift.abs(f.value(a + ea, a + ea, a + ea) - v)) }
+      let d =
+        Swift.abs(f.value(a + ea, b, c) - v) + Swift.abs(f.value(a, b + eb, c) - v)
+        + Swift.abs(f.value(a, b, c + ec) - v)
+      return (v, d)
+    case .quadrature(let q):
+      let (hi, quadratureError) = q.integrateWithError(a, b, c, scratch)
+      var err = quadratureError
+      guard ea > 0 || eb > 0 || ec > 0 else { return (hi, err) }
+      let lo = q.integrate(q.low, a, b, c, scratch)
+      if q.dimension == 1, ea > 0 {
+        err += Swift.abs(q.integrate(q.low, a + ea, b, c, scratch) - lo)
+      } else if q.dimension == 2, ea > 0 || eb > 0 || ec > 0 {
+        err +=
+          Swift.abs(q.integrate(q.low, a + ea, b, c, scratch) - lo)
+          + Swift.abs(q.integrate(q.low, a, b + eb, c, scratch) - lo)
+          + Swift.abs(q.integrate(q.low, a, b, c + ec, scratch) - lo)
+      }
+      return (hi, err)
+    }
+  }
+}
