@@ -337,6 +337,13 @@ struct NetworkLimit {
     let perPair = Saturating.product(weights, 44_000)
     let work = Saturating.product(pairs, perPair)
     let bytes = Saturating.product(pairs, Saturating.product(weights, 1_250))
+    try refuseKernels(points: points, bytes: bytes, work: work, options: options)
+  }
+
+  /// Refuses (a numerical failure naming the estimate and the option that raises the limit)
+  /// kernels at `points` points whose estimated `bytes` or arithmetic `work` exceed `options`' limits.
+  static func refuseKernels(points: Int, bytes: Int, work: Int, options: LimitOptions) throws(RunFailure) {
+    let pairs = Saturating.product(points, points + 1) / 2
     let what = "the kernels at \(points) points (\(pairs) pairs)"
     if bytes > options.memoryLimit {
       throw .numerical(

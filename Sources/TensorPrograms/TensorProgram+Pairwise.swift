@@ -75,18 +75,7 @@ extension NetworkLimit {
     let perPair =
       Saturating.product(recipe.ops.count, 100) + Saturating.product(recipe.quadratureCount, 34_560)
     let work = Saturating.product(pairs, perPair)
-    let what = "the kernels at \(points) points (\(pairs) pairs)"
-    if bytes > options.memoryLimit {
-      throw .numerical(
-        "\(what) need an estimated \(Message.bytes(bytes)) of memory, more than the limit of"
-          + " \(Message.bytes(options.memoryLimit)); use fewer points (or raise --max-memory)")
-    }
-    if work > options.workLimit {
-      throw .numerical(
-        "\(what) need an estimated \(Message.count(work)) arithmetic operations, more than the limit of"
-          + " \(Message.count(options.workLimit)) (\(Message.duration(work))"
-          + " here); use fewer points (or raise --max-work)")
-    }
+    try NetworkLimit.refuseKernels(points: points, bytes: bytes, work: work, options: options)
   }
 }
 
