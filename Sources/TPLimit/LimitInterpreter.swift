@@ -19,15 +19,15 @@ public enum LimitInterpreter {
   /// its own estimate and the change between the two runs — which includes the quadrature error
   /// inherited through `Ż` coefficients and earlier moments, not only that of the final rule.
   ///
-  /// `pools[k]` lists groups of scalars (by `ScalarID.raw`), nearest first, whose replicate
-  /// spreads may be pooled with scalar `k`'s (see ``LimitResult/combining(_:pools:)``).
+  /// `pools` says which scalars' replicate spreads may be pooled (``ReplicatePools``, see
+  /// ``LimitResult/combining(_:pools:)``).
   ///
   /// With a `ledger` (sharded runs, docs/scaling.md), a `record` ledger runs only its replicate
   /// (with the seed the full run gives it) and records the raw result, and a `replay` ledger
   /// computes nothing and returns its next call's replicates combined as above — the full
   /// run's result, bit for bit, when the replicates are those of one run.
   public static func run(
-    _ program: Program, options: LimitOptions = LimitOptions(), pools: [Int: [[Int]]] = [:],
+    _ program: Program, options: LimitOptions = LimitOptions(), pools: ReplicatePools = ReplicatePools(),
     ledger: ReplicateLedger? = nil
   ) throws(NumericalError) -> LimitResult {
     try LimitCost(program, options: options).check(options)

@@ -66,16 +66,16 @@ extension LimitResult {
   /// that lies far from the others on some output (``outlyingReplicate(_:)``) is named in
   /// ``warnings``.
   ///
-  /// `pools[k]` lists groups of scalars whose inherited error is like scalar `k`'s, the most
-  /// alike first (for a network, the observations of one observable, one group per step,
-  /// nearest steps first; `k`'s own group first): the replicate spreads of the first
-  /// ``poolSize(replicates:)`` groups that hold Monte Carlo estimates are pooled, so `k`'s error is its own sampling error
-  /// times the pool's inflation `ι = √(Σ sd² / Σ rms(se)²)` (at least 1). With few replicates
+  /// `pools` groups the scalars whose inherited error is alike (for a network, the observations
+  /// of one observable, one group per step). For scalar `k`, its family's groups are walked by
+  /// distance in steps, `k`'s own first (``ReplicatePools/nearestGroups(of:)``), and the
+  /// replicate spreads of the first ``poolSize(replicates:)`` groups that hold Monte Carlo
+  /// estimates are pooled, so `k`'s error is its own sampling error times the pool's inflation `ι = √(Σ sd² / Σ rms(se)²)` (at least 1). With few replicates
   /// one scalar's spread has few degrees of freedom (3 for 4 replicates, so it varies 3-fold
   /// from seed to seed); the pool's has about as many as its members together, at least 15.
   /// A scalar whose own spread exceeds the pooled prediction beyond the 0.1 % point of its χ²
   /// keeps its own.
-  static func combining(_ results: [LimitResult], pools: [Int: [[Int]]] = [:]) -> LimitResult {
+  static func combining(_ results: [LimitResult], pools: ReplicatePools = ReplicatePools()) -> LimitResult {
     var out = results[0]
     out.replicates = results.count
     out.cacheStatistics = results.compactMap(\.cacheStatistics).reduce(nil) { $0?.adding($1) ?? $1 }
@@ -102,9 +102,9 @@ extension LimitResult {
       }
       let allowance = chiSquareUpper999(degrees: r - 1) / Double(r - 1)
       var widened: [Int: Double] = [:]
-      for (k, pool) in pools {
+      for k in pools.pooled {
         guard let (own, w) = stats(k), w > 0 else { continue }
-        let groups = pool.lazy.map { $0.compactMap(stats) }.filter { !$0.isEmpty }
+        let groups = pools.nearestGroups(of: k).lazy.map { $0.compactMap(stats) }.filter { !$0.isEmpty }
         let members = Array(groups.prefix(poolSize(replicates: r)).joined())
         let totalWithin = members.reduce(0) { $0 + $1.1 }
         guard members.count > 1, totalWithin > 0 else { continue }

@@ -186,15 +186,7 @@ struct NetworkLimit {
     for p in lowered.trajectory {
       byFamily["\(p.observable) \(p.target ?? "")", default: []].append((p.step, p.scalar.raw))
     }
-    var pools: [Int: [[Int]]] = [:]
-    for members in byFamily.values {
-      let steps = Dictionary(grouping: members, by: \.step).mapValues { $0.map(\.scalar) }
-      for m in members {
-        pools[m.scalar] = steps.keys.sorted { (abs($0 - m.step), $0) < (abs($1 - m.step), $1) }.map {
-          steps[$0]!
-        }  // safe: keys
-      }
-    }
+    let pools = ReplicatePools(families: Array(byFamily.values))
     let result: LimitResult
     do {
       result = try LimitInterpreter.run(lowered.program, options: options, pools: pools, ledger: ledger)
