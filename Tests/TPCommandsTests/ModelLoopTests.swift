@@ -1,0 +1,154 @@
+import Foundation
+import Testing
+
+/// Depth as a loop: layer families, `for` loops and reassignment in a model body.
+@Suite struct ModelLoopTests {
+  static func write(_ text: String) throws -> String {
+    let file = FileManager.default.temporaryDirectory.appendingPathComponent("loop-\(UUID()).tp")
+    try text.write(to: file, atomically: true, encoding: .utf8)
+    return file.path
+  }
+
+  static let tail = """
+    parametrization mup
+    data train = [ [1, 0] -> 1, [0.6, 0.8] -> -1 ]
+    train f on train with sgd(lr: 0.5, steps: 2, batch: 1, loss: mse)
+    observe f at [1, 0], [-0.5, 0.5]
+    observe movement x at [1, 0]
+    kernel f at [1, 0], [0.6, 0.8], [-0.5, 0.5]
+
+    """
+
+  /// A `hidden`-layer tanh MLP written with a layer family and a loop.
+  static func looped(_ hidden: Int) -> String {
+    """
+    width n
+    param L = \(hidden + 1)
+    layer U : 2 -> n
+    layer W[l] : n -> n for l in 1 ..< L
+    layer V : n -> 1
+    model f(xi) {
+      x = tanh(U @ xi)
+      for l in 1 ..< L {
+        x = tanh(W[l] @ x)
+      }
+      return V @ x
+    }
+
+    """ + tail
+  }
+
+  /// The same network written out by hand, with names of its own.
+  static func handWritten(_ hidden: Int) -> String {
+    var s = "width n\nlayer U : 2 -> n\n"
+    for l in 1...hidden { s += "layer A\(l) : n -> n\n" }
+    s += "layer V : n -> 1\n"
+    s += "model f(xi) {\n  h0 = tanh(U @ xi)\n"
+    for l in 1...hidden {
+      s += "  \(l == hidden ? "x" : "h\(l)") = tanh(A\(l) @ h\(l - 1))\n"
+    }
+    s += "  return V @ x\n}\n"
+    return s + tail
+  }
+
+  /// The JSON of a run with the program's name removed: what must agree bit for bit. JSON
+  /// prints each double as its shortest round-trip decimal, so equal text is equal bits.
+  static func numbers(_ path: String, _ options: [String]) throws -> String {
+    let r = tp(["run", path, "--json"] + options)
+    #expect(r.code == .success, "\(r.stderr)")
+    var object = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+    object["program"] = nil
+    let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+    return String(decoding: data, as: UTF8.self)
+  }
+
+  @Test func tenLayersInALoopEqualTheNetworkWrittenOutBitForBit() throws {
+    let loop = try Self.write(Self.looped(10))
+    let hand = try Self.write(Self.handWritten(10))
+    defer { for p in [loop, hand] { try? FileManager.default.removeItem(atPath: p) } }
+    for options in [
+      ["--width", "96", "--seed", "3"],
+      ["--method", "mc", "--samples", "2048", "--replicates", "2"],
+    ] {
+      let a = try Self.numbers(loop, options)
+      let b = try Self.numbers(hand, options)
+      #expect(a == b, "\(options)")
+      #expect(a.contains("\"trajectory\""))
+    }
+  }
+
+  @Test func setChangesTheDepth() throws {
+    let loop = try Self.write(Self.looped(3))
+    let hand = try Self.write(Self.handWritten(5))
+    defer { for p in [loop, hand] { try? FileManager.default.removeItem(atPath: p) } }
+    let options = ["--width", "64"]
+    #expect(try Self.numbers(loop, options + ["--set", "L=6"]) == Self.numbers(hand, options))
+    #expect(try Self.numbers(loop, options) != Self.numbers(hand, options))
+  }
+
+  @Test func familyMembersAreObservableByIndexAndTakeFamilyExponents() throws {
+    let program = """
+      width n
+      layer U : 2 -> n
+      layer W[l] : n -> n for l in 1 ... 2
+      layer V : n -> 1
+      model f(xi) {
+        x[0] = relu(U @ xi)
+        for l in 1 ... 2 {
+          x[l] = relu(W[l] @ x[l - 1])
+        }
+        return V @ x[2]
+      }
+      parametrization abc { U: a = -0.5, b = 0.5; W: a = 0, b = 0.5; V: a = 0.5, b = 0.5; c = 0 }
+      data train = [ [1, 0] -> 1 ]
+      train f on train with sgd(lr: 0.5, steps: 1, batch: 1, loss: mse)
+      observe movement x[1] at [1, 0]
+
+      """
+    let path = try Self.write(program)
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    let r = tp("classify", path)
+    #expect(r.code == .success, "\(r.stderr)")
+    #expect(r.stdout.contains("feature"), "\(r.stdout)")
+    let run = tp("run", path, "--width", "64")
+    #expect(run.code == .success, "\(run.stderr)")
+    #expect(run.stdout.contains("x[1]"), "\(run.stdout)")
+  }
+
+  @Test(arguments: [
+    (
+      "model f(xi) {\n  x = relu(U @ xi)\n  x = relu(W[1] @ x)\n  return V @ x\n}\n", "'x' is already defined"
+    ),
+    (
+      "model f(xi) {\n  x = relu(U @ xi)\n  for l in 1 ..< 3 {\n    return V @ x\n  }\n}\n",
+      "'return' cannot be inside a loop"
+    ),
+    (
+      "model f(xi) {\n  x = relu(U @ xi)\n  for l in 1 ..< 4 {\n    x = relu(W[l] @ x)\n  }\n  return V @ x\n}\n",
+      "unknown layer 'W[3]'"
+    ),
+    (
+      "model f(xi) {\n  x = relu(U @ xi)\n  for l in 0 ..< 1000000 {\n    x = relu(W[1] @ x)\n  }\n  return V @ x\n}\n",
+      "at most 100000 iterations"
+    ),
+  ])
+  func badLoopsAreDiagnosed(_ model: String, _ message: String) throws {
+    let path = try Self.write(
+      "width n\nlayer U : 2 -> n\nlayer W[l] : n -> n for l in 1 ... 2\nlayer V : n -> 1\n" + model
+        + "parametrization mup\nkernel f at [1, 0]\n")
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    let r = tp("run", path)
+    #expect(r.code == .program, "\(r.stderr)")
+    #expect(r.stderr.contains(message), "\(r.stderr)")
+    #expect(r.stderr.contains(":"), "\(r.stderr)")
+    #expect(r.stdout.isEmpty)
+  }
+
+  @Test func aFamilyNeedsAnIndex() throws {
+    let path = try Self.write("width n\nlayer W : n -> n for l in 1 ..< 3\n")
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    let r = tp("run", path)
+    #expect(r.code == .program)
+    #expect(r.stderr.contains("needs an index, as in 'W[l]'"), "\(r.stderr)")
+  }
+}
