@@ -151,4 +151,49 @@ import Testing
     #expect(r.code == .program)
     #expect(r.stderr.contains("needs an index, as in 'W[l]'"), "\(r.stderr)")
   }
+
+  /// NNGP and NTK of `x_l = x_{l−1} + α W_l relu(x_{l−1})`, `α = 1/√L`, NTK parametrization, by
+  /// the recursion written here: `K_l = K_{l−1} + α² E[φφ]`, `Θ_l = Θ_{l−1}(1 + α² E[φ′φ′]) + α² E[φφ]`
+  /// (the branch weights are fresh and centred, so cross terms vanish), `K_0 = Θ_0 = ξ·ξ′/d`, and
+  /// the readout adds `K_L`; `E` are the arc-cosine expectations (Cho & Saul 2009).
+  static func residualKernels(_ a: [Double], _ b: [Double], depth: Int) -> (nngp: Double, ntk: Double) {
+    func dot(_ x: [Double], _ y: [Double]) -> Double { zip(x, y).map { $0 * $1 }.reduce(0, +) / Double(x.count) }
+    var (kaa, kbb, kab) = (dot(a, a), dot(b, b), dot(a, b))
+    var (taa, tbb, tab) = (kaa, kbb, kab)
+    let alpha2 = 1 / Double(depth)
+    func relu(_ q1: Double, _ q2: Double, _ c: Double) -> (phi: Double, step: Double) {
+      let theta = acos(max(-1, min(1, c / (q1 * q2).squareRoot())))
+      return (
+        (q1 * q2).squareRoot() / (2 * .pi) * (sin(theta) + (.pi - theta) * cos(theta)), (.pi - theta) / (2 * .pi)
+      )
+    }
+    for _ in 0..<depth {
+      let (eaa, daa) = relu(kaa, kaa, kaa)
+      let (ebb, dbb) = relu(kbb, kbb, kbb)
+      let (eab, dab) = relu(kaa, kbb, kab)
+      (taa, tbb, tab) = (taa * (1 + alpha2 * daa) + alpha2 * eaa, tbb * (1 + alpha2 * dbb) + alpha2 * ebb,
+        tab * (1 + alpha2 * dab) + alpha2 * eab)
+      (kaa, kbb, kab) = (kaa + alpha2 * eaa, kbb + alpha2 * ebb, kab + alpha2 * eab)
+    }
+    return (kab, tab + kab)
+  }
+
+  @Test(arguments: [4, 16]) func residualDepthScalingEqualsTheRecursion(_ depth: Int) throws {
+    let r = tp("run", example("residual_depth.tp"), "--json", "--set", "L=\(depth)")
+    #expect(r.code == .success, "\(r.stderr)")
+    let object = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+    let kernels = try #require(object["kernels"] as? [[String: Any]])
+    let points: [[Double]] = [[1, 0], [0.6, 0.8]]
+    for kernel in kernels {
+      let name = try #require(kernel["name"] as? String)
+      let matrix = try #require(kernel["matrix"] as? [[Double]])
+      for i in 0..<2 {
+        for j in 0..<2 {
+          let expected = Self.residualKernels(points[i], points[j], depth: depth)
+          let e = name == "nngp" ? expected.nngp : expected.ntk
+          #expect(abs(matrix[i][j] - e) <= 1e-12 * abs(e), "\(name)[\(i)][\(j)] \(matrix[i][j]) vs \(e)")
+        }
+      }
+    }
+  }
 }
