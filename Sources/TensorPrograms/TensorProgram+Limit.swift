@@ -551,7 +551,25 @@ struct NetworkLimit {
     return report.trajectory
   }
 
+  /// Said once when `kernel`/`posterior` report kernels of another parametrization than the
+  /// program's: they are always those of the `ntk` parametrization with the declared `var`s
+  /// (LANGUAGE.md, network statements).
+  var kernelParametrizationNote: String? {
+    let which: String
+    switch network.parametrization {
+    case .preset("ntk"): return nil
+    case .preset("mup"):
+      return
+        "the NNGP and NTK reported are those of the ntk parametrization with the declared vars; under this program's mup parametrization the output at initialization vanishes in the limit (its NNGP is 0) and training learns features instead of following a fixed kernel"
+    case .preset(let name): which = name
+    case .abc: which = "abc"
+    }
+    return
+      "the NNGP and NTK reported are those of the ntk parametrization with the declared vars, not of this program's \(which) parametrization"
+  }
+
   func kernelRequests(_ report: inout RunReport) throws(RunFailure) {
+    if !network.kernels.isEmpty, let note = kernelParametrizationNote { report.notes.append(note) }
     for req in network.kernels {
       var pts = req.points
       var trainIdx: [Int] = []
