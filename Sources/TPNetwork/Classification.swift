@@ -108,3 +108,70 @@ public struct Classification: Sendable, Hashable {
     return Classification(regime: regime, r: r, conditions: conditions, instability: instability)
   }
 }
+
+/// Which parts of the NTK drive kernel-regime training under an abc-parametrization, and
+/// whether the initial output is a Gaussian process (docs/theory.md, "Kernel regime of any abc").
+///
+/// One SGD step changes `f` through weight `W_l` by `η n^{e_l} Θ_l χ`, where `Θ_l` is layer
+/// `l`'s term of the NTK in the `ntk` parametrization with the same `var`s (the effective
+/// weights have the same law) and, with `s = a_{L+1}+b_{L+1}` the size exponent of `∂f/∂x^L`
+/// (each hidden layer with `a+b = ½` keeps it) and `‖x^l‖² = Θ(n)`, `‖ξ‖² = Θ(1)`:
+///
+/// * readout: `e = 1 − c − 2a_{L+1}`;
+/// * hidden layer `l`: `e_l = 2 − 2s − c − 2a_l`;
+/// * input layer (and every bias, which scales like the input layer): `e = 1 − 2s − c − 2a_1`.
+///
+/// In the kernel regime every `e ≤ 0`; the layers with `e = 0` make up the training kernel and
+/// the others vanish in the limit. `f₀` is the NNGP process when `s = ½` and 0 when `s > ½`.
+/// For the `ntk` preset every `e = 0` and `s = ½`. Reference: Yang & Hu, *Tensor Programs IV*
+/// (2021), §3 and Appendix (the kernel limits of abc-parametrizations).
+public struct KernelScaling: Sendable, Hashable {
+  /// Layers whose NTK term has exponent 0.
+  public var layers: Set<String>
+  /// Whether the biases' NTK terms have exponent 0.
+  public var biases: Bool
+  /// Whether `f₀` is the NNGP Gaussian process (`a_{L+1}+b_{L+1} = ½`) rather than 0.
+  public var initialOutput: Bool
+
+  public init(layers: Set<String>, biases: Bool, initialOutput: Bool) {
+    self.layers = layers
+    self.biases = biases
+    self.initialOutput = initialOutput
+  }
+
+  /// The scaling of `p`; fails when a term grows with the width, or when the readout's update
+  /// (`n^{-(2a_{L+1}+c)}`) outgrows its initial size (`n^{-(a_{L+1}+b_{L+1})}`), so the kernel
+  /// would change after the first step.
+  public init(_ p: ResolvedParametrization, layers specs: [LayerSpec]) throws(LoweringError) {
+    func exps(_ l: LayerSpec) -> LayerExponents { p.layers[l.name] ?? LayerExponents(a: .zero, b: .zero) }
+    guard let readout = specs.first(where: { $0.role == .readout }) else {
+      throw LoweringError("the model has no readout")
+    }
+    let s = exps(readout).scale
+    let c = p.c
+    if 2 * exps(readout).a + c < s {
+      throw LoweringError(
+        "the readout's first update (n^-\(2 * exps(readout).a + c)) outgrows its initial size (n^-\(s)), so the kernel changes during training; kernel-regime training needs a_{L+1}+b_{L+1} ≤ 2a_{L+1}+c",
+        range: readout.range)
+    }
+    var contributing: Set<String> = []
+    var inputExponent: Rational?
+    for l in specs {
+      let e: Rational
+      switch l.role {
+      case .readout: e = .one - c - 2 * exps(l).a
+      case .hidden: e = 2 * Rational.one - 2 * s - c - 2 * exps(l).a
+      case .input:
+        e = .one - 2 * s - c - 2 * exps(l).a
+        inputExponent = inputExponent ?? e
+      }
+      if e > .zero {
+        throw LoweringError(
+          "layer '\(l.name)' changes the output by n^\(e) per step: the parametrization is not in the kernel regime",
+          range: l.range)
+      }
+      if e == .zero { contributing.insert(l.name) }
+    }
+    self.init(layers: contributing, biases: inputExponent == .zero, initialOutput: s == .half)
+  }
+}

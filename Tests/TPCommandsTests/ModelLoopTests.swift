@@ -157,22 +157,27 @@ import Testing
   /// (the branch weights are fresh and centred, so cross terms vanish), `K_0 = Θ_0 = ξ·ξ′/d`, and
   /// the readout adds `K_L`; `E` are the arc-cosine expectations (Cho & Saul 2009).
   static func residualKernels(_ a: [Double], _ b: [Double], depth: Int) -> (nngp: Double, ntk: Double) {
-    func dot(_ x: [Double], _ y: [Double]) -> Double { zip(x, y).map { $0 * $1 }.reduce(0, +) / Double(x.count) }
+    func dot(_ x: [Double], _ y: [Double]) -> Double {
+      zip(x, y).map { $0 * $1 }.reduce(0, +) / Double(x.count)
+    }
     var (kaa, kbb, kab) = (dot(a, a), dot(b, b), dot(a, b))
     var (taa, tbb, tab) = (kaa, kbb, kab)
     let alpha2 = 1 / Double(depth)
     func relu(_ q1: Double, _ q2: Double, _ c: Double) -> (phi: Double, step: Double) {
       let theta = acos(max(-1, min(1, c / (q1 * q2).squareRoot())))
       return (
-        (q1 * q2).squareRoot() / (2 * .pi) * (sin(theta) + (.pi - theta) * cos(theta)), (.pi - theta) / (2 * .pi)
+        (q1 * q2).squareRoot() / (2 * .pi) * (sin(theta) + (.pi - theta) * cos(theta)),
+        (.pi - theta) / (2 * .pi)
       )
     }
     for _ in 0..<depth {
       let (eaa, daa) = relu(kaa, kaa, kaa)
       let (ebb, dbb) = relu(kbb, kbb, kbb)
       let (eab, dab) = relu(kaa, kbb, kab)
-      (taa, tbb, tab) = (taa * (1 + alpha2 * daa) + alpha2 * eaa, tbb * (1 + alpha2 * dbb) + alpha2 * ebb,
-        tab * (1 + alpha2 * dab) + alpha2 * eab)
+      (taa, tbb, tab) = (
+        taa * (1 + alpha2 * daa) + alpha2 * eaa, tbb * (1 + alpha2 * dbb) + alpha2 * ebb,
+        tab * (1 + alpha2 * dab) + alpha2 * eab
+      )
       (kaa, kbb, kab) = (kaa + alpha2 * eaa, kbb + alpha2 * ebb, kab + alpha2 * eab)
     }
     return (kab, tab + kab)
