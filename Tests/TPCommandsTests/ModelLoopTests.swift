@@ -201,4 +201,53 @@ import Testing
       }
     }
   }
+
+  /// Deep `mf` is μP moved by the abc symmetry `(a, b, c) → (a + ½, b − ½, c − 1)`, which leaves
+  /// every effective weight and update unchanged: the same numbers in the limit and at a finite
+  /// width, up to rounding.
+  @Test func deepMeanFieldEqualsMuP() throws {
+    let source = Self.looped(3).replacingOccurrences(of: "parametrization mup", with: "")
+    var values: [String: [Double]] = [:]
+    for preset in ["mup", "mf"] {
+      let path = try Self.write(source + "parametrization \(preset)\n")
+      defer { try? FileManager.default.removeItem(atPath: path) }
+      for (mode, options) in [
+        ("limit", ["--method", "mc", "--samples", "4096", "--replicates", "2"]),
+        ("finite", ["--width", "128"]),
+      ] {
+        let r = tp(["run", path, "--json"] + options)
+        #expect(r.code == .success, "\(preset) \(mode): \(r.stderr)")
+        let object = try #require(
+          try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let trajectory = try #require(object["trajectory"] as? [[String: Any]])
+        values[preset + mode] = trajectory.compactMap { $0["value"] as? Double }
+      }
+    }
+    for mode in ["limit", "finite"] {
+      let a = try #require(values["mup" + mode])
+      let b = try #require(values["mf" + mode])
+      #expect(a.count == b.count && a.count > 4)
+      for (x, y) in zip(a, b) { #expect(abs(x - y) <= 1e-9 * max(1, abs(x)), "\(mode): \(x) vs \(y)") }
+    }
+  }
+
+  /// The depth factor `1/√L` of a residual branch does not enter the width exponents: each
+  /// branch matrix is a hidden layer with `a + b = ½`, so a residual network classifies as its
+  /// parametrization does for an MLP — kernel (r = ½) under ntk, feature learning (r = 0) under
+  /// μP — at every depth.
+  @Test(arguments: [("ntk", "regime: kernel", "r = 1/2"), ("mup", "regime: feature-learning", "r = 0")])
+  func depthScaledResidualNetworksClassifyByTheirParametrization(
+    _ preset: String, _ regime: String, _ r: String
+  ) throws {
+    let text = try String(contentsOfFile: example("residual_depth.tp"), encoding: .utf8)
+    let path = try Self.write(
+      text.replacingOccurrences(of: "parametrization ntk", with: "parametrization \(preset)"))
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    for depth in [2, 32] {
+      let c = tp("classify", path, "--set", "L=\(depth)")
+      #expect(c.code == .success, "\(c.stderr)")
+      #expect(c.stdout.contains(regime) && c.stdout.contains(r), "\(c.stdout)")
+      #expect(c.stdout.contains("W[\(depth)] (hidden)"), "\(c.stdout)")
+    }
+  }
 }
