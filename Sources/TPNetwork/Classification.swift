@@ -139,9 +139,11 @@ public struct KernelScaling: Sendable, Hashable {
     self.initialOutput = initialOutput
   }
 
-  /// The scaling of `p`; fails when a term grows with the width, or when the readout's update
-  /// (`n^{-(2a_{L+1}+c)}`) outgrows its initial size (`n^{-(a_{L+1}+b_{L+1})}`), so the kernel
-  /// would change after the first step.
+  /// The scaling of `p`. After the first step the readout's size is `n^{-s′}` with
+  /// `s′ = min(s, 2a_{L+1}+c)` (its update `n^{-(2a_{L+1}+c)}` may outgrow its initial size), so
+  /// the other exponents are taken at `s′`. Fails when a term grows with the width, or when a
+  /// term vanishes at initialization (`s`) but not after the first step (`s′`): the kernel
+  /// would change during training.
   public init(_ p: ResolvedParametrization, layers specs: [LayerSpec]) throws(LoweringError) {
     func exps(_ l: LayerSpec) -> LayerExponents { p.layers[l.name] ?? LayerExponents(a: .zero, b: .zero) }
     guard let readout = specs.first(where: { $0.role == .readout }) else {
@@ -149,25 +151,28 @@ public struct KernelScaling: Sendable, Hashable {
     }
     let s = exps(readout).scale
     let c = p.c
-    if 2 * exps(readout).a + c < s {
-      throw LoweringError(
-        "the readout's first update (n^-\(2 * exps(readout).a + c)) outgrows its initial size (n^-\(s)), so the kernel changes during training; kernel-regime training needs a_{L+1}+b_{L+1} ≤ 2a_{L+1}+c",
-        range: readout.range)
+    let trained = min(s, 2 * exps(readout).a + c)
+    /// The exponent of layer `l`'s term when `∂f/∂x^L` has size `n^{-size}`.
+    func exponent(_ l: LayerSpec, _ size: Rational) -> Rational {
+      switch l.role {
+      case .readout: return .one - c - 2 * exps(l).a
+      case .hidden: return 2 * Rational.one - 2 * size - c - 2 * exps(l).a
+      case .input: return .one - 2 * size - c - 2 * exps(l).a
+      }
     }
     var contributing: Set<String> = []
     var inputExponent: Rational?
     for l in specs {
-      let e: Rational
-      switch l.role {
-      case .readout: e = .one - c - 2 * exps(l).a
-      case .hidden: e = 2 * Rational.one - 2 * s - c - 2 * exps(l).a
-      case .input:
-        e = .one - 2 * s - c - 2 * exps(l).a
-        inputExponent = inputExponent ?? e
-      }
+      let e = exponent(l, trained)
+      if l.role == .input { inputExponent = inputExponent ?? e }
       if e > .zero {
         throw LoweringError(
           "layer '\(l.name)' changes the output by n^\(e) per step: the parametrization is not in the kernel regime",
+          range: l.range)
+      }
+      if e == .zero && exponent(l, s) < .zero {
+        throw LoweringError(
+          "layer '\(l.name)' does not train at initialization but does once the readout has moved (its update n^-\(2 * exps(readout).a + c) outgrows its initial size n^-\(s)), so the kernel changes during training and no fixed-kernel limit applies",
           range: l.range)
       }
       if e == .zero { contributing.insert(l.name) }

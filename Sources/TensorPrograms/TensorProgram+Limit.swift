@@ -483,7 +483,7 @@ struct NetworkLimit {
     do {
       limit.kernelScaling = try KernelScaling(p, layers: network.layers)
     } catch {
-      throw .unsupported(program.rendered(error))
+      throw .program(program.rendered(error))
     }
     return limit
   }

@@ -51,8 +51,20 @@ import Testing
     #expect(
       try Self.scaling(Self.abc((0, 0), (0.5, 0), (0.5, 0.5), c: 0))
         == KernelScaling(layers: ["V"], biases: false, initialOutput: false))
-    // A readout whose first update (n^-(2a+c) = n^0) outgrows its initial size n^-½.
-    #expect(throws: LoweringError.self) { try Self.scaling(Self.abc((0, 0), (0.5, 0), (0, 0.5), c: 0)) }
+    // A tiny readout (a_V = ½, b_V = 1, s = 3/2) whose update n^-(2a+c) = n^-1 outgrows it:
+    // after one step s′ = 1, hidden 2 − 2 − 0 − 1 = −1, input 1 − 2 − 0 = −1, readout 0: still
+    // only the readout trains, from f₀ = 0.
+    #expect(
+      try Self.scaling(Self.abc((0, 0), (0.5, 0), (0.5, 1), c: 0))
+        == KernelScaling(layers: ["V"], biases: false, initialOutput: false))
+    // A readout whose own term grows: a_V = 0, b_V = 1, c = 0 gives s′ = min(1, 0) = 0 and
+    // readout 1 − 0 − 0 = 1 > 0.
+    #expect(throws: LoweringError.self) { try Self.scaling(Self.abc((0, 0), (0, 0.5), (0, 1), c: 0)) }
+    // μP body with a tiny readout (a_V = ½, b_V = 1, s = 3/2, c = 0): s′ = 1, hidden
+    // 2 − 2 − 0 − 0 = 0 and input 1 − 2 + 1 = 0 once the readout has moved, but −1 at
+    // initialization: the kernel would change (this is feature learning, r = 0, and never reaches
+    // the kernel engine; the scaling refuses it on its own too).
+    #expect(throws: LoweringError.self) { try Self.scaling(Self.abc((-0.5, 0.5), (0, 0.5), (0.5, 1), c: 0)) }
   }
 
   static let reluNetwork = """
