@@ -20,8 +20,9 @@ struct DataSite {
 extension CheckerState {
   mutating func checkNetworkStatement(_ s: Stmt) throws(Failure) {
     switch s.kind {
-    case .layer(let name, let input, let output, let options):
+    case .layer(let target, let input, let output, let options):
       let width = try requireWidth(s.range)
+      let name = try targetName(target)
       try checkFreshName(name, s.range)
       let i = try layerDimension(input, width)
       let o = try layerDimension(output, width)
@@ -34,8 +35,9 @@ extension CheckerState {
       guard variance > 0 else { throw error("a layer's var must be positive", s.range) }
       network.layers.append(LayerSpec(name: name, input: i, output: o, variance: variance, range: s.range))
       bindings[name] = .network("layer")
-    case .bias(let name, let dim, let options):
+    case .bias(let target, let dim, let options):
       let width = try requireWidth(s.range)
+      let name = try targetName(target)
       try checkFreshName(name, s.range)
       guard try layerDimension(dim, width) == .width else {
         throw error("a bias must have the width '\(width)' as its size", dim.range)
@@ -53,9 +55,11 @@ extension CheckerState {
         guard params.count == 1 else {
           throw error("a model takes exactly one input, found \(params.count)", s.range)
         }
-        let (d, k) = try checkModelBody(params[0], body, s.range)
+        let straight = try straightLineModelBody(body)
+        let (d, k) = try checkModelBody(params[0], straight, s.range)
         network.model = ModelSpec(
-          name: name, parameter: params[0], body: body, inputDimension: d, outputDimension: k, range: s.range)
+          name: name, parameter: params[0], body: straight, inputDimension: d, outputDimension: k,
+          range: s.range)
         bindings[name] = .network("model")
       } catch {
         // Statements that use the model would only repeat this error.
@@ -79,14 +83,18 @@ extension CheckerState {
           c = try constant(entry.assignments[0].value, "the exponent c")
           continue
         }
-        guard network.layer(named: layer) != nil else {
+        // A family's name (`W` for `W[1]`, `W[2]`, …) gives every member the same exponents.
+        let members =
+          network.layer(named: layer) != nil
+          ? [layer] : network.layers.map(\.name).filter { $0.hasPrefix(layer + "[") }
+        guard !members.isEmpty else {
           throw error(
             "unknown layer '\(layer)' in the abc block"
               + (closestMatch(to: layer, among: network.layers.map(\.name)).map { "; did you mean '\($0)'?" }
                 ?? ""),
             entry.layerRange)
         }
-        if layers[layer] != nil {
+        if members.contains(where: { layers[$0] != nil }) {
           throw error("layer '\(layer)' appears twice in the abc block", entry.layerRange)
         }
         var a: Double?
@@ -99,7 +107,7 @@ extension CheckerState {
           }
         }
         guard let a, let b else { throw error("layer '\(layer)' needs both 'a' and 'b'", entry.layerRange) }
-        layers[layer] = ABCExponents(a: a, b: b)
+        for m in members { layers[m] = ABCExponents(a: a, b: b) }
       }
       for l in network.layers where layers[l.name] == nil {
         throw error("the abc block gives no exponents for layer '\(l.name)'", s.range)

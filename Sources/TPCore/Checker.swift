@@ -248,9 +248,12 @@ struct CheckerState {
     switch s.kind {
     case .assign(let t, _): targets = [t]
     case .matrix(let ts, _, _), .vector(let ts, _, _): targets = ts
-    case .param(let n, _), .def(let n, _, _), .layer(let n, _, _, _), .bias(let n, _, _), .data(let n, _),
-      .model(let n, _, _), .dataFile(let n, _, _):
+    case .param(let n, _), .def(let n, _, _), .data(let n, _), .model(let n, _, _), .dataFile(let n, _, _):
       bindings[n] = bindings[n] ?? .poisoned
+    case .layer(let t, _, _, _), .bias(let t, _, _):
+      let name =
+        t.indices.isEmpty ? t.name : (try? evalIndicesQuietly(t.indices)).map { displayName(t.name, $0) }
+      if let name { bindings[name] = bindings[name] ?? .poisoned }
     default: break
     }
     for t in targets {
@@ -458,9 +461,11 @@ struct CheckerState {
     program.instructionRanges.append(range)
   }
 
-  mutating func checkLoop(
-    _ v: String, _ lower: Expr, _ upper: Expr, _ inclusive: Bool, _ body: [Stmt], _ range: SourceRange
-  ) throws(Failure) {
+  /// The values a loop variable takes: `lo ..< hi` (or `lo ... hi`), with constant, non-negative
+  /// integer bounds and at most 100,000 iterations; empty when `hi ≤ lo`.
+  mutating func loopRange(
+    _ v: String, _ lower: Expr, _ upper: Expr, _ inclusive: Bool, _ range: SourceRange
+  ) throws(Failure) -> Range<Int> {
     if loopVariables[v] != nil || bindings[v] != nil || families[v] != nil {
       throw error("loop variable '\(v)' shadows an existing name", range)
     }
@@ -474,7 +479,14 @@ struct CheckerState {
     if hi < 0 {
       throw error("a loop bound must be non-negative, found \(hi - (inclusive ? 1 : 0))", upper.range)
     }
-    for i in lo..<max(lo, hi) {
+    return lo..<max(lo, hi)
+  }
+
+  mutating func checkLoop(
+    _ v: String, _ lower: Expr, _ upper: Expr, _ inclusive: Bool, _ body: [Stmt], _ range: SourceRange
+  ) throws(Failure) {
+    let iterations = try loopRange(v, lower, upper, inclusive, range)
+    for i in iterations {
       loopVariables[v] = i
       let before = diagnostics.count
       loopIteration += 1

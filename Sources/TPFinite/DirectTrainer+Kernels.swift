@@ -63,6 +63,8 @@ extension DirectNetwork {
     var theta = nngp
     var averaged = nngp
     let mV = layerMultiplier[graph.readout] ?? 0
+    let layerOrder = network.layers.map(\.name)
+    let biasOrder = network.biases.map(\.name)
     for a in 0..<m {
       for b in a..<m {
         var kSum = 0.0
@@ -73,7 +75,10 @@ extension DirectNetwork {
           let gb = gradients[b][j]
           // Readout row j: ∂f_j/∂V_j = x.
           var t = mV * mV * Self.dot(ga.readoutOperand, gb.readoutOperand)
-          for (w, terms) in ga.grads.hidden {
+          // Layers and biases are summed in declaration order (not the dictionaries' order,
+          // which is seeded per process), so the kernel is the same bits in every run.
+          for w in layerOrder {
+            guard let terms = ga.grads.hidden[w] else { continue }
             let other = gb.grads.hidden[w] ?? []
             let mw = layerMultiplier[w] ?? 0
             // ⟨Σ_u dh_u ⊗ x_u, Σ_v dh′_v ⊗ x′_v⟩ = Σ_{u,v} (dh_u·dh′_v)(x_u·x′_v).
@@ -81,14 +86,16 @@ extension DirectNetwork {
               for (dh2, x2) in other { t += mw * mw * Self.dot(dh, dh2) * Self.dot(x, x2) }
             }
           }
-          for (u, columns) in ga.grads.input {
+          for u in layerOrder {
+            guard let columns = ga.grads.input[u] else { continue }
             let other = gb.grads.input[u] ?? []
             let mu = layerMultiplier[u] ?? 0
             for (c, column) in columns.enumerated() where c < other.count {
               t += mu * mu * Self.dot(column, other[c])
             }
           }
-          for (name, g) in ga.grads.bias {
+          for name in biasOrder {
+            guard let g = ga.grads.bias[name] else { continue }
             let mb = biasMultiplier[name] ?? 0
             if let g2 = gb.grads.bias[name] { t += mb * mb * Self.dot(g, g2) }
           }

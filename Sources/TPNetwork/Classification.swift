@@ -108,3 +108,75 @@ public struct Classification: Sendable, Hashable {
     return Classification(regime: regime, r: r, conditions: conditions, instability: instability)
   }
 }
+
+/// Which parts of the NTK drive kernel-regime training under an abc-parametrization, and
+/// whether the initial output is a Gaussian process (docs/theory.md, "Kernel regime of any abc").
+///
+/// One SGD step changes `f` through weight `W_l` by `η n^{e_l} Θ_l χ`, where `Θ_l` is layer
+/// `l`'s term of the NTK in the `ntk` parametrization with the same `var`s (the effective
+/// weights have the same law) and, with `s = a_{L+1}+b_{L+1}` the size exponent of `∂f/∂x^L`
+/// (each hidden layer with `a+b = ½` keeps it) and `‖x^l‖² = Θ(n)`, `‖ξ‖² = Θ(1)`:
+///
+/// * readout: `e = 1 − c − 2a_{L+1}`;
+/// * hidden layer `l`: `e_l = 2 − 2s − c − 2a_l`;
+/// * input layer (and every bias, which scales like the input layer): `e = 1 − 2s − c − 2a_1`.
+///
+/// In the kernel regime every `e ≤ 0`; the layers with `e = 0` make up the training kernel and
+/// the others vanish in the limit. `f₀` is the NNGP process when `s = ½` and 0 when `s > ½`.
+/// For the `ntk` preset every `e = 0` and `s = ½`. Reference: Yang & Hu, *Tensor Programs IV*
+/// (2021), §3 and Appendix (the kernel limits of abc-parametrizations).
+public struct KernelScaling: Sendable, Hashable {
+  /// Layers whose NTK term has exponent 0.
+  public var layers: Set<String>
+  /// Whether the biases' NTK terms have exponent 0.
+  public var biases: Bool
+  /// Whether `f₀` is the NNGP Gaussian process (`a_{L+1}+b_{L+1} = ½`) rather than 0.
+  public var initialOutput: Bool
+
+  public init(layers: Set<String>, biases: Bool, initialOutput: Bool) {
+    self.layers = layers
+    self.biases = biases
+    self.initialOutput = initialOutput
+  }
+
+  /// The scaling of `p`. After the first step the readout's size is `n^{-s′}` with
+  /// `s′ = min(s, 2a_{L+1}+c)` (its update `n^{-(2a_{L+1}+c)}` may outgrow its initial size), so
+  /// the other exponents are taken at `s′`. Fails when a term grows with the width, or when a
+  /// term vanishes at initialization (`s`) but not after the first step (`s′`): the kernel
+  /// would change during training.
+  public init(_ p: ResolvedParametrization, layers specs: [LayerSpec]) throws(LoweringError) {
+    func exps(_ l: LayerSpec) -> LayerExponents { p.layers[l.name] ?? LayerExponents(a: .zero, b: .zero) }
+    guard let readout = specs.first(where: { $0.role == .readout }) else {
+      throw LoweringError("the model has no readout")
+    }
+    let s = exps(readout).scale
+    let c = p.c
+    let trained = min(s, 2 * exps(readout).a + c)
+    /// The exponent of layer `l`'s term when `∂f/∂x^L` has size `n^{-size}`.
+    func exponent(_ l: LayerSpec, _ size: Rational) -> Rational {
+      switch l.role {
+      case .readout: return .one - c - 2 * exps(l).a
+      case .hidden: return 2 * Rational.one - 2 * size - c - 2 * exps(l).a
+      case .input: return .one - 2 * size - c - 2 * exps(l).a
+      }
+    }
+    var contributing: Set<String> = []
+    var inputExponent: Rational?
+    for l in specs {
+      let e = exponent(l, trained)
+      if l.role == .input { inputExponent = inputExponent ?? e }
+      if e > .zero {
+        throw LoweringError(
+          "layer '\(l.name)' changes the output by n^\(e) per step: the parametrization is not in the kernel regime",
+          range: l.range)
+      }
+      if e == .zero && exponent(l, s) < .zero {
+        throw LoweringError(
+          "layer '\(l.name)' does not train at initialization but does once the readout has moved (its update n^-\(2 * exps(readout).a + c) outgrows its initial size n^-\(s)), so the kernel changes during training and no fixed-kernel limit applies",
+          range: l.range)
+      }
+      if e == .zero { contributing.insert(l.name) }
+    }
+    self.init(layers: contributing, biases: inputExponent == .zero, initialOutput: s == .half)
+  }
+}

@@ -41,8 +41,13 @@ public struct KernelProgram: Sendable {
 }
 
 extension NetworkLowering {
-  /// Builds the NNGP/NTK program at `points` for the model of `checked`.
-  public static func kernelProgram(_ checked: CheckedUnit, points: [[Double]]) throws(LoweringFailure)
+  /// Builds the NNGP/NTK program at `points` for the model of `checked`: the kernels of the
+  /// `ntk` parametrization, or with `scaling`, the training kernels of another kernel-regime
+  /// parametrization (its vanishing NTK terms and, when `f₀ → 0`, the NNGP multiplied by 0, so
+  /// the program's structure is the same).
+  public static func kernelProgram(
+    _ checked: CheckedUnit, points: [[Double]], scaling: KernelScaling? = nil
+  ) throws(LoweringFailure)
     -> KernelProgram
   {
     guard let net = checked.network, let model = net.model else {
@@ -154,6 +159,10 @@ extension NetworkLowering {
     var ntk: [KernelProgram.PairKey: [KernelProgram.KernelTerm]] = [:]
     var features: [String: [KernelProgram.PairKey: ScalarID]] = [:]
     let readoutVar = net.layers.first { $0.role == .readout }?.variance ?? 1
+    let readoutName = net.layers.first { $0.role == .readout }?.name ?? ""
+    // 1 for a term that drives training, 0 for one that vanishes under `scaling`.
+    func weight(_ layer: String) -> Double { scaling.map { $0.layers.contains(layer) ? 1 : 0 } ?? 1 }
+    let initialWeight: Double = scaling.map { $0.initialOutput ? 1 : 0 } ?? 1
     func moment(_ name: String, _ a: VectorID, _ b: VectorID) -> ScalarID {
       guard case .scalar(let s) = core.moment(name, .vector(a) * .vector(b)) else { return ScalarID(0) }
       return s
@@ -165,8 +174,8 @@ extension NetworkLowering {
           "E[x^L(p\(p)) x^L(p\(q))]", passes[p].values[graph.readoutOperand],
           passes[q].values[graph.readoutOperand])
         // ṽ has variance σ_V²: Cov(f(p), f(q)) = σ_V² E[x^L x^L′].
-        nngp[key] = [KernelProgram.KernelTerm(coefficient: readoutVar, moments: [xx])]
-        var terms = [KernelProgram.KernelTerm(coefficient: readoutVar, moments: [xx])]
+        nngp[key] = [KernelProgram.KernelTerm(coefficient: readoutVar * initialWeight, moments: [xx])]
+        var terms = [KernelProgram.KernelTerm(coefficient: readoutVar * weight(readoutName), moments: [xx])]
         // A weight used at several places (ops i and j) contributes Σ_{i,j} of its per-use
         // terms: ∂f/∂W sums over uses, so Θ_W(p, q) pairs every use at p with every use at q.
         for (i, opI) in graph.ops.enumerated() {
@@ -179,18 +188,17 @@ extension NetworkLowering {
               let xin = moment(
                 "E[\(graph.names[k])(p\(p)) \(graph.names[l])(p\(q))]", passes[p].values[k],
                 passes[q].values[l])
-              terms.append(KernelProgram.KernelTerm(coefficient: variance, moments: [dd, xin]))
+              terms.append(KernelProgram.KernelTerm(coefficient: variance * weight(w), moments: [dd, xin]))
             case (.inputLayer(let u), _):
               let layer = net.layer(named: u)
               let d = Double(points[p].count)
               let dot = zip(points[p], points[q]).reduce(0) { $0 + $1.0 * $1.1 }
-              terms.append(
-                KernelProgram.KernelTerm(
-                  coefficient: (layer?.variance ?? 1) / d * dot, moments: [dd],
-                  dotScale: (layer?.variance ?? 1) / d))
+              let scale = (layer?.variance ?? 1) / d * weight(u)
+              terms.append(KernelProgram.KernelTerm(coefficient: scale * dot, moments: [dd], dotScale: scale))
             case (.bias(let b), _):
               let variance = net.biases.first { $0.name == b }?.variance ?? 0
-              terms.append(KernelProgram.KernelTerm(coefficient: variance, moments: [dd]))
+              let biasWeight: Double = scaling.map { $0.biases ? 1 : 0 } ?? 1
+              terms.append(KernelProgram.KernelTerm(coefficient: variance * biasWeight, moments: [dd]))
             default: break
             }
           }

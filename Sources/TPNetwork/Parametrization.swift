@@ -31,7 +31,13 @@ public struct ResolvedParametrization: Sendable, Hashable {
     case ("mup", .input): return LayerExponents(a: -h, b: h)
     case ("mup", .hidden): return LayerExponents(a: z, b: h)
     case ("mup", .readout): return LayerExponents(a: h, b: h)
+    // Mean field: unit-scale initial weights `w`, the readout at `1/n` and the learning rate
+    // `η n` (Mei, Montanari & Nguyen 2018 for one hidden layer). A hidden layer gets
+    // `a = ½, b = 0`, which makes the whole preset μP moved by the abc symmetry
+    // `(a, b, c) → (a + ½, b − ½, c − 1)` (Yang & Hu 2021, §3): the same dynamics at every
+    // width, and for one hidden layer the classic mean-field network.
     case ("mf", .input): return LayerExponents(a: z, b: z)
+    case ("mf", .hidden): return LayerExponents(a: h, b: z)
     case ("mf", .readout): return LayerExponents(a: .one, b: z)
     default: return nil
     }
@@ -50,7 +56,7 @@ public struct ResolvedParametrization: Sendable, Hashable {
       for l in layers {
         guard let e = preset(name, role: l.role) else {
           throw LoweringError(
-            "the '\(name)' parametrization is defined for one hidden layer only; layer '\(l.name)' is a \(l.role.rawValue) layer",
+            "the '\(name)' parametrization has no exponents for layer '\(l.name)', a \(l.role.rawValue) layer",
             range: l.range)
         }
         out[l.name] = e

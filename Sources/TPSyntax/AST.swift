@@ -139,10 +139,11 @@ public struct Stmt: Sendable, Hashable {
     case out([Expr])
     /// `show h`
     case show([Expr])
-    /// `layer U : 2 -> n (var: 2)`
-    case layer(String, input: Dimension, output: Dimension, options: [Option])
-    /// `bias b : n (var: 0.1)`
-    case bias(String, Dimension, options: [Option])
+    /// `layer U : 2 -> n (var: 2)`, or one member `W[l]` of a layer family (declared by
+    /// `layer W[l] : n -> n for l in 1 ..< L`, which the parser wraps in a ``forLoop``).
+    case layer(Target, input: Dimension, output: Dimension, options: [Option])
+    /// `bias b : n (var: 0.1)`, or one member `b[l]` of a bias family.
+    case bias(Target, Dimension, options: [Option])
     /// `model f(xi) { … return e }`
     case model(String, params: [String], body: [Stmt])
     /// `return e` (inside a model)

@@ -276,8 +276,8 @@ public struct Parser {
     return stmt
   }
 
-  mutating func parseTarget() throws(Failure) -> Target {
-    let (name, r) = try expectIdentifier("a name")
+  mutating func parseTarget(_ what: String = "a name") throws(Failure) -> Target {
+    let (name, r) = try expectIdentifier(what)
     var indices: [Expr] = []
     if current.isSymbol("[") {
       let open = advance()
@@ -285,6 +285,58 @@ public struct Parser {
       try expectClosing("]", opener: open, "of the index of '\(name)'")
     }
     return Target(name: name, indices: indices, range: SourceRange(r.start, previousEnd))
+  }
+
+  /// A model vector named in an `observe` statement: `x2`, or a member of a family written
+  /// in a model loop with whole-number indices, `x[3]` (named `"x[3]"`, as the checker names it).
+  mutating func parseModelVectorName() throws(Failure) -> (String, SourceRange) {
+    let target = try parseTarget("a vector name")
+    var indices: [String] = []
+    for index in target.indices {
+      guard case .number(let v) = index.kind, v == v.rounded(), v >= 0, v < 1e9 else {
+        throw fail("an index here must be a whole number, as in '\(target.name)[2]'", at: index.range)
+      }
+      indices.append(String(Int(v)))
+    }
+    let name = indices.isEmpty ? target.name : "\(target.name)[\(indices.joined(separator: ", "))]"
+    return (name, target.range)
+  }
+
+  /// `v in lo ..< hi` or `v in lo ... hi`, after `for`.
+  mutating func parseLoopHeader() throws(Failure) -> (
+    variable: String, lower: Expr, upper: Expr, inclusive: Bool
+  ) {
+    let (v, _) = try expectIdentifier("a loop variable")
+    try expectKeyword("in", "after the loop variable")
+    let lower = try parseExpression()
+    let inclusive: Bool
+    if consume("..<") {
+      inclusive = false
+    } else if consume("...") {
+      inclusive = true
+    } else {
+      throw fail("expected '..<' or '...' in the loop range, found \(current.display)", at: current.range)
+    }
+    let upper = try parseExpression()
+    return (v, lower, upper, inclusive)
+  }
+
+  /// A family declaration `layer W[l] : n -> n for l in 1 ..< L` becomes the loop
+  /// `for l in 1 ..< L { layer W[l] : n -> n }`; a declaration without `for` is returned as is.
+  mutating func parseFamilyLoop(_ kind: Stmt.Kind, _ target: Target, start: Int) throws(Failure) -> Stmt.Kind
+  {
+    guard current.isIdentifier("for") else { return kind }
+    let declaration = Stmt(kind, SourceRange(start, previousEnd))
+    _ = advance()
+    let header = try parseLoopHeader()
+    if target.indices.isEmpty {
+      throw fail(
+        "a family declared with 'for' needs an index, as in '\(target.name)[\(header.variable)]'",
+        at: target.range)
+    }
+    return .forLoop(
+      variable: header.variable, lower: header.lower, upper: header.upper, inclusive: header.inclusive,
+      body: [declaration])
   }
 
   mutating func parseTargets() throws(Failure) -> [Target] {
@@ -331,36 +383,29 @@ public struct Parser {
       _ = try expect("=", "before the function body")
       return .def(name, params: params, body: try parseExpression())
     case "for":
-      let (v, _) = try expectIdentifier("a loop variable")
-      try expectKeyword("in", "after the loop variable")
-      let lower = try parseExpression()
-      let inclusive: Bool
-      if consume("..<") {
-        inclusive = false
-      } else if consume("...") {
-        inclusive = true
-      } else {
-        throw fail("expected '..<' or '...' in the loop range, found \(current.display)", at: current.range)
-      }
-      let upper = try parseExpression()
+      let header = try parseLoopHeader()
       let body = try parseBlock("loop")
-      return .forLoop(variable: v, lower: lower, upper: upper, inclusive: inclusive, body: body)
+      return .forLoop(
+        variable: header.variable, lower: header.lower, upper: header.upper, inclusive: header.inclusive,
+        body: body)
     case "out", "show":
       var items = [try parseExpression()]
       while consume(",") { items.append(try parseExpression()) }
       return word == "out" ? .out(items) : .show(items)
     case "layer":
-      let (name, _) = try expectIdentifier("a layer name")
+      let target = try parseTarget("a layer name")
       _ = try expect(":", "after the layer name (as in 'layer W : n -> n')")
       let input = try parseDimension()
       _ = try expect("->", "between the layer's input and output dimensions")
       let output = try parseDimension()
-      return .layer(name, input: input, output: output, options: try parseOptionalOptions())
+      let kind = Stmt.Kind.layer(target, input: input, output: output, options: try parseOptionalOptions())
+      return try parseFamilyLoop(kind, target, start: start)
     case "bias":
-      let (name, _) = try expectIdentifier("a bias name")
+      let target = try parseTarget("a bias name")
       _ = try expect(":", "after the bias name (as in 'bias b : n')")
       let dim = try parseDimension()
-      return .bias(name, dim, options: try parseOptionalOptions())
+      let kind = Stmt.Kind.bias(target, dim, options: try parseOptionalOptions())
+      return try parseFamilyLoop(kind, target, start: start)
     case "model":
       let (name, _) = try expectIdentifier("a model name")
       let params = try parseParameterList()
@@ -419,7 +464,7 @@ public struct Parser {
     case "observe":
       let (kind, _) = try expectIdentifier("what to observe (a model, loss, movement, kernel or alignment)")
       if kind == "alignment" {
-        let (target, targetRange) = try expectIdentifier("a vector name of the model")
+        let (target, targetRange) = try parseModelVectorName()
         try expectKeyword("on", "after the vector name (as in 'observe alignment x2 on train')")
         let (data, dataRange) = try expectIdentifier("a data set name")
         return .observeAlignment(
@@ -427,7 +472,7 @@ public struct Parser {
           options: try parseOptionalOptions())
       }
       var target: String?
-      if kind == "movement" || kind == "kernel" { target = try expectIdentifier("a vector name").0 }
+      if kind == "movement" || kind == "kernel" { target = try parseModelVectorName().0 }
       var points: [Expr] = []
       if current.isIdentifier("at") {
         _ = advance()

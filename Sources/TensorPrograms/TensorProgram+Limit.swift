@@ -144,6 +144,9 @@ struct NetworkLimit {
   var searchesForDivergence = true
   /// Records or replays the replicates of every limit computed (sharded runs).
   var ledger: ReplicateLedger? = nil
+  /// The training kernels of a kernel-regime parametrization other than `ntk` (nil: the `ntk`
+  /// parametrization's kernels, which `kernel` and `posterior` report).
+  var kernelScaling: KernelScaling? = nil
 
   func run() throws(RunFailure) -> RunReport {
     let name = program.unit.file.name
@@ -262,7 +265,7 @@ struct NetworkLimit {
     try Self.checkKernelCost(points: points.count, network: network, options: options)
     let kp: KernelProgram
     do {
-      kp = try NetworkLowering.kernelProgram(program.checked, points: points)
+      kp = try NetworkLowering.kernelProgram(program.checked, points: points, scaling: kernelScaling)
     } catch {
       if case .program(let e) = error { throw .program(program.rendered(e)) }
       throw .numerical("\(error)")
@@ -427,14 +430,9 @@ struct NetworkLimit {
 
   /// The kernel-regime dynamics, from the given kernels (computed here when nil).
   func kernelTrajectory(_ given: KernelValues? = nil) throws(RunFailure) -> KernelTrajectory {
-    guard case .preset("ntk") = network.parametrization else {
-      throw .unsupported(
-        "kernel-regime training is computed for the 'ntk' parametrization; this one is kernel-regime too but not yet supported"
-      )
-    }
     let (points, index) = kernelPoints([])
     let values: KernelValues
-    if let given { values = given } else { values = try kernels(points) }
+    if let given { values = given } else { values = try trainingKernelLimit().kernels(points) }
     let (k, theta, features, method) = (values.k, values.theta, values.features, values.method)
     let training = network.training
     let data = training.flatMap { network.datasets[$0.data] } ?? []
@@ -471,8 +469,27 @@ struct NetworkLimit {
 
   /// The kernel-regime trajectory. Its errors come from the kernel entries' errors by
   /// randomized first-order propagation (``KernelValues/propagatedErrors(_:)``).
+  /// This limit with the training kernels of the program's parametrization: itself for `ntk`,
+  /// otherwise with the ``KernelScaling`` of its exponents.
+  func trainingKernelLimit() throws(RunFailure) -> NetworkLimit {
+    if case .preset("ntk") = network.parametrization { return self }
+    let p: ResolvedParametrization
+    do {
+      p = try ResolvedParametrization.resolve(network.parametrization, layers: network.layers)
+    } catch {
+      throw .program(program.rendered(error))
+    }
+    var limit = self
+    do {
+      limit.kernelScaling = try KernelScaling(p, layers: network.layers)
+    } catch {
+      throw .program(program.rendered(error))
+    }
+    return limit
+  }
+
   func kernelRegime(_ report: inout RunReport) throws(RunFailure) {
-    let values = try kernels(kernelPoints([]).points)
+    let values = try trainingKernelLimit().kernels(kernelPoints([]).points)
     let base = try kernelRegimeValues(kernelTrajectory(values))
     let (meanErrors, varianceErrors) = try values.propagatedErrors { (v: KernelValues) throws(RunFailure) in
       try kernelRegimeValues(kernelTrajectory(v)).map { ($0.value, $0.variance) }
@@ -551,7 +568,25 @@ struct NetworkLimit {
     return report.trajectory
   }
 
+  /// Said once when `kernel`/`posterior` report kernels of another parametrization than the
+  /// program's: they are always those of the `ntk` parametrization with the declared `var`s
+  /// (LANGUAGE.md, network statements).
+  var kernelParametrizationNote: String? {
+    let which: String
+    switch network.parametrization {
+    case .preset("ntk"): return nil
+    case .preset("mup"):
+      return
+        "the NNGP and NTK reported are those of the ntk parametrization with the declared vars; under this program's mup parametrization the output at initialization vanishes in the limit (its NNGP is 0) and training learns features instead of following a fixed kernel"
+    case .preset(let name): which = name
+    case .abc: which = "abc"
+    }
+    return
+      "the NNGP and NTK reported are those of the ntk parametrization with the declared vars, not of this program's \(which) parametrization"
+  }
+
   func kernelRequests(_ report: inout RunReport) throws(RunFailure) {
+    if !network.kernels.isEmpty, let note = kernelParametrizationNote { report.notes.append(note) }
     for req in network.kernels {
       var pts = req.points
       var trainIdx: [Int] = []

@@ -18,7 +18,7 @@ extension NetworkLimit {
     let sample = [first, points.count > 1 ? points[1] : first]
     let kp: KernelProgram
     do {
-      kp = try NetworkLowering.kernelProgram(program.checked, points: sample)
+      kp = try NetworkLowering.kernelProgram(program.checked, points: sample, scaling: kernelScaling)
     } catch {
       if case .program(let e) = error { throw .program(program.rendered(e)) }
       throw .numerical("\(error)")

@@ -88,3 +88,21 @@ func example(_ name: String) -> String { repositoryRoot.appendingPathComponent("
   #expect(!r.stderr.contains("%"))
   #expect(hasCompilerStyleError(r.stderr, file: file.path, location: "5:5"))
 }
+
+/// `kernel f at` reports the ntk parametrization's kernels; under another parametrization it says so.
+@Test func kernelsOfAnotherParametrizationSaySo() throws {
+  let ntk = tp(["run", example("residual_depth.tp")])
+  #expect(ntk.code == .success)
+  #expect(!ntk.stderr.contains("those of the ntk parametrization"), "\(ntk.stderr)")
+  let text = try String(contentsOfFile: example("residual_depth.tp"), encoding: .utf8)
+  for (preset, phrase) in [("mup", "its NNGP is 0"), ("sp", "not of this program's sp parametrization")] {
+    let file = FileManager.default.temporaryDirectory.appendingPathComponent("kernel-\(preset)-\(UUID()).tp")
+    try text.replacingOccurrences(of: "parametrization ntk", with: "parametrization \(preset)")
+      .write(to: file, atomically: true, encoding: .utf8)
+    defer { try? FileManager.default.removeItem(at: file) }
+    let r = tp(["run", file.path])
+    #expect(r.code == .success, "\(r.stderr)")
+    #expect(r.stderr.contains("those of the ntk parametrization"), "\(r.stderr)")
+    #expect(r.stderr.contains(phrase), "\(r.stderr)")
+  }
+}

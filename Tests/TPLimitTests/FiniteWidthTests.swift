@@ -31,6 +31,8 @@ struct FiniteWidthTests {
   /// `relu2_sgd.tp` (auto rule) approaches its limit at the `n^{-1/2}` rate for every output, and
   /// the seed mean at 8192 is within 4 combined standard errors of the limit.
   @Test func reluNetworkTrainedBySGDMatchesFiniteWidths() throws {
+    LargeMemoryTests.begin()
+    defer { LargeMemoryTests.end() }
     let program = try Self.example("relu2_sgd.tp")
     let limit = try ReplicatedLimit(program, rule: .auto, replicates: Self.replicates, samples: Self.samples)
     let sweep = try FiniteSweep.run(program.core, widths: Self.widths, seeds: Self.seeds)
@@ -47,6 +49,8 @@ struct FiniteWidthTests {
   /// Path-wise derivatives drop the point mass of `step` (THEORY §3): at width 8192 the finite
   /// network is more than 5 combined standard errors from the path-wise limit of `f[2]`.
   @Test func pathwiseDerivativesMissThePointMassOfStep() throws {
+    LargeMemoryTests.begin()
+    defer { LargeMemoryTests.end() }
     let program = try Self.example("relu2_sgd.tp")
     let pathwise = try ReplicatedLimit(
       program, rule: .pathwise, replicates: Self.replicates, samples: Self.samples)
@@ -75,6 +79,8 @@ struct FiniteWidthTests {
   /// `tanh2_sgd.tp`: path-wise and Stein coefficients give the same limit (paired replicates within
   /// 4 standard errors of their difference), and both agree with finite widths.
   @Test func tanhNetworkPathwiseAndSteinAgreeWithEachOtherAndWithFiniteWidths() throws {
+    LargeMemoryTests.begin()
+    defer { LargeMemoryTests.end() }
     let program = try Self.example("tanh2_sgd.tp")
     let pathwise = try ReplicatedLimit(
       program, rule: .pathwise, replicates: Self.replicates, samples: Self.samples)

@@ -37,6 +37,20 @@ let regimeCases: [RegimeCase] = [
   .init(name: "mup L=1", hidden: 1, parametrization: "mup", regime: .featureLearning, r: .zero),
   .init(name: "mup L=2", hidden: 2, parametrization: "mup", regime: .featureLearning, r: .zero),
   .init(name: "mf L=1", hidden: 1, parametrization: "mf", regime: .featureLearning, r: .zero),
+  // Deep mf: input (0, 0), hidden (½, 0), readout (1, 0), c = −1. r = min(1, 2 − 1) − 1 − 1
+  // + min(0 + 1, 2·½) = 0: feature learning, as μP (it is μP moved by the abc symmetry).
+  .init(name: "mf L=2", hidden: 2, parametrization: "mf", regime: .featureLearning, r: .zero),
+  .init(name: "mf L=4", hidden: 4, parametrization: "mf", regime: .featureLearning, r: .zero),
+  // An abc block equal to the ntk preset: r = min(½, 1) + 0 − 1 + min(1, 1) = ½.
+  .init(
+    name: "ntk as abc", hidden: 2,
+    parametrization: "abc { U: a = 0, b = 0; W0: a = 0.5, b = 0; V: a = 0.5, b = 0; c = 0 }", regime: .kernel,
+    r: .half),
+  // ntk body with a μP readout: r = min(1, 1) + 0 − 1 + min(1, 1) = 1 > 0 and 2a+c = 1: kernel.
+  .init(
+    name: "ntk with mup readout", hidden: 2,
+    parametrization: "abc { U: a = 0, b = 0; W0: a = 0.5, b = 0; V: a = 0.5, b = 0.5; c = 0 }",
+    regime: .kernel, r: .one),
   .init(name: "ntk L=2", hidden: 2, parametrization: "ntk", regime: .kernel, r: .half),
   .init(name: "sp c=0", hidden: 2, parametrization: "sp", regime: .unstable, r: Rational(-1)),
   .init(

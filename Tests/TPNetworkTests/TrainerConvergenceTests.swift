@@ -28,6 +28,9 @@ func directRuns(_ p: TensorProgram, widths: [Int], seeds: Int) throws -> [String
   return values
 }
 
+/// The limit's node cache in these tests (results do not depend on it).
+let limitTestCacheBytes = 128 << 20
+
 struct ConvergenceSummary {
   var label: String
   var limit: Double
@@ -82,10 +85,15 @@ func onehidden(_ activation: String, steps: Int) -> String {
 /// μP, one hidden layer: every trajectory value's error shrinks like n^{-1/2}, and f_0 = 0.
 @Test(arguments: ["relu", "tanh"])
 func muPOneHiddenLayerConvergesToTheLimit(_ activation: String) throws {
+  LargeMemoryTests.begin()
+  defer { LargeMemoryTests.end() }
   let widths = [512, 1024, 2048, 4096, 8192]
   // ReLU's kinks move with training, so its limit is Monte Carlo: enough particles that the
   // limit's own error (≈ 1e-3) stays below the finite networks' spread at n = 8192 (≈ 4e-3).
-  let options = LimitOptions(samples: activation == "relu" ? 1 << 21 : 1 << 16, replicates: 1)
+  // The node cache is capped at 128 MiB (results do not depend on it; the default, a quarter
+  // of the memory, let this run hold 1.9 GB and pushed the whole suite past 2 GB).
+  let options = LimitOptions(
+    samples: activation == "relu" ? 1 << 21 : 1 << 16, replicates: 1, cacheBytes: limitTestCacheBytes)
   let (limit, s) = try convergence(onehidden(activation, steps: 6), widths: widths, seeds: 12, limit: options)
   report("μP1 \(activation)", s)
   #expect(s.count == 7 * 4)
@@ -149,10 +157,12 @@ func extrapolate(_ widths: [Int], means: [Double], errors: [Double]) -> (value: 
 /// the limit's error measured by 4 Monte Carlo replicates.
 @Test(arguments: ["tanh", "relu"])
 func muPTwoHiddenLayersConvergeToTheLimit(_ activation: String) throws {
+  LargeMemoryTests.begin()
+  defer { LargeMemoryTests.end() }
   let widths = [1024, 2048, 4096, 8192]
   let seeds = 12
   let p = try TensorProgram(source: twohidden(activation, "mup", steps: 4))
-  let limit = try p.runLimit(LimitOptions(samples: 1 << 18, replicates: 4))
+  let limit = try p.runLimit(LimitOptions(samples: 1 << 18, replicates: 4, cacheBytes: limitTestCacheBytes))
   let finite = try directRuns(p, widths: widths, seeds: seeds)
   var slopes: [Double] = []
   for t in limit.trajectory {
