@@ -247,7 +247,32 @@ struct LinearSolver {
   /// `F[p, j] = Σ_i w_i R_{ji} X[p, i]` for the rows `X` (`m × B`, row-major) and readout `rows`.
   /// Many rows (the loss on every distinct input) go through the blocked product; a batch
   /// through ``RowKernel``, which streams `R` once instead of packing it.
+  /// Rows with few non-zero coefficients (an input never trained on is one base vector) are
+  /// summed over their support alone, in `O(k · support)`.
   func outputs(_ x: [Double], count m: Int, rows: [Double]) -> [Double] {
+    var dense: [Int] = []
+    var f = [Double](repeating: 0, count: m * k)
+    for p in 0..<m {
+      let support = (0..<b).filter { x[p * b + $0] != 0 }
+      if support.count * 16 > b {
+        dense.append(p)
+        continue
+      }
+      for j in 0..<k {
+        var s = 0.0
+        for i in support { s += weights[i] * x[p * b + i] * rows[j * b + i] }
+        f[p * k + j] = s
+      }
+    }
+    if dense.count == m { return denseOutputs(x, count: m, rows: rows) }
+    if dense.isEmpty { return f }
+    let g = denseOutputs(dense.flatMap { x[($0 * b)..<(($0 + 1) * b)] }, count: dense.count, rows: rows)
+    for (q, p) in dense.enumerated() { for j in 0..<k { f[p * k + j] = g[q * k + j] } }
+    return f
+  }
+
+  /// ``outputs(_:count:rows:)`` for rows of any support.
+  func denseOutputs(_ x: [Double], count m: Int, rows: [Double]) -> [Double] {
     var xw = x
     for p in 0..<m { for i in 0..<b { xw[p * b + i] *= weights[i] } }
     var f = [Double](repeating: 0, count: m * k)
