@@ -145,6 +145,21 @@ extension CheckerState {
       bindings[name] = .network("point")
     case .dataFile(let name, let path, let pathRange):
       try checkDataFile(name, path, pathRange, s.range)
+    case .dataSkipGram(let name, let path, let pathRange, let options):
+      try checkSkipGram(name, path, pathRange, options, s.range)
+    case .pointWord(let name, let word, let wordRange):
+      try checkFreshName(name, s.range)
+      guard let (data, vocabulary) = lastSkipGram.map({ ($0.name, $0.data) }) else {
+        throw error("'word(…)' needs a 'data … = skipgram(…)' statement before it, whose vocabulary it looks up", wordRange)
+      }
+      guard let v = vocabulary.oneHot(word) else {
+        let hint = closestMatch(to: word, among: vocabulary.vocabulary).map { "; did you mean '\($0)'?" } ?? ""
+        throw error("'\(word)' is not a word of the vocabulary of '\(data)'\(hint)", wordRange)
+      }
+      try checkInputDimension(v, wordRange)
+      namedPoints[name] = v
+      if network.pointNames[v] == nil { network.pointNames[v] = name }
+      bindings[name] = .network("point")
     case .kernelAnalysis(let a):
       try checkKernelAnalysis(a, s.range)
     case .observeAlignment(let target, let targetRange, let data, let dataRange, let options):

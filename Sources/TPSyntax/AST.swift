@@ -158,6 +158,10 @@ public struct Stmt: Sendable, Hashable {
     case point(String, Expr)
     /// `data pool = csv("pool.csv")`: examples read from a CSV file (path relative to the program).
     case dataFile(String, path: String, pathRange: SourceRange)
+    /// `data pairs = skipgram("corpus.txt", window: 2)`: one-hot skip-gram pairs of a corpus.
+    case dataSkipGram(String, path: String, pathRange: SourceRange, options: [Option])
+    /// `point w = word("apple")`: the one-hot vector of a word of the last skip-gram vocabulary.
+    case pointWord(String, word: String, wordRange: SourceRange)
     /// A kernel-analysis statement (LANGUAGE.md, "Kernel analysis"): `alignment f on d`,
     /// `eigen f on d (top: 20)`, `eigenlearning f on d (samples: 30, …)`, `hermite relu (degree: 12)`.
     case kernelAnalysis(KernelAnalysisSyntax)

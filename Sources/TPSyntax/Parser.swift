@@ -419,10 +419,36 @@ public struct Parser {
     case "point":
       let (name, _) = try expectIdentifier("a point name")
       _ = try expect("=", "after the point name (as in 'point a = [1, 0]')")
+      if current.isIdentifier("word"), index + 1 < tokens.count, tokens[index + 1].isSymbol("(") {
+        _ = advance()
+        let open = advance()
+        guard case .string(let word) = current.kind else {
+          throw fail("expected a word in double quotes, as in word(\"apple\"), found \(current.display)", at: current.range)
+        }
+        let wordRange = advance().range
+        try expectClosing(")", opener: open, "of 'word(…)'")
+        return .pointWord(name, word: word, wordRange: wordRange)
+      }
       return .point(name, try parseExpression())
     case "data":
       let (name, _) = try expectIdentifier("a data set name")
       _ = try expect("=", "after the data set name")
+      if current.isIdentifier("skipgram") {
+        _ = advance()
+        let open = try expect("(", "after 'skipgram' (as in 'skipgram(\"corpus.txt\", window: 2)')")
+        guard case .string(let path) = current.kind else {
+          throw fail(
+            "expected a file name in double quotes, as in skipgram(\"corpus.txt\", window: 2), found \(current.display)",
+            at: current.range)
+        }
+        let pathRange = advance().range
+        if path.isEmpty { throw fail("the file name is empty", at: pathRange) }
+        var options: [Option] = []
+        if consume(",") { options = try parseOptions(opener: open) } else {
+          try expectClosing(")", opener: open, "of 'skipgram(…)'")
+        }
+        return .dataSkipGram(name, path: path, pathRange: pathRange, options: options)
+      }
       if current.isIdentifier("csv") {
         _ = advance()
         let open = try expect("(", "after 'csv' (as in 'csv(\"points.csv\")')")
@@ -568,9 +594,20 @@ public struct Parser {
   }
 
   mutating func parsePoints() throws(Failure) -> [Expr] {
-    var points = [try parseExpression()]
-    while consume(",") { points.append(try parseExpression()) }
+    var points = [try parsePoint()]
+    while consume(",") { points.append(try parsePoint()) }
     return points
+  }
+
+  /// One point; a named point followed by options (`at a (every: 2)`) is the name alone, not
+  /// a call of `a`.
+  mutating func parsePoint() throws(Failure) -> Expr {
+    if case .identifier(let name) = current.kind, index + 3 < tokens.count, tokens[index + 1].isSymbol("("),
+      case .identifier = tokens[index + 2].kind, tokens[index + 3].isSymbol(":")
+    {
+      return Expr(.name(name), advance().range)
+    }
+    return try parseExpression()
   }
 
   mutating func parseABC() throws(Failure) -> [ABCEntry] {

@@ -174,6 +174,7 @@ struct NetworkLimit {
   }
 
   func featureLearning(_ report: inout RunReport) throws(RunFailure) {
+    if options.method == .auto || options.method == .exact, try linearNetwork(&report) { return }
     let lowered: LoweredNetwork
     do {
       lowered = try program.lowered(.limit)
@@ -212,6 +213,28 @@ struct NetworkLimit {
     if !lowered.dropped.isEmpty {
       report.notes.append("terms vanishing in the limit: \(lowered.dropped.count)")
     }
+  }
+
+  /// The exact limit of a linear network by coefficient vectors (``LinearNetworkLimit``), when
+  /// the model is linear; false (nothing reported) otherwise.
+  func linearNetwork(_ report: inout RunReport) throws(RunFailure) -> Bool {
+    let linear: LinearNetworkLimit
+    do {
+      guard let l = try NetworkLowering.linearLimit(program.checked) else { return false }
+      linear = l
+    } catch {
+      throw program.failure(
+        error,
+        kernelRegime: .unsupported(
+          "the output at initialization does not vanish; this parametrization is in the kernel regime"))
+    }
+    report.trajectory = linear.trajectory
+    report.notes.append(
+      "linear network: exact limit on coefficient vectors over \(linear.bases) base vectors (THEORY §8, Yang & Hu 2021)")
+    if !linear.dropped.isEmpty {
+      report.notes.append("terms vanishing in the limit: \(linear.dropped.count)")
+    }
+    return true
   }
 
   /// The divergence error of the first schedule of 1, 2, 4, … steps (shorter than the
