@@ -436,7 +436,13 @@ public struct Parser {
       return .observe(kind: kind, target: target, points: points, options: try parseOptionalOptions())
     case "kernel":
       let (model, _) = try expectIdentifier("a model name")
-      try expectKeyword("at", "after the model name")
+      if current.isIdentifier("on") {
+        _ = advance()
+        var data = [try expectIdentifier("a data set name")]
+        if consume(",") { data.append(try expectIdentifier("a second data set name")) }
+        return .kernelOn(model: model, data: data.map(\.0), dataRanges: data.map(\.1))
+      }
+      try expectKeyword("at", "after the model name (or 'on' and a data set)")
       return .kernel(model: model, points: try parsePoints())
     case "posterior":
       let (model, _) = try expectIdentifier("a model name")
@@ -523,9 +529,21 @@ public struct Parser {
   }
 
   mutating func parsePoints() throws(Failure) -> [Expr] {
-    var points = [try parseExpression()]
-    while consume(",") { points.append(try parseExpression()) }
+    var points = [try parsePoint()]
+    while consume(",") { points.append(try parsePoint()) }
     return points
+  }
+
+  /// One point: an expression, except that a name followed by an option list (`at test
+  /// (noise: 0.1)`, `at a (every: 2)`) is the name, not a call.
+  mutating func parsePoint() throws(Failure) -> Expr {
+    if case .identifier(let name) = current.kind, peek().isSymbol("("), case .identifier = peek(2).kind,
+      peek(3).isSymbol(":")
+    {
+      let t = advance()
+      return Expr(.name(name), t.range)
+    }
+    return try parseExpression()
   }
 
   mutating func parseABC() throws(Failure) -> [ABCEntry] {
