@@ -24,25 +24,10 @@ the largest relative differences (target: <= 1e-8; tp in < 10 s).
 import json, os, subprocess, sys, tempfile, time
 import numpy as np
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from kernels_numpy import recursion  # the arc-cosine / Williams recursion
+
 D = 16
-
-
-def recursion(x):
-    """NNGP and NTK of relu-relu with var 1 (Cho & Saul arc-cosine; Jacot et al. NTK)."""
-    k = x @ x.T / x.shape[1]
-    theta = k.copy()
-    for _ in range(2):
-        dg = np.sqrt(np.diag(k))
-        s = np.outer(dg, dg)
-        rho = np.clip(k / s, -1, 1)
-        t = np.arccos(rho)
-        kn = s * (np.sqrt(1 - rho * rho) + (np.pi - t) * rho) / (2 * np.pi)
-        kd = (np.pi - t) / (2 * np.pi)
-        np.fill_diagonal(kn, np.diag(k) / 2)
-        np.fill_diagonal(kd, 0.5)
-        theta = kn + kd * theta
-        k = kn
-    return k, theta
 
 
 def header():
@@ -105,7 +90,7 @@ def main():
                                 f"observe f at test (every: {every})\nobserve loss (every: {every})\n"),
         }
         t0 = time.perf_counter()
-        k, theta = recursion(x)
+        k, theta = recursion("relu", x)
         t_kernels = time.perf_counter() - t0
         kxx, ktx, ktt = k[:n, :n], k[n:, :n], np.diag(k)[n:]
         txx, ttx = theta[:n, :n], theta[n:, :n]

@@ -152,7 +152,9 @@ extension CheckerState {
         KernelRequest(model: model, points: pts, posteriorData: nil, noise: 0, range: s.range))
     case .kernelOn(let model, let data, let dataRanges):
       var failed = false
-      do throws(Failure) { try requireModel(model, wordRange(model, in: s.range, from: s.range.start + 6)) } catch {
+      do throws(Failure) {
+        try requireModel(model, wordRange(model, in: s.range, from: s.range.start + 6))
+      } catch {
         failed = true
       }
       for (d, r) in zip(data, dataRanges) {

@@ -59,7 +59,9 @@ extension KernelDynamics {
       if loss {
         let kU = Matrix.product(kXX, eigen.vectors, threads: threads)
         diagonal = [Double](repeating: 0, count: n)
-        for i in 0..<n { for j in 0..<n { diagonal[j] += eigen.vectors.elements[i * n + j] * kU.elements[i * n + j] } }
+        for i in 0..<n {
+          for j in 0..<n { diagonal[j] += eigen.vectors.elements[i * n + j] * kU.elements[i * n + j] }
+        }
       }
       cDiagonal = diagonal
     }
@@ -197,7 +199,9 @@ extension KernelDynamics {
         let v = chol.solveLower(kXt, threads: threads)
         var reduction = [Double](repeating: 0, count: test.count)
         v.elements.withUnsafeBufferPointer { e in
-          for i in 0..<n { for z in test.indices { reduction[z] += e[i * test.count + z] * e[i * test.count + z] } }
+          for i in 0..<n {
+            for z in test.indices { reduction[z] += e[i * test.count + z] * e[i * test.count + z] }
+          }
         }
         let values = test.indices.map { z in (mean[z], max(0, k[test[z], test[z]] - reduction[z])) }
         return (values, nil)
@@ -205,7 +209,8 @@ extension KernelDynamics {
       reason = "ill-conditioned (condition number ~\(String(format: "%.1e", kappa)))"
       suggestion = chol.matrixOneNorm / choleskyConditionLimit
     } catch {
-      reason = "singular to working precision (Cholesky pivot \(error.pivot) of \(n) is \(String(format: "%.2e", error.value)))"
+      reason =
+        "singular to working precision (Cholesky pivot \(error.pivot) of \(n) is \(String(format: "%.2e", error.value)))"
       let norm = (0..<n).reduce(0.0) { m, i in max(m, (0..<n).reduce(0.0) { $0 + abs(a[i, $1]) }) }
       suggestion = max(error.suggestedNoise, norm / choleskyConditionLimit)
     }

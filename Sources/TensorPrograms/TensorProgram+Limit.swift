@@ -542,7 +542,8 @@ struct NetworkLimit {
         ])
     }
     let dynamics = KernelDynamics.Spectral(
-      theta: values.theta, k: values.k, train: train, observed: observed, loss: loss, threads: options.threads)
+      theta: values.theta, k: values.k, train: train, observed: observed, loss: loss, threads: options.threads
+    )
     var reported: [Int?]
     if let steps = t.steps {
       let every = network.observations.map(\.every).min() ?? 1
@@ -553,7 +554,8 @@ struct NetworkLimit {
     let moments = reported.map { step in
       let r = dynamics.moments(labels: labels, lr: t.learningRate, step: step, threads: options.threads)
       let s = spread(r.means, r.variance)
-      return StepMoments(step: step, means: s.means, variance: s.variance, loss: loss ? r.losses.reduce(0, +) : nil)
+      return StepMoments(
+        step: step, means: s.means, variance: s.variance, loss: loss ? r.losses.reduce(0, +) : nil)
     }
     var note: String?
     if t.steps == nil, dynamics.droppedModes > 0 {
@@ -575,7 +577,8 @@ struct NetworkLimit {
     let trajectory = try kernelTrajectory(values, spectral: true)
     if let note = trajectory.note { report.notes.append(note) }
     let base = try kernelRegimeValues(trajectory)
-    let (meanErrors, varianceErrors) = try values.propagatedErrors(base: base.map { ($0.value, $0.variance) }) {
+    let (meanErrors, varianceErrors) = try values.propagatedErrors(base: base.map { ($0.value, $0.variance) })
+    {
       (v: KernelValues) throws(RunFailure) in
       try kernelRegimeValues(kernelTrajectory(v, spectral: true)).map { ($0.value, $0.variance) }
     }
@@ -666,7 +669,7 @@ struct NetworkLimit {
         trainIdx = Array(0..<data.count)
         labels = data.map { $0.label.first ?? 0 }
       }
-      let values = try kernels(pts)
+      var values = try kernels(pts)
       if let note = values.note, !report.notes.contains(note) { report.notes.append(note) }
       let method = values.method
       if method == .mc {
@@ -677,15 +680,25 @@ struct NetworkLimit {
       if req.posteriorData == nil {
         // Gram matrices on the points, or the cross-kernels rows × columns.
         let r = req.points.count
-        let (rowIdx, colIdx) = req.columnPoints == nil ? (Array(0..<r), Array(0..<r)) : (Array(0..<r), Array(r..<pts.count))
-        func rows(_ m: Matrix) -> [[Double]] {
-          m.elements.withUnsafeBufferPointer { e in rowIdx.map { i in colIdx.map { e[i * m.cols + $0] } } }
+        let (rowIdx, colIdx) =
+          req.columnPoints == nil ? (Array(0..<r), Array(0..<r)) : (Array(0..<r), Array(r..<pts.count))
+        // Each matrix is released as soon as its rows are in the report, so that at N points
+        // the peak holds one N² matrix beyond the report's, not four.
+        func take(_ m: inout Matrix) -> [[Double]] {
+          let out = m.elements.withUnsafeBufferPointer { e in
+            rowIdx.map { i in colIdx.map { e[i * m.cols + $0] } }
+          }
+          m = Matrix(rows: 0, cols: 0)
+          return out
         }
-        for (name, value, error) in [("nngp", values.k, values.kErrors), ("ntk", values.theta, values.thetaErrors)] {
-          var matrix = KernelMatrix(name: name, points: req.points, matrix: rows(value), errors: rows(error), method: method)
-          matrix.columnPoints = req.columnPoints
-          report.kernels.append(matrix)
-        }
+        var nngp = KernelMatrix(
+          name: "nngp", points: req.points, matrix: take(&values.k), errors: take(&values.kErrors), method: method)
+        var ntk = KernelMatrix(
+          name: "ntk", points: req.points, matrix: take(&values.theta), errors: take(&values.thetaErrors),
+          method: method)
+        nngp.columnPoints = req.columnPoints
+        ntk.columnPoints = req.columnPoints
+        report.kernels += [nngp, ntk]
       } else {
         let test = Array(trainIdx.count..<pts.count)
         let noise = req.noise

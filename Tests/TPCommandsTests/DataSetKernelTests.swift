@@ -4,11 +4,7 @@ import Testing
 /// Kernels, posteriors and observations on data sets: `kernel f on train[, test]`, a data set's
 /// name as a list of points, and the note for a singular Gram matrix.
 @Suite struct DataSetKernelTests {
-  static func write(_ text: String) throws -> String {
-    let file = FileManager.default.temporaryDirectory.appendingPathComponent("dataset-\(UUID()).tp")
-    try text.write(to: file, atomically: true, encoding: .utf8)
-    return file.path
-  }
+  static func write(_ text: String) throws -> String { try temporaryProgram(text, prefix: "dataset") }
 
   static let network = """
     width n
@@ -49,7 +45,8 @@ import Testing
   /// `posterior f on train at test (noise: …)` equals the posterior at the literal points.
   @Test func dataSetNameStandsForItsInputs() throws {
     let named = try Self.write(Self.network + "posterior f on train at test (noise: 0.01)\n")
-    let literal = try Self.write(Self.network + "posterior f on train at [-0.5, 0.5], [0.3, -0.2] (noise: 0.01)\n")
+    let literal = try Self.write(
+      Self.network + "posterior f on train at [-0.5, 0.5], [0.3, -0.2] (noise: 0.01)\n")
     defer { for p in [named, literal] { try? FileManager.default.removeItem(atPath: p) } }
     let a = try #require(try Self.json(named)["posterior"] as? [[String: Any]])
     let b = try #require(try Self.json(literal)["posterior"] as? [[String: Any]])
@@ -73,10 +70,6 @@ import Testing
     ("kernel g on train\n", "unknown model 'g'"),
   ])
   func badKernelStatementsAreDiagnosed(_ tail: String, _ message: String) throws {
-    let path = try Self.write(Self.network + tail)
-    defer { try? FileManager.default.removeItem(atPath: path) }
-    let r = tp("run", path)
-    #expect(r.code == .program, "\(r.stderr)")
-    #expect(r.stderr.contains(message), "\(r.stderr)")
+    try expectProgramError(Self.network + tail, message)
   }
 }
