@@ -174,6 +174,9 @@ public struct Stmt: Sendable, Hashable {
     case observe(kind: String, target: String?, points: [Expr], options: [Option])
     /// `kernel f at points`
     case kernel(model: String, points: [Expr])
+    /// `kernel f on train` (the Gram matrices on a data set's inputs) or `kernel f on train, test`
+    /// (the cross-kernels between two data sets' inputs): the data set names and their ranges.
+    case kernelOn(model: String, data: [String], dataRanges: [SourceRange])
     /// `posterior f on data at points (noise: σ²)`
     case posterior(model: String, data: String, points: [Expr], options: [Option])
   }

@@ -507,7 +507,13 @@ public struct Parser {
       return .observe(kind: kind, target: target, points: points, options: try parseOptionalOptions())
     case "kernel":
       let (model, _) = try expectIdentifier("a model name")
-      try expectKeyword("at", "after the model name")
+      if current.isIdentifier("on") {
+        _ = advance()
+        var data = [try expectIdentifier("a data set name")]
+        if consume(",") { data.append(try expectIdentifier("a second data set name")) }
+        return .kernelOn(model: model, data: data.map(\.0), dataRanges: data.map(\.1))
+      }
+      try expectKeyword("at", "after the model name (or 'on' and a data set)")
       return .kernel(model: model, points: try parsePoints())
     case "posterior":
       let (model, _) = try expectIdentifier("a model name")
@@ -599,13 +605,14 @@ public struct Parser {
     return points
   }
 
-  /// One point; a named point followed by options (`at a (every: 2)`) is the name alone, not
-  /// a call of `a`.
+  /// One point: an expression, except that a name followed by an option list (`at test
+  /// (noise: 0.1)`, `at a (every: 2)`) is the name, not a call.
   mutating func parsePoint() throws(Failure) -> Expr {
-    if case .identifier(let name) = current.kind, index + 3 < tokens.count, tokens[index + 1].isSymbol("("),
-      case .identifier = tokens[index + 2].kind, tokens[index + 3].isSymbol(":")
+    if case .identifier(let name) = current.kind, peek().isSymbol("("), case .identifier = peek(2).kind,
+      peek(3).isSymbol(":")
     {
-      return Expr(.name(name), advance().range)
+      let t = advance()
+      return Expr(.name(name), t.range)
     }
     return try parseExpression()
   }
