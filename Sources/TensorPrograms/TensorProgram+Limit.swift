@@ -750,7 +750,8 @@ struct NetworkLimit {
           return out
         }
         var nngp = KernelMatrix(
-          name: "nngp", points: req.points, matrix: take(&values.k), errors: take(&values.kErrors), method: method)
+          name: "nngp", points: req.points, matrix: take(&values.k), errors: take(&values.kErrors),
+          method: method)
         var ntk = KernelMatrix(
           name: "ntk", points: req.points, matrix: take(&values.theta), errors: take(&values.thetaErrors),
           method: method)
