@@ -42,7 +42,8 @@ struct CheckCommand: Command {
     """
   static let options = OptionSpec(
     valued: [
-      "widths", "seeds", "plot", "plot-values", "set", "method", "samples", "replicates", "degree", "seed", "max-memory",
+      "widths", "seeds", "plot", "plot-values", "set", "method", "samples", "replicates", "degree", "seed",
+      "max-memory",
       "max-work", "shard", "cache-memory", "sampler", "timeout",
     ],
     flags: ["json"])
@@ -95,24 +96,19 @@ struct CheckCommand: Command {
     }
     printCheck(report, json: args.flag("json"), io: io)
     // Written last: nothing to plot, or a failure to write, is reported after the results (exit 1).
-    if let plotFile {
+    func write(_ file: OutputFile?, _ render: (CheckReport) throws(PlotError) -> String) throws(CommandError)
+    {
+      guard let file else { return }
       let svg: String
       do throws(PlotError) {
-        svg = try SVGPlot.check(report)
+        svg = try render(report)
       } catch {
         throw CommandError("\(path): error: \(error); no plot written", code: .usage)
       }
-      try plotFile.write(svg)
+      try file.write(svg)
     }
-    if let valuesFile {
-      let svg: String
-      do throws(PlotError) {
-        svg = try SVGPlot.checkValues(report)
-      } catch {
-        throw CommandError("\(path): error: \(error); no plot written", code: .usage)
-      }
-      try valuesFile.write(svg)
-    }
+    try write(plotFile, SVGPlot.check)
+    try write(valuesFile, SVGPlot.checkValues)
     return report.passed ? .success : .checkFailed
   }
 }

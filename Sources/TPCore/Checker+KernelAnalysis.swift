@@ -41,7 +41,8 @@ extension CheckerState {
       if k > 0 { throw error("option 'window' is given twice", o.keyRange) }
       window = try integer(o.value, "window")
       guard (1...SkipGramData.maximumWindow).contains(window) else {
-        throw error("window must be between 1 and \(SkipGramData.maximumWindow), found \(window)", o.value.range)
+        throw error(
+          "window must be between 1 and \(SkipGramData.maximumWindow), found \(window)", o.value.range)
       }
     }
     let resolved = CSVData.resolve(path, relativeTo: file.name)

@@ -150,10 +150,13 @@ extension CheckerState {
     case .pointWord(let name, let word, let wordRange):
       try checkFreshName(name, s.range)
       guard let (data, vocabulary) = lastSkipGram.map({ ($0.name, $0.data) }) else {
-        throw error("'word(…)' needs a 'data … = skipgram(…)' statement before it, whose vocabulary it looks up", wordRange)
+        throw error(
+          "'word(…)' needs a 'data … = skipgram(…)' statement before it, whose vocabulary it looks up",
+          wordRange)
       }
       guard let v = vocabulary.oneHot(word) else {
-        let hint = closestMatch(to: word, among: vocabulary.vocabulary).map { "; did you mean '\($0)'?" } ?? ""
+        let hint =
+          closestMatch(to: word, among: vocabulary.vocabulary).map { "; did you mean '\($0)'?" } ?? ""
         throw error("'\(word)' is not a word of the vocabulary of '\(data)'\(hint)", wordRange)
       }
       try checkInputDimension(v, wordRange)

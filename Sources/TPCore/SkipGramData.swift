@@ -48,17 +48,23 @@ public struct SkipGramData: Sendable, Equatable {
 
   /// Reads the corpus at `path` (already resolved); `shown` is how messages name it.
   public static func load(path: String, shown: String, window: Int) throws(CSVData.Failure) -> SkipGramData {
-    try parse(CSVData.readFile(path: path, shown: shown, kind: "a corpus text file"), shown: shown, window: window)
+    try parse(
+      CSVData.readFile(path: path, shown: shown, kind: "a corpus text file"), shown: shown, window: window)
   }
 
   /// Parses corpus text (see the type's documentation).
-  public static func parse(_ bytes: [UInt8], shown: String, window: Int) throws(CSVData.Failure) -> SkipGramData {
+  public static func parse(_ bytes: [UInt8], shown: String, window: Int) throws(CSVData.Failure)
+    -> SkipGramData
+  {
     if bytes.contains(0) { throw CSVData.Failure("'\(shown)' contains a NUL byte; a corpus must be text") }
     var index: [String: Int] = [:]
     var vocabulary: [String] = []
     var pairs: [(center: Int, context: Int)] = []
-    let text = String(decoding: bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? Array(bytes.dropFirst(3)) : bytes, as: UTF8.self)
-    for line in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r" || $0 == "\r\n" }) {
+    let text = String(
+      decoding: bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? Array(bytes.dropFirst(3)) : bytes, as: UTF8.self)
+    for line in text.split(
+      omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r" || $0 == "\r\n" })
+    {
       let trimmed = line.trimmingCharacters(in: .whitespaces)
       if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
       let words = trimmed.split(whereSeparator: { $0 == " " || $0 == "\t" }).map { word -> Int in

@@ -57,7 +57,9 @@ extension DirectNetwork {
         var h = [Double](repeating: 0, count: n)
         let m = layerMultiplier[u] ?? 0
         // Zero inputs are skipped (a one-hot input touches one column); adding 0 · column changes nothing.
-        for (k, column) in (inputWeights[u] ?? []).enumerated() where xi[k] != 0 { Self.axpy(m * xi[k], column, &h) }
+        for (k, column) in (inputWeights[u] ?? []).enumerated() where xi[k] != 0 {
+          Self.axpy(m * xi[k], column, &h)
+        }
         values.append(h)
       case .hidden(let w, let k):
         values.append(
@@ -113,7 +115,9 @@ extension DirectNetwork {
       case .inputLayer(let u):
         let d = inputWeights[u]?.count ?? 0
         var g = grads.input.removeValue(forKey: u) ?? [:]
-        for k in 0..<d where xi[k] != 0 { Self.axpy(xi[k], a, &g[k, default: [Double](repeating: 0, count: n)]) }
+        for k in 0..<d where xi[k] != 0 {
+          Self.axpy(xi[k], a, &g[k, default: [Double](repeating: 0, count: n)])
+        }
         grads.input[u] = g
       case .bias(let b):
         var g = grads.bias[b] ?? [Double](repeating: 0, count: n)

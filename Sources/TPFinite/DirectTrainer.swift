@@ -131,7 +131,8 @@ public enum DirectTrainer {
     // The forward pass skips zero inputs: a one-hot input costs one column, not d.
     let activeColumns = min(
       inputColumns,
-      max(1, (data.map(\.input) + Array(points)).map { x in x.reduce(0) { $0 + ($1 == 0 ? 0 : 1) } }.max() ?? 1)
+      max(
+        1, (data.map(\.input) + Array(points)).map { x in x.reduce(0) { $0 + ($1 == 0 ? 0 : 1) } }.max() ?? 1)
         * max(1, net.layers.filter { $0.role == .input }.count))
     let vectors = Saturating.sum(inputColumns, outputs, net.biases.count)
     let entries = Saturating.product(n, n)

@@ -50,20 +50,15 @@ extension NetworkLowering {
     guard let net = checked.network, let model = net.model, let training = net.training,
       training.steps != nil
     else { return nil }
-    if net.observations.contains(where: { if case .alignment = $0.kind { return true } else { return false } }) {
+    if net.observations.contains(where: { if case .alignment = $0.kind { return true } else { return false } }
+    ) {
       return nil
     }
-    do {
+    return try failures {
       let u = try Unroller(checked: checked, network: net, model: model, mode: .limit)
       guard let affine = LinearSolver.affineOps(u.graph) else { return nil }
       var solver = try LinearSolver(u, affine: affine)
       return try solver.run()
-    } catch let e as LoweringFailure {
-      throw e
-    } catch let e as LoweringError {
-      throw .program(e)
-    } catch {
-      throw .program(LoweringError("\(error)"))
     }
   }
 }
@@ -158,7 +153,9 @@ struct LinearSolver {
       let l = net.layer(named: name)!  // safe: the model graph checked it
       guard case .finite(let d) = l.input else { continue }
       let e = u.exps(name)
-      let v = try unroller.scaled(l.variance / Double(d), -2 * e.scale, "input layer \(name) at initialization") ?? 0
+      let v =
+        try unroller.scaled(l.variance / Double(d), -2 * e.scale, "input layer \(name) at initialization")
+        ?? 0
       starts.append(weights.count)
       weights += [Double](repeating: v, count: d)
       inputNames.append(name)
@@ -174,10 +171,13 @@ struct LinearSolver {
       biasStarts.append(weights.count)
       weights.append(v)
       biasNames.append(name)
-      biasKappa.append(try unroller.scaled(-u.lr * spec.variance / batch, -u.c - 2 * inputA - readoutA, "bias \(name)"))
+      biasKappa.append(
+        try unroller.scaled(-u.lr * spec.variance / batch, -u.c - 2 * inputA - readoutA, "bias \(name)"))
     }
     let readout = u.readoutSpec
-    guard case .finite(let k) = readout.output else { throw .program(LoweringError("the readout has no output size")) }
+    guard case .finite(let k) = readout.output else {
+      throw .program(LoweringError("the readout has no output size"))
+    }
     self.k = k
     let readoutStart = weights.count
     weights += [Double](repeating: readout.variance, count: k)
@@ -190,7 +190,8 @@ struct LinearSolver {
       throw .kernelRegime
     }
     let a = u.exps(u.graph.readout).a
-    kappaForward = try unroller.scaled(-u.lr * readout.variance / batch, .one - u.c - 2 * a, "the readout update of \(u.graph.readout)")
+    kappaForward = try unroller.scaled(
+      -u.lr * readout.variance / batch, .one - u.c - 2 * a, "the readout update of \(u.graph.readout)")
     kappaBackward = try unroller.scaled(
       -u.lr * readout.variance / batch, u.alpha - u.c - 2 * a, "the readout update seen by the backward pass")
     let bases = weights.count
@@ -403,14 +404,18 @@ struct LinearSolver {
     for (l, d) in biasUpdates.enumerated() { for q in 0..<b { biases[l][q] += d[q] } }
   }
 
-  mutating func record(_ observable: String, target: String? = nil, _ points: [[Double]], output: Int = 0, step: Int, _ v: Double) {
+  mutating func record(
+    _ observable: String, target: String? = nil, _ points: [[Double]], output: Int = 0, step: Int, _ v: Double
+  ) {
     trajectory.append(
       TrajectoryValue(
         observable: observable, target: target, points: points, output: output, step: step, value: v,
         standardError: 0, error: 0, method: .exact))
   }
 
-  mutating func observe(step t: Int, data: [Example], distinct: [[Double]], exampleSlot: [Int]) throws(LoweringFailure) {
+  mutating func observe(step t: Int, data: [Example], distinct: [[Double]], exampleSlot: [Int])
+    throws(LoweringFailure)
+  {
     let u = unroller
     let steps = u.training?.steps ?? 0
     var cache: [[Double]: [[Double]]] = [:]
@@ -482,9 +487,11 @@ enum RowKernel {
     var i = 0
     let ra = UnsafeRawPointer(a), rc = UnsafeRawPointer(c)
     while i + 8 <= n {
-      s0 += ra.loadUnaligned(fromByteOffset: i * 8, as: SIMD4<Double>.self)
+      s0 +=
+        ra.loadUnaligned(fromByteOffset: i * 8, as: SIMD4<Double>.self)
         * rc.loadUnaligned(fromByteOffset: i * 8, as: SIMD4<Double>.self)
-      s1 += ra.loadUnaligned(fromByteOffset: i * 8 + 32, as: SIMD4<Double>.self)
+      s1 +=
+        ra.loadUnaligned(fromByteOffset: i * 8 + 32, as: SIMD4<Double>.self)
         * rc.loadUnaligned(fromByteOffset: i * 8 + 32, as: SIMD4<Double>.self)
       i += 8
     }
@@ -507,7 +514,8 @@ enum RowKernel {
     rows: UnsafeBufferPointer<Double>, count: Int, length: Int, _ x: UnsafeBufferPointer<Double>, m: Int,
     into f: UnsafeMutableBufferPointer<Double>
   ) {
-    guard count > 0, length > 0, m > 0, let pr = rows.baseAddress, let px = x.baseAddress, let pf = f.baseAddress
+    guard count > 0, length > 0, m > 0, let pr = rows.baseAddress, let px = x.baseAddress,
+      let pf = f.baseAddress
     else { return }
     let shared = UnsafeShared((pr, px, pf))
     Parallel.forEachChunk(count: count, chunkSize: chunk, threads: Parallel.defaultThreads) { range in
@@ -524,7 +532,8 @@ enum RowKernel {
     rows: UnsafeBufferPointer<Double>, count: Int, length: Int, _ chi: UnsafeBufferPointer<Double>, m: Int,
     into g: UnsafeMutableBufferPointer<Double>
   ) {
-    guard count > 0, length > 0, m > 0, let pr = rows.baseAddress, let pc = chi.baseAddress, let pg = g.baseAddress
+    guard count > 0, length > 0, m > 0, let pr = rows.baseAddress, let pc = chi.baseAddress,
+      let pg = g.baseAddress
     else { return }
     let chunks = (count - 1) / chunk + 1
     var partial = [Double](repeating: 0, count: chunks * m * length)
@@ -551,7 +560,8 @@ enum RowKernel {
     rows: UnsafeMutableBufferPointer<Double>, count: Int, length: Int, kappa: Double,
     _ chi: UnsafeBufferPointer<Double>, m: Int, _ x: UnsafeBufferPointer<Double>
   ) {
-    guard count > 0, length > 0, m > 0, let pr = rows.baseAddress, let pc = chi.baseAddress, let px = x.baseAddress
+    guard count > 0, length > 0, m > 0, let pr = rows.baseAddress, let pc = chi.baseAddress,
+      let px = x.baseAddress
     else { return }
     let shared = UnsafeShared((pr, pc, px))
     Parallel.forEachChunk(count: count, chunkSize: chunk, threads: Parallel.defaultThreads) { range in

@@ -423,7 +423,9 @@ public struct Parser {
         _ = advance()
         let open = advance()
         guard case .string(let word) = current.kind else {
-          throw fail("expected a word in double quotes, as in word(\"apple\"), found \(current.display)", at: current.range)
+          throw fail(
+            "expected a word in double quotes, as in word(\"apple\"), found \(current.display)",
+            at: current.range)
         }
         let wordRange = advance().range
         try expectClosing(")", opener: open, "of 'word(…)'")
@@ -444,7 +446,9 @@ public struct Parser {
         let pathRange = advance().range
         if path.isEmpty { throw fail("the file name is empty", at: pathRange) }
         var options: [Option] = []
-        if consume(",") { options = try parseOptions(opener: open) } else {
+        if consume(",") {
+          options = try parseOptions(opener: open)
+        } else {
           try expectClosing(")", opener: open, "of 'skipgram(…)'")
         }
         return .dataSkipGram(name, path: path, pathRange: pathRange, options: options)

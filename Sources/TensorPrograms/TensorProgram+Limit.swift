@@ -230,7 +230,8 @@ struct NetworkLimit {
     }
     report.trajectory = linear.trajectory
     report.notes.append(
-      "linear network: exact limit on coefficient vectors over \(linear.bases) base vectors (THEORY §8, Yang & Hu 2021)")
+      "linear network: exact limit on coefficient vectors over \(linear.bases) base vectors (THEORY §8, Yang & Hu 2021)"
+    )
     if !linear.dropped.isEmpty {
       report.notes.append("terms vanishing in the limit: \(linear.dropped.count)")
     }

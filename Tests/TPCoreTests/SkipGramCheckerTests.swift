@@ -49,7 +49,8 @@ struct SkipGramCheckerTests {
       MarkedSource(Self.model(4) + "data p = skipgram(\"c.txt\", window: ⟦0⟧)\n"), files: Self.corpus,
       "window must be between 1 and 100")
     try expectCSVError(
-      MarkedSource(Self.model(4) + "data p = skipgram(\"c.txt\")\npoint x = word(⟦\"dd\"⟧)\n"), files: Self.corpus,
+      MarkedSource(Self.model(4) + "data p = skipgram(\"c.txt\")\npoint x = word(⟦\"dd\"⟧)\n"),
+      files: Self.corpus,
       "'dd' is not a word of the vocabulary of 'p'; did you mean 'd'?")
     try expectCSVError(
       MarkedSource(Self.model(4) + "point x = word(⟦\"a\"⟧)\n"), files: Self.corpus,

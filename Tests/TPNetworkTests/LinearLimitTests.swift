@@ -131,7 +131,9 @@ func linearSolverEqualsTheGeneralExactPath(loss: String, bias: Bool, batch: Int)
   #expect(w2.pairs.count == 8)
   #expect(w2.examples[0].input == [1, 0, 0, 0] && w2.examples[0].label == [0, 1, 0, 0])
   #expect(w2.examples[1].label == [0, 0, 1, 0])
-  #expect(throws: CSVData.Failure.self) { try SkipGramData.parse(Array("one\n#x\n".utf8), shown: "c", window: 1) }
+  #expect(throws: CSVData.Failure.self) {
+    try SkipGramData.parse(Array("one\n#x\n".utf8), shown: "c", window: 1)
+  }
   #expect(throws: CSVData.Failure.self) { try SkipGramData.parse([], shown: "c", window: 1) }
 }
 
@@ -141,11 +143,13 @@ func linearSolverEqualsTheGeneralExactPath(loss: String, bias: Bool, batch: Int)
 /// k = 1000 outputs, not yet linear in 1/n there: docs/word2vec.md).
 struct Word2VecExampleTests {
   static let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-    .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("examples/word2vec.tp").path
+    .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("examples/word2vec.tp")
+    .path
   static let long = ProcessInfo.processInfo.environment["TP_LONG_TESTS"] != nil
 
   @Test func limitFacts() throws {
-    let program = try TensorProgram(source: String(contentsOfFile: Self.path, encoding: .utf8), fileName: Self.path)
+    let program = try TensorProgram(
+      source: String(contentsOfFile: Self.path, encoding: .utf8), fileName: Self.path)
     let start = Date()
     let report = try program.runLimit()
     let seconds = Date().timeIntervalSince(start)
@@ -176,7 +180,8 @@ struct Word2VecExampleTests {
   }
 
   @Test(.enabled(if: long)) func finiteWidthsApproachTheLimit() throws {
-    let program = try TensorProgram(source: String(contentsOfFile: Self.path, encoding: .utf8), fileName: Self.path)
+    let program = try TensorProgram(
+      source: String(contentsOfFile: Self.path, encoding: .utf8), fileName: Self.path)
     let report = try program.check(widths: [512, 1024, 2048, 4096], seeds: 4)
     let entries = report.quantities.filter { $0.name.hasPrefix("kernel") || $0.name.hasPrefix("movement") }
     #expect(entries.count == 77)

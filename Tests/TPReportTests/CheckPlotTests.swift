@@ -190,7 +190,9 @@ func syntheticReport(steps: Int, failing: Set<String> = []) -> CheckReport {
   #expect(figure.panels.map(\.title) == ["f at (1, 0)", "f at (0.8, 0.6)", "loss", "movement x1"])
   let loss = try #require(figure.panels.first { $0.title == "loss" })
   // Seven steps → four picked (first, 7/3, 14/3, last), each a finite and a limit series.
-  #expect(loss.series.map(\.name) == ["t = 0", "t = 2", "t = 4", "t = 6"].flatMap { ["finite, \($0)", "limit, \($0)"] })
+  #expect(
+    loss.series.map(\.name)
+      == ["t = 0", "t = 2", "t = 4", "t = 6"].flatMap { ["finite, \($0)", "limit, \($0)"] })
   let q = try #require(report.quantities.first { $0.name == "loss[0]" })
   #expect(loss.series[0].points.map(\.y) == q.widths.map(\.mean))
   #expect(loss.series[0].points.map(\.yError) == q.widths.map(\.standardError))

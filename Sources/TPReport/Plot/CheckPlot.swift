@@ -171,6 +171,7 @@ extension CheckPlot {
       "Mean over \(report.seeds) seeds at each width (error bars ±1 standard error) against the width n "
       + "(logarithmic), and the infinite-width limit at the same step (dashed, same colour). "
       + "Red and marked FAIL: the quantity fails the test mean(n) = limit + B/n (docs/cli.md)."
-    return Figure(title: "finite widths approaching the limit: \(report.program)", panels: panels, caption: caption)
+    return Figure(
+      title: "finite widths approaching the limit: \(report.program)", panels: panels, caption: caption)
   }
 }
