@@ -14,7 +14,7 @@ let package = Package(
     .target(name: "TPSyntax"),
     .target(name: "TPNumerics"),
     .target(name: "TPCore", dependencies: ["TPSyntax"]),
-    .target(name: "TPNetwork", dependencies: ["TPCore", "TPSyntax"]),
+    .target(name: "TPNetwork", dependencies: ["TPCore", "TPSyntax", "TPNumerics"]),
     .target(name: "TPLimit", dependencies: ["TPCore", "TPNumerics"]),
     .target(name: "TPFinite", dependencies: ["TPSyntax", "TPCore", "TPNetwork", "TPNumerics"]),
     .target(name: "TPReport", dependencies: ["TPCore"]),

@@ -6,7 +6,7 @@ struct CheckCommand: Command {
   static let name = "check"
   static let summary = "Run FILE at several finite widths and compare with the limit."
   static let usage = """
-    USAGE: tp check FILE [--widths N1,N2,...] [--seeds K] [--json] [--plot OUT.svg]
+    USAGE: tp check FILE [--widths N1,N2,...] [--seeds K] [--json] [--plot OUT.svg] [--plot-values OUT.svg]
                          [--max-memory SIZE] [--max-work OPS] [--shard K/S] [--timeout S]
 
     Computes the limit, runs the same program at each width with K seeds, and reports per
@@ -25,6 +25,9 @@ struct CheckCommand: Command {
       --plot OUT.svg     Write log-log plots of the RMS error against the width, one panel per
                          observable (after the results are printed; nothing to plot, or a file
                          that cannot be written, is exit 1).
+      --plot-values OUT.svg
+                         Write the seed means ± SE against the width with the limit dashed,
+                         one panel per observable (up to four steps each).
       --max-memory SIZE  Refuse when one finite run's estimated memory exceeds SIZE (as for 'tp run').
       --max-work OPS     Refuse when all finite runs together need more than OPS arithmetic
                          operations (default 1e12, about 40 minutes on two cores).
@@ -39,7 +42,8 @@ struct CheckCommand: Command {
     """
   static let options = OptionSpec(
     valued: [
-      "widths", "seeds", "plot", "set", "method", "samples", "replicates", "degree", "seed", "max-memory",
+      "widths", "seeds", "plot", "plot-values", "set", "method", "samples", "replicates", "degree", "seed",
+      "max-memory",
       "max-work", "shard", "cache-memory", "sampler", "timeout",
     ],
     flags: ["json"])
@@ -55,9 +59,12 @@ struct CheckCommand: Command {
     let plotFile = try args.value("plot").map { p throws(CommandError) in
       try OutputFile.prepare(p, option: "plot", input: path)
     }
+    let valuesFile = try args.value("plot-values").map { p throws(CommandError) in
+      try OutputFile.prepare(p, option: "plot-values", input: path)
+    }
     let options = try limitOptions(args, command: name)
     let shard = try args.part("shard", maximum: 1 << 20, command: name)
-    if shard != nil, args.value("plot") != nil {
+    if shard != nil, args.value("plot") != nil || args.value("plot-values") != nil {
       throw CommandError.usage(
         "--shard prints a partial result; --plot applies to a whole check", command: name)
     }
@@ -89,15 +96,19 @@ struct CheckCommand: Command {
     }
     printCheck(report, json: args.flag("json"), io: io)
     // Written last: nothing to plot, or a failure to write, is reported after the results (exit 1).
-    if let plotFile {
+    func write(_ file: OutputFile?, _ render: (CheckReport) throws(PlotError) -> String) throws(CommandError)
+    {
+      guard let file else { return }
       let svg: String
       do throws(PlotError) {
-        svg = try SVGPlot.check(report)
+        svg = try render(report)
       } catch {
         throw CommandError("\(path): error: \(error); no plot written", code: .usage)
       }
-      try plotFile.write(svg)
+      try file.write(svg)
     }
+    try write(plotFile, SVGPlot.check)
+    try write(valuesFile, SVGPlot.checkValues)
     return report.passed ? .success : .checkFailed
   }
 }

@@ -39,16 +39,22 @@ public struct CSVData: Sendable, Equatable {
 
   /// Reads and parses the file at `path` (already resolved); `shown` is how messages name it.
   public static func load(path: String, shown: String) throws(Failure) -> CSVData {
+    try parse(readFile(path: path, shown: shown, kind: "a CSV file"), shown: shown)
+  }
+
+  /// The bytes of the regular file at `path` (at most ``maximumBytes``); `kind` names what
+  /// was expected ("a CSV file", "a corpus text file") in the messages.
+  public static func readFile(path: String, shown: String, kind: String) throws(Failure) -> [UInt8] {
     let manager = FileManager.default
     var isDirectory: ObjCBool = false
     guard manager.fileExists(atPath: path, isDirectory: &isDirectory) else {
       throw Failure("cannot find the data file '\(shown)' (looked for \(path))")
     }
-    if isDirectory.boolValue { throw Failure("'\(shown)' is a directory, not a CSV file") }
+    if isDirectory.boolValue { throw Failure("'\(shown)' is a directory, not \(kind)") }
     let attributes = try? manager.attributesOfItem(atPath: path)
     // A device or a FIFO could block or never end: only regular files are read.
     if let type = attributes?[.type] as? FileAttributeType, type != .typeRegular {
-      throw Failure("'\(shown)' is not a regular file (a device, FIFO or socket); give a CSV file")
+      throw Failure("'\(shown)' is not a regular file (a device, FIFO or socket); give \(kind)")
     }
     if let size = attributes?[.size] as? NSNumber, size.intValue > maximumBytes {
       throw Failure(
@@ -68,7 +74,7 @@ public struct CSVData: Sendable, Equatable {
     if data.count > maximumBytes {
       throw Failure("the data file '\(shown)' is larger than 64 MiB (\(maximumBytes) bytes)")
     }
-    return try parse(Array(data), shown: shown)
+    return Array(data)
   }
 
   /// Parses CSV text (see the type's documentation); `shown` names the file in messages.

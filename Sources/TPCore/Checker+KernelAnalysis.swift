@@ -29,6 +29,38 @@ extension CheckerState {
     bindings[name] = .network("data set")
   }
 
+  /// `data NAME = skipgram("FILE", window: w)`: reads the corpus now, relative to the
+  /// program's directory (``SkipGramData``); `window` defaults to 2.
+  mutating func checkSkipGram(
+    _ name: String, _ path: String, _ pathRange: SourceRange, _ options: [Option], _ range: SourceRange
+  ) throws(Failure) {
+    try checkFreshName(name, range)
+    var window = 2
+    for (k, o) in options.enumerated() {
+      guard o.key == "window" else { throw error(unknownOption(o.key, ["window"]), o.keyRange) }
+      if k > 0 { throw error("option 'window' is given twice", o.keyRange) }
+      window = try integer(o.value, "window")
+      guard (1...SkipGramData.maximumWindow).contains(window) else {
+        throw error(
+          "window must be between 1 and \(SkipGramData.maximumWindow), found \(window)", o.value.range)
+      }
+    }
+    let resolved = CSVData.resolve(path, relativeTo: file.name)
+    let data: SkipGramData
+    do throws(CSVData.Failure) {
+      data = try SkipGramData.load(path: resolved, shown: path, window: window)
+    } catch {
+      throw self.error(error.description, pathRange)
+    }
+    let examples = data.examples
+    network.datasets[name] = examples
+    network.dataFiles[name] = resolved
+    dataSites[name] = DataSite(input: pathRange, label: pathRange)
+    labelRanges[name] = Array(repeating: pathRange, count: examples.count)
+    bindings[name] = .network("data set")
+    lastSkipGram = (name, data)
+  }
+
   /// `alignment f on d`, `eigen f on d (top: k)`, `eigenlearning f on d (…)`, `hermite φ (degree: K)`.
   mutating func checkKernelAnalysis(_ a: KernelAnalysisSyntax, _ range: SourceRange) throws(Failure) {
     if a.keyword == "hermite" {

@@ -145,6 +145,24 @@ extension CheckerState {
       bindings[name] = .network("point")
     case .dataFile(let name, let path, let pathRange):
       try checkDataFile(name, path, pathRange, s.range)
+    case .dataSkipGram(let name, let path, let pathRange, let options):
+      try checkSkipGram(name, path, pathRange, options, s.range)
+    case .pointWord(let name, let word, let wordRange):
+      try checkFreshName(name, s.range)
+      guard let (data, vocabulary) = lastSkipGram.map({ ($0.name, $0.data) }) else {
+        throw error(
+          "'word(…)' needs a 'data … = skipgram(…)' statement before it, whose vocabulary it looks up",
+          wordRange)
+      }
+      guard let v = vocabulary.oneHot(word) else {
+        let hint =
+          closestMatch(to: word, among: vocabulary.vocabulary).map { "; did you mean '\($0)'?" } ?? ""
+        throw error("'\(word)' is not a word of the vocabulary of '\(data)'\(hint)", wordRange)
+      }
+      try checkInputDimension(v, wordRange)
+      namedPoints[name] = v
+      if network.pointNames[v] == nil { network.pointNames[v] = name }
+      bindings[name] = .network("point")
     case .kernelAnalysis(let a):
       try checkKernelAnalysis(a, s.range)
     case .observeAlignment(let target, let targetRange, let data, let dataRange, let options):
@@ -158,6 +176,22 @@ extension CheckerState {
       let pts = try modelPoints(points)
       network.kernels.append(
         KernelRequest(model: model, points: pts, posteriorData: nil, noise: 0, range: s.range))
+    case .kernelOn(let model, let data, let dataRanges):
+      var failed = false
+      do throws(Failure) {
+        try requireModel(model, wordRange(model, in: s.range, from: s.range.start + 6))
+      } catch {
+        failed = true
+      }
+      for (d, r) in zip(data, dataRanges) {
+        do throws(Failure) { try requireData(d, r) } catch { failed = true }
+      }
+      if failed { throw Failure() }
+      let rows = network.datasets[data[0]]!.map(\.input)  // safe: required above
+      let columns = data.count > 1 ? network.datasets[data[1]]!.map(\.input) : nil  // safe: required above
+      network.kernels.append(
+        KernelRequest(
+          model: model, points: rows, columnPoints: columns, posteriorData: nil, noise: 0, range: s.range))
     case .posterior(let model, let data, let points, let options):
       let modelRange = wordRange(model, in: s.range, from: s.range.start + 9)
       var failed = false
@@ -328,6 +362,11 @@ extension CheckerState {
   mutating func modelPoints(_ points: [Expr]) throws(Failure) -> [[Double]] {
     var pts: [[Double]] = []
     for p in points {
+      // A data set's name stands for its inputs, in file order (`posterior f on train at test`).
+      if case .name(let n) = p.kind, namedPoints[n] == nil, let data = network.datasets[n] {
+        pts += data.map(\.input)
+        continue
+      }
       let v = try pointValue(p, "a point")
       try checkInputDimension(v, p.range)
       pts.append(v)

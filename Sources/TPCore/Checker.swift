@@ -162,6 +162,8 @@ struct CheckerState {
   var dataSites: [String: DataSite] = [:]
   /// `point NAME = […]` declarations by name.
   var namedPoints: [String: [Double]] = [:]
+  /// The last `skipgram(…)` data set declared, whose vocabulary `word("…")` points look up.
+  var lastSkipGram: (name: String, data: SkipGramData)?
   /// The model body's width-sized vectors (what `observe movement` and `observe kernel` may name).
   var modelVectors: [String] = []
   /// Every name the file defines anywhere, so a use before the definition is called that.
@@ -248,7 +250,8 @@ struct CheckerState {
     switch s.kind {
     case .assign(let t, _): targets = [t]
     case .matrix(let ts, _, _), .vector(let ts, _, _): targets = ts
-    case .param(let n, _), .def(let n, _, _), .data(let n, _), .model(let n, _, _), .dataFile(let n, _, _):
+    case .param(let n, _), .def(let n, _, _), .data(let n, _), .model(let n, _, _), .dataFile(let n, _, _),
+      .dataSkipGram(let n, _, _, _), .pointWord(let n, _, _):
       bindings[n] = bindings[n] ?? .poisoned
     case .layer(let t, _, _, _), .bias(let t, _, _):
       let name =

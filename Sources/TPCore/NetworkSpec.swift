@@ -124,6 +124,9 @@ public struct ObservationSpec: Sendable, Hashable {
 public struct KernelRequest: Sendable, Hashable {
   public var model: String
   public var points: [[Double]]
+  /// For cross-kernels (`kernel f on train, test`): the column points; the matrices are
+  /// `points × columnPoints`. Nil for Gram matrices on `points`.
+  public var columnPoints: [[Double]]? = nil
   /// For posteriors: the training set name and the observation noise variance.
   public var posteriorData: String?
   public var noise: Double

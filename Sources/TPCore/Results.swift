@@ -213,7 +213,10 @@ public struct TrajectoryValue: Sendable, Hashable {
 /// A Gram matrix (`nngp` or `ntk`) on a list of points.
 public struct KernelMatrix: Sendable, Hashable {
   public var name: String
+  /// The row points (and the column points when `columnPoints` is nil).
   public var points: [[Double]]
+  /// The column points of a cross-kernel `K(xᵢ, x′ⱼ)`; nil for a Gram matrix on `points`.
+  public var columnPoints: [[Double]]? = nil
   public var matrix: [[Double]]
   /// Estimated absolute error of each entry (all 0 when every entry is exact).
   public var errors: [[Double]]

@@ -88,10 +88,10 @@ extension DirectNetwork {
           }
           for u in layerOrder {
             guard let columns = ga.grads.input[u] else { continue }
-            let other = gb.grads.input[u] ?? []
+            let other = gb.grads.input[u] ?? [:]
             let mu = layerMultiplier[u] ?? 0
-            for (c, column) in columns.enumerated() where c < other.count {
-              t += mu * mu * Self.dot(column, other[c])
+            for c in columns.keys.sorted() {
+              if let column = columns[c], let o = other[c] { t += mu * mu * Self.dot(column, o) }
             }
           }
           for name in biasOrder {

@@ -56,7 +56,10 @@ extension DirectNetwork {
       case .inputLayer(let u):
         var h = [Double](repeating: 0, count: n)
         let m = layerMultiplier[u] ?? 0
-        for (k, column) in (inputWeights[u] ?? []).enumerated() { Self.axpy(m * xi[k], column, &h) }
+        // Zero inputs are skipped (a one-hot input touches one column); adding 0 · column changes nothing.
+        for (k, column) in (inputWeights[u] ?? []).enumerated() where xi[k] != 0 {
+          Self.axpy(m * xi[k], column, &h)
+        }
         values.append(h)
       case .hidden(let w, let k):
         values.append(
@@ -77,7 +80,8 @@ extension DirectNetwork {
   /// a hidden layer's gradient is a sum of outer products `dh ⊗ x`.
   struct Gradients {
     var hidden: [String: [(dh: [Double], x: [Double])]] = [:]
-    var input: [String: [[Double]]] = [:]
+    /// Input-layer gradients by column, only for the columns of non-zero inputs.
+    var input: [String: [Int: [Double]]] = [:]
     var bias: [String: [Double]] = [:]
     var readout: [[Double]] = []
   }
@@ -110,8 +114,10 @@ extension DirectNetwork {
         add(k, multiply(hiddenWeights[w] ?? [], a, scale: layerMultiplier[w] ?? 0, transposed: true))
       case .inputLayer(let u):
         let d = inputWeights[u]?.count ?? 0
-        var g = grads.input[u] ?? Array(repeating: [Double](repeating: 0, count: n), count: d)
-        for k in 0..<d { Self.axpy(xi[k], a, &g[k]) }
+        var g = grads.input.removeValue(forKey: u) ?? [:]
+        for k in 0..<d where xi[k] != 0 {
+          Self.axpy(xi[k], a, &g[k, default: [Double](repeating: 0, count: n)])
+        }
         grads.input[u] = g
       case .bias(let b):
         var g = grads.bias[b] ?? [Double](repeating: 0, count: n)
@@ -141,7 +147,7 @@ extension DirectNetwork {
     for (u, g) in grads.input {
       let s = -base * (layerMultiplier[u] ?? 0)
       // safe: the gradient has the layer's columns
-      for k in g.indices { Self.axpy(s, g[k], &inputWeights[u]![k]) }
+      for (k, column) in g { Self.axpy(s, column, &inputWeights[u]![k]) }
     }
     // safe: as above
     for (b, g) in grads.bias { Self.axpy(-base * (biasMultiplier[b] ?? 0), g, &biasWeights[b]!) }

@@ -115,10 +115,25 @@ public enum DirectTrainer {
     let steps = net.training?.steps ?? 0
     let batch = net.training.map { $0.batch ?? data.count } ?? 0
     var points = Set(initialPoints)
+    // Passes of observations: each at the steps it is observed (`every`), over its points.
+    var observedPasses = Saturating.product(steps + 1, initialPoints.count)
     for o in net.observations {
       points.formUnion(o.points)
-      if case .loss = o.kind { points.formUnion(data.map(\.input)) }
+      var own = Set(o.points)
+      if case .loss = o.kind {
+        points.formUnion(data.map(\.input))
+        own.formUnion(data.map(\.input))
+      }
+      let every = max(o.every, 1)
+      let observed = steps / every + 1 + (steps % every == 0 ? 0 : 1)
+      observedPasses = Saturating.sum(observedPasses, Saturating.product(observed, own.count))
     }
+    // The forward pass skips zero inputs: a one-hot input costs one column, not d.
+    let activeColumns = min(
+      inputColumns,
+      max(
+        1, (data.map(\.input) + Array(points)).map { x in x.reduce(0) { $0 + ($1 == 0 ? 0 : 1) } }.max() ?? 1)
+        * max(1, net.layers.filter { $0.role == .input }.count))
     let vectors = Saturating.sum(inputColumns, outputs, net.biases.count)
     let entries = Saturating.product(n, n)
     // Weights (held once: sampled, then scaled in place), the passes cached within a step and
@@ -132,10 +147,10 @@ public enum DirectTrainer {
     // One forward pass; a backward pass costs about twice as much; a hidden update of a batch
     // adds one rank-one product per use and example.
     let forward = Saturating.sum(
-      Saturating.product(hiddenUses, entries), Saturating.product(inputUses, inputColumns, n),
+      Saturating.product(hiddenUses, entries), Saturating.product(inputUses, activeColumns, n),
       Saturating.product(n, pointwiseNodes), Saturating.product(outputs, n))
     let sampling = Saturating.product(weights, FiniteOptions.normalCost)
-    let observing = Saturating.product(steps + 1, points.count, forward)
+    let observing = Saturating.product(observedPasses, forward)
     let training = Saturating.product(
       steps, batch, Saturating.sum(Saturating.product(3, forward), Saturating.product(hiddenUses, entries)))
     // Empirical kernels: a forward and a backward pass per point and output.

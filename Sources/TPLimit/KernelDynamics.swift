@@ -93,16 +93,19 @@ public enum KernelDynamics {
     var kxx = Matrix(rows: n, cols: n, repeating: 0)
     for i in 0..<n { for j in 0..<n { kxx[i, j] = k[train[i], train[j]] + (i == j ? noise : 0) } }
     let inv = pseudoInverse(kxx)
-    return test.map { z in
-      var w = [Double](repeating: 0, count: n)
-      for j in 0..<n { for i in 0..<n { w[j] += k[z, train[i]] * inv[i, j] } }
+    // W = (K_XX + noise I)⁺ K_Xt by one matrix product; column z gives the mean Σᵢ wᵢ yᵢ and the
+    // explained variance Σᵢ wᵢ K_{xᵢ z}.
+    let kXt = k.submatrix(rows: train, cols: test)
+    let w = inv * kXt
+    let p = test.count
+    return test.indices.map { z in
       var mean = 0.0
       var reduction = 0.0
       for j in 0..<n {
-        mean += w[j] * labels[j]
-        reduction += w[j] * k[train[j], z]
+        mean += w.elements[j * p + z] * labels[j]
+        reduction += w.elements[j * p + z] * kXt.elements[j * p + z]
       }
-      return (mean, max(0, k[z, z] - reduction))
+      return (mean, max(0, k[test[z], test[z]] - reduction))
     }
   }
 }

@@ -396,9 +396,14 @@ extension PairwiseRecipe {
     let n2 = n * n
     let valueBuffers = outputs.map { _ in UnsafeMutablePointer<Double>.allocate(capacity: max(1, n2)) }
     let errorBuffers = outputs.map { _ in UnsafeMutablePointer<Double>.allocate(capacity: max(1, n2)) }
+    // Each buffer is freed as soon as its matrix has been copied out (``finished()``), so the
+    // copies add one N² matrix to the peak, not all of them; the defer frees the rest on early exit.
+    var live = [Bool](repeating: true, count: outputs.count)
     defer {
-      valueBuffers.forEach { $0.deallocate() }
-      errorBuffers.forEach { $0.deallocate() }
+      for o in outputs.indices where live[o] {
+        valueBuffers[o].deallocate()
+        errorBuffers[o].deallocate()
+      }
     }
     for (o, out) in outputs.enumerated() {
       valueBuffers[o].initialize(repeating: 0, count: n2)
@@ -411,13 +416,15 @@ extension PairwiseRecipe {
       }
     }
     func finished() -> [Entries] {
-      (0..<outputs.count).map { o in
-        Entries(
-          values: Matrix(
-            rows: n, cols: n, elements: Array(UnsafeBufferPointer(start: valueBuffers[o], count: n2))),
-          errors: Matrix(
-            rows: n, cols: n, elements: Array(UnsafeBufferPointer(start: errorBuffers[o], count: n2))),
-          usedQuadrature: usedQuadrature)
+      func take(_ buffer: UnsafeMutablePointer<Double>) -> Matrix {
+        let elements = Array(UnsafeBufferPointer(start: buffer, count: n2))
+        buffer.deallocate()
+        return Matrix(rows: n, cols: n, elements: elements)
+      }
+      return (0..<outputs.count).map { o in
+        live[o] = false
+        let values = take(valueBuffers[o])
+        return Entries(values: values, errors: take(errorBuffers[o]), usedQuadrature: usedQuadrature)
       }
     }
     guard n > 1 else { return finished() }

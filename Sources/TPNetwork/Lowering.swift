@@ -59,12 +59,19 @@ public enum NetworkLowering {
     guard let net = checked.network, let model = net.model else {
       throw .program(LoweringError("the file declares no model"))
     }
-    do {
+    return try failures {
       var u = try Unroller(checked: checked, network: net, model: model, mode: mode)
       try u.run()
       return LoweredNetwork(
         program: u.core.program, trajectory: u.trajectory, parametrization: u.parametrization,
         classification: u.classification, dropped: u.dropped)
+    }
+  }
+
+  /// `body`'s result, with any error it throws as a ``LoweringFailure``.
+  static func failures<T>(_ body: () throws -> T) throws(LoweringFailure) -> T {
+    do {
+      return try body()
     } catch let e as LoweringFailure {
       throw e
     } catch let e as LoweringError {

@@ -58,6 +58,8 @@ extension JSONReport {
     struct Kernel: Encodable {
       var name: String
       var points: [[JSONNumber]]
+      /// The column points of a cross-kernel (`kernel f on train, test`); absent for a Gram matrix.
+      var column_points: [[JSONNumber]]?
       var matrix: [[JSONNumber]]
       /// Each entry's estimated error, parallel to `matrix`.
       var errors: [[JSONNumber]]
@@ -93,6 +95,7 @@ extension JSONReport {
           report.kernels.map {
             Kernel(
               name: $0.name, points: $0.points.map { $0.map(JSONNumber.init) },
+              column_points: $0.columnPoints?.map { $0.map(JSONNumber.init) },
               matrix: $0.matrix.map { $0.map(JSONNumber.init) },
               errors: $0.errors.map { $0.map(JSONNumber.init) },
               method: $0.method.rawValue)

@@ -12,7 +12,9 @@ extension TextReport {
     let names = report.pointNames
     if !report.trajectory.isEmpty { sections.append(trajectory(report.trajectory, names: names)) }
     for k in report.kernels {
-      let header = [k.name] + k.points.indices.map { "p\($0)" }
+      // A cross-kernel heads its columns q0, q1, … (its column points are in the JSON).
+      let header =
+        [k.name] + (k.columnPoints ?? k.points).indices.map { k.columnPoints == nil ? "p\($0)" : "q\($0)" }
       let rows = k.matrix.enumerated().map { i, row in
         ["p\(i) \(point(k.points[i], names: names))"]
           + row.enumerated().map { j, v in estimate(v, k.errors[i][j], k.method) }

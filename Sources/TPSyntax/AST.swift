@@ -158,6 +158,10 @@ public struct Stmt: Sendable, Hashable {
     case point(String, Expr)
     /// `data pool = csv("pool.csv")`: examples read from a CSV file (path relative to the program).
     case dataFile(String, path: String, pathRange: SourceRange)
+    /// `data pairs = skipgram("corpus.txt", window: 2)`: one-hot skip-gram pairs of a corpus.
+    case dataSkipGram(String, path: String, pathRange: SourceRange, options: [Option])
+    /// `point w = word("apple")`: the one-hot vector of a word of the last skip-gram vocabulary.
+    case pointWord(String, word: String, wordRange: SourceRange)
     /// A kernel-analysis statement (LANGUAGE.md, "Kernel analysis"): `alignment f on d`,
     /// `eigen f on d (top: 20)`, `eigenlearning f on d (samples: 30, …)`, `hermite relu (degree: 12)`.
     case kernelAnalysis(KernelAnalysisSyntax)
@@ -170,6 +174,9 @@ public struct Stmt: Sendable, Hashable {
     case observe(kind: String, target: String?, points: [Expr], options: [Option])
     /// `kernel f at points`
     case kernel(model: String, points: [Expr])
+    /// `kernel f on train` (the Gram matrices on a data set's inputs) or `kernel f on train, test`
+    /// (the cross-kernels between two data sets' inputs): the data set names and their ranges.
+    case kernelOn(model: String, data: [String], dataRanges: [SourceRange])
     /// `posterior f on data at points (noise: σ²)`
     case posterior(model: String, data: String, points: [Expr], options: [Option])
   }

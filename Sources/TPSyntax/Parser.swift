@@ -419,10 +419,40 @@ public struct Parser {
     case "point":
       let (name, _) = try expectIdentifier("a point name")
       _ = try expect("=", "after the point name (as in 'point a = [1, 0]')")
+      if current.isIdentifier("word"), index + 1 < tokens.count, tokens[index + 1].isSymbol("(") {
+        _ = advance()
+        let open = advance()
+        guard case .string(let word) = current.kind else {
+          throw fail(
+            "expected a word in double quotes, as in word(\"apple\"), found \(current.display)",
+            at: current.range)
+        }
+        let wordRange = advance().range
+        try expectClosing(")", opener: open, "of 'word(…)'")
+        return .pointWord(name, word: word, wordRange: wordRange)
+      }
       return .point(name, try parseExpression())
     case "data":
       let (name, _) = try expectIdentifier("a data set name")
       _ = try expect("=", "after the data set name")
+      if current.isIdentifier("skipgram") {
+        _ = advance()
+        let open = try expect("(", "after 'skipgram' (as in 'skipgram(\"corpus.txt\", window: 2)')")
+        guard case .string(let path) = current.kind else {
+          throw fail(
+            "expected a file name in double quotes, as in skipgram(\"corpus.txt\", window: 2), found \(current.display)",
+            at: current.range)
+        }
+        let pathRange = advance().range
+        if path.isEmpty { throw fail("the file name is empty", at: pathRange) }
+        var options: [Option] = []
+        if consume(",") {
+          options = try parseOptions(opener: open)
+        } else {
+          try expectClosing(")", opener: open, "of 'skipgram(…)'")
+        }
+        return .dataSkipGram(name, path: path, pathRange: pathRange, options: options)
+      }
       if current.isIdentifier("csv") {
         _ = advance()
         let open = try expect("(", "after 'csv' (as in 'csv(\"points.csv\")')")
@@ -481,7 +511,13 @@ public struct Parser {
       return .observe(kind: kind, target: target, points: points, options: try parseOptionalOptions())
     case "kernel":
       let (model, _) = try expectIdentifier("a model name")
-      try expectKeyword("at", "after the model name")
+      if current.isIdentifier("on") {
+        _ = advance()
+        var data = [try expectIdentifier("a data set name")]
+        if consume(",") { data.append(try expectIdentifier("a second data set name")) }
+        return .kernelOn(model: model, data: data.map(\.0), dataRanges: data.map(\.1))
+      }
+      try expectKeyword("at", "after the model name (or 'on' and a data set)")
       return .kernel(model: model, points: try parsePoints())
     case "posterior":
       let (model, _) = try expectIdentifier("a model name")
@@ -568,9 +604,21 @@ public struct Parser {
   }
 
   mutating func parsePoints() throws(Failure) -> [Expr] {
-    var points = [try parseExpression()]
-    while consume(",") { points.append(try parseExpression()) }
+    var points = [try parsePoint()]
+    while consume(",") { points.append(try parsePoint()) }
     return points
+  }
+
+  /// One point: an expression, except that a name followed by an option list (`at test
+  /// (noise: 0.1)`, `at a (every: 2)`) is the name, not a call.
+  mutating func parsePoint() throws(Failure) -> Expr {
+    if case .identifier(let name) = current.kind, peek().isSymbol("("), case .identifier = peek(2).kind,
+      peek(3).isSymbol(":")
+    {
+      let t = advance()
+      return Expr(.name(name), t.range)
+    }
+    return try parseExpression()
   }
 
   mutating func parseABC() throws(Failure) -> [ABCEntry] {

@@ -141,6 +141,7 @@ extension TensorProgram {
     shareBudget.work = Saturating.product(budget.work, shards)
     try checkBudget(widths: widths, seeds: seeds, budget: shareBudget)
     let limitReport = try runLimit(options)
+    let pointNames = network?.pointNames ?? [:]
     var out = CheckRuns(widths: widths, seeds: seeds, baseSeed: baseSeed)
     if let shard { out.shard = CheckRuns.Shard(index: shard.index, count: shard.count) }
     func mine(_ w: Int, _ s: Int) -> Bool {
@@ -150,7 +151,7 @@ extension TensorProgram {
     // The limit of each checked quantity, by name.
     var limits: [(String, Double, Double)] = []
     if isNetwork {
-      for t in limitReport.trajectory { limits.append((Self.label(t), t.value, t.error)) }
+      for t in limitReport.trajectory { limits.append((Self.label(t, names: pointNames), t.value, t.error)) }
       let kernelLimits = kernelEntries(limitReport.kernels, posterior: limitReport.posterior)
       if limitReport.trajectory.contains(where: { $0.variance > 0 }) {
         out.kernelRegime = true
@@ -192,7 +193,7 @@ extension TensorProgram {
         let named: [String: Double]
         if isNetwork {
           named = Dictionary(
-            r.trajectory.map { (Self.label($0), $0.value) }
+            r.trajectory.map { (Self.label($0, names: pointNames), $0.value) }
               + kernelEntries(r.kernels, posterior: r.posterior).map { ($0.0, $0.1) },
             uniquingKeysWith: { a, _ in a })
         } else {
@@ -327,8 +328,9 @@ extension TensorProgram {
   }
 
   /// A stable name for a trajectory value: `f[2] at (1, 0)`.
-  static func label(_ t: TrajectoryValue) -> String {
-    let pts = t.points.map { "(" + $0.map(Program.format).joined(separator: ", ") + ")" }.joined(
+  /// A named point (`point a = …`, `word("…")`) is shown by its name.
+  static func label(_ t: TrajectoryValue, names: [[Double]: String] = [:]) -> String {
+    let pts = t.points.map { names[$0] ?? "(" + $0.map(Program.format).joined(separator: ", ") + ")" }.joined(
       separator: ", ")
     let head = t.observable + (t.target.map { " " + $0 } ?? "") + (t.output > 0 ? "[\(t.output)]" : "")
     return "\(head)[\(t.step.map(String.init) ?? "inf")]" + (pts.isEmpty ? "" : " at \(pts)")

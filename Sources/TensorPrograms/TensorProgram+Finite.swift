@@ -113,7 +113,7 @@ extension TensorProgram {
     guard !requests.isEmpty else { return ([], []) }
     let datasets = network?.datasets ?? [:]
     func pointsOf(_ req: KernelRequest) -> [[Double]] {
-      (req.posteriorData.flatMap { datasets[$0] }?.map(\.input) ?? []) + req.points
+      (req.posteriorData.flatMap { datasets[$0] }?.map(\.input) ?? []) + req.points + (req.columnPoints ?? [])
     }
     // One network for all statements: the union of their points, in order.
     var points: [[Double]] = []
@@ -130,7 +130,11 @@ extension TensorProgram {
     for req in requests {
       let pts = pointsOf(req)
       let idx = pts.map { index[$0] ?? 0 }
+      // Cross-kernels (`kernel f on train, test`): rows at `points`, columns at `columnPoints`.
+      let rowIdx = req.columnPoints == nil ? idx : req.points.map { index[$0] ?? 0 }
+      let colIdx = req.columnPoints.map { $0.map { index[$0] ?? 0 } } ?? idx
       func rows(_ m: [[Double]]) -> [[Double]] { idx.map { i in idx.map { m[i][$0] } } }
+      func block(_ m: [[Double]]) -> [[Double]] { rowIdx.map { i in colIdx.map { m[i][$0] } } }
       if let d = req.posteriorData, let data = datasets[d] {
         let averaged = rows(k.readoutAveragedNNGP)
         var m = Matrix(rows: pts.count, cols: pts.count, repeating: 0)
@@ -145,11 +149,13 @@ extension TensorProgram {
         }
         continue
       }
-      kernels.append(
-        KernelMatrix(
-          name: "nngp", points: pts, matrix: rows(readoutAveraged ? k.readoutAveragedNNGP : k.nngp),
-          method: .finite))
-      kernels.append(KernelMatrix(name: "ntk", points: pts, matrix: rows(k.ntk), method: .finite))
+      var nngp = KernelMatrix(
+        name: "nngp", points: req.points, matrix: block(readoutAveraged ? k.readoutAveragedNNGP : k.nngp),
+        method: .finite)
+      var ntk = KernelMatrix(name: "ntk", points: req.points, matrix: block(k.ntk), method: .finite)
+      nngp.columnPoints = req.columnPoints
+      ntk.columnPoints = req.columnPoints
+      kernels += [nngp, ntk]
     }
     return (kernels, posterior)
   }
@@ -207,9 +213,9 @@ extension TensorProgram {
       out.posterior[i].varianceError = varianceSE
     }
     for i in out.kernels.indices {
-      let m = out.kernels[i].points.count
+      let m = out.kernels[i].matrix.count
       for a in 0..<m {
-        for b in 0..<m {
+        for b in 0..<out.kernels[i].matrix[a].count {
           let (mean, se) = stats(reports.map { $0.kernels[i].matrix[a][b] })
           out.kernels[i].matrix[a][b] = mean
           out.kernels[i].errors[a][b] = se
@@ -239,10 +245,12 @@ extension TensorProgram {
       out.append(("posterior variance \(model) at \(at)", p.variance, p.varianceError))
     }
     for k in kernels {
+      // Gram matrices on and above the diagonal; cross-kernels every entry.
+      let columns = k.columnPoints ?? k.points
       for a in k.points.indices {
-        for b in a..<k.points.count {
+        for b in (k.columnPoints == nil ? a : 0)..<columns.count {
           out.append(
-            (Self.kernelLabel(k.name, model: model, k.points[a], k.points[b]), k.matrix[a][b], k.errors[a][b])
+            (Self.kernelLabel(k.name, model: model, k.points[a], columns[b]), k.matrix[a][b], k.errors[a][b])
           )
         }
       }

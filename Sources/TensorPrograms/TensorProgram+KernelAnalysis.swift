@@ -11,7 +11,7 @@ import TPNumerics
 ///
 /// - alignment: the first-order bound `Σ_ij |∂A/∂K_ij| e_ij` (``FeatureAlignment``);
 /// - eigenvalues, target coefficients and eigenlearning estimates: randomized first-order
-///   propagation (``NetworkLimit/KernelValues/propagatedErrors(_:)``: RMS change over 8
+///   propagation (``NetworkLimit/KernelValues/propagatedErrors(draws:base:_:)``: RMS change over 8
 ///   perturbed kernels `K + δK`, `δK_ij = e_ij z_ij`), eigenvectors sign-matched to the
 ///   unperturbed ones.
 ///

@@ -174,6 +174,7 @@ struct NetworkLimit {
   }
 
   func featureLearning(_ report: inout RunReport) throws(RunFailure) {
+    if options.method == .auto || options.method == .exact, try linearNetwork(&report) { return }
     let lowered: LoweredNetwork
     do {
       lowered = try program.lowered(.limit)
@@ -212,6 +213,29 @@ struct NetworkLimit {
     if !lowered.dropped.isEmpty {
       report.notes.append("terms vanishing in the limit: \(lowered.dropped.count)")
     }
+  }
+
+  /// The exact limit of a linear network by coefficient vectors (``LinearNetworkLimit``), when
+  /// the model is linear; false (nothing reported) otherwise.
+  func linearNetwork(_ report: inout RunReport) throws(RunFailure) -> Bool {
+    let linear: LinearNetworkLimit
+    do {
+      guard let l = try NetworkLowering.linearLimit(program.checked) else { return false }
+      linear = l
+    } catch {
+      throw program.failure(
+        error,
+        kernelRegime: .unsupported(
+          "the output at initialization does not vanish; this parametrization is in the kernel regime"))
+    }
+    report.trajectory = linear.trajectory
+    report.notes.append(
+      "linear network: exact limit on coefficient vectors over \(linear.bases) base vectors (THEORY §8, Yang & Hu 2021)"
+    )
+    if !linear.dropped.isEmpty {
+      report.notes.append("terms vanishing in the limit: \(linear.dropped.count)")
+    }
+    return true
   }
 
   /// The divergence error of the first schedule of 1, 2, 4, … steps (shorter than the
@@ -371,11 +395,13 @@ struct NetworkLimit {
     /// changes — the first-order error of independent entry errors, to about ±25 %. All zeros,
     /// without evaluating `f` again, when every entry is exact.
     func propagatedErrors<E: Error>(
-      draws requested: Int? = nil, _ f: (KernelValues) throws(E) -> [(Double, Double)]
+      draws requested: Int? = nil, base given: [(Double, Double)]? = nil,
+      _ f: (KernelValues) throws(E) -> [(Double, Double)]
     ) throws(E) -> (
       [Double], [Double]
     ) {
-      let base = try f(self)
+      let base: [(Double, Double)]
+      if let given { base = given } else { base = try f(self) }
       let exact = kErrors.elements.allSatisfy { $0 == 0 } && thetaErrors.elements.allSatisfy { $0 == 0 }
       if exact { return (base.map { _ in 0 }, base.map { _ in 0 }) }
       let n = k.rows
@@ -426,10 +452,28 @@ struct NetworkLimit {
     /// independent processes with the same kernels: `A_t` is shared, `b_t` follows each
     /// output's labels.
     var states: [(step: Int?, outputs: [KernelDynamics.State])]
+    /// Per reported step, each output's mean over `points`, the variance and the expected mean
+    /// loss (nil: computed from the means and variances at the training points). The spectral
+    /// form fills only the observed entries of the means and the variance.
+    var moments: [StepMoments] = []
+    /// What the report should say about the dynamics (an ill-conditioned NTK).
+    var note: String?
   }
 
-  /// The kernel-regime dynamics, from the given kernels (computed here when nil).
-  func kernelTrajectory(_ given: KernelValues? = nil) throws(RunFailure) -> KernelTrajectory {
+  /// One reported step of ``KernelTrajectory``.
+  struct StepMoments {
+    var step: Int?
+    var means: [[Double]]
+    var variance: [Double]
+    var loss: Double?
+  }
+
+  /// The kernel-regime dynamics, from the given kernels (computed here when nil). With
+  /// `spectral`, full-batch training is evaluated by ``KernelDynamics/Spectral`` at the observed
+  /// points only (`states` stays empty); otherwise by the dense affine state on every point.
+  func kernelTrajectory(_ given: KernelValues? = nil, spectral: Bool = false) throws(RunFailure)
+    -> KernelTrajectory
+  {
     let (points, index) = kernelPoints([])
     let values: KernelValues
     if let given { values = given } else { values = try trainingKernelLimit().kernels(points) }
@@ -446,6 +490,10 @@ struct NetworkLimit {
     }
     let labels = (0..<outputs).map { j in data.map { j < $0.label.count ? $0.label[j] : 0 } }
     var states: [(step: Int?, outputs: [KernelDynamics.State])] = []
+    if spectral, let t = training, !train.isEmpty, (t.batch ?? train.count) >= train.count {
+      return spectralTrajectory(
+        points: points, index: index, train: train, labels: labels, values: values, training: t)
+    }
     if let t = training, t.steps == nil {
       let s0 = KernelDynamics.trajectory(
         theta: theta, train: train, labels: labels[0], lr: 0, steps: 0, batch: nil)[0]
@@ -462,13 +510,87 @@ struct NetworkLimit {
       }
       states = (0...steps).map { t in (t, perOutput.map { $0[t] }) }
     }
+    let moments = states.map { step, outputs in
+      let m = outputs.map { $0.moments(k) }
+      return StepMoments(step: step, means: m.map(\.mean), variance: m.first?.variance ?? [], loss: nil)
+    }
     return KernelTrajectory(
       points: points, index: index, train: train, labels: labels, k: k, features: features, method: method,
-      states: states)
+      states: states, moments: moments)
   }
 
-  /// The kernel-regime trajectory. Its errors come from the kernel entries' errors by
-  /// randomized first-order propagation (``KernelValues/propagatedErrors(_:)``).
+  /// Full-batch kernel-regime training by ``KernelDynamics/Spectral``: moments at the points of
+  /// `observe f` only, the loss from its closed form, every reported step; `steps: inf` by
+  /// ``KernelDynamics/factoredTrainedLimit(theta:k:train:observed:labels:threads:)`` (a Cholesky
+  /// solve) when the NTK on the training inputs is well-conditioned, spectrally otherwise.
+  func spectralTrajectory(
+    points: [[Double]], index: [[Double]: Int], train: [Int], labels: [[Double]], values: KernelValues,
+    training t: TrainingSpec
+  ) -> KernelTrajectory {
+    var observed: [Int] = []
+    for o in network.observations {
+      guard case .function = o.kind else { continue }
+      for p in o.points where !observed.contains(index[p]!) { observed.append(index[p]!) }  // safe: added
+    }
+    let loss = network.observations.contains { if case .loss = $0.kind { return true } else { return false } }
+    let m = points.count
+    func spread(_ means: [[Double]], _ variance: [Double]) -> (means: [[Double]], variance: [Double]) {
+      var v = [Double](repeating: 0, count: m)
+      var mm = labels.map { _ in [Double](repeating: 0, count: m) }
+      for (i, z) in observed.enumerated() {
+        v[z] = variance[i]
+        for j in mm.indices { mm[j][z] = means[j][i] }
+      }
+      return (mm, v)
+    }
+    if t.steps == nil,
+      let trained = KernelDynamics.factoredTrainedLimit(
+        theta: values.theta, k: values.k, train: train, observed: observed, labels: labels,
+        threads: options.threads)
+    {
+      // Step 0: mean 0, variance K_zz, loss (1/2n) Σ (y² + K_xx); the limit interpolates (loss 0).
+      let initialLoss =
+        labels.reduce(0.0) { s, y in
+          s + zip(y, train).reduce(0.0) { $0 + $1.0 * $1.0 + values.k[$1.1, $1.1] }
+        } / Double(2 * train.count)
+      let start = spread(labels.map { _ in observed.map { _ in 0 } }, observed.map { values.k[$0, $0] })
+      let end = spread(trained.means, trained.variance)
+      return KernelTrajectory(
+        points: points, index: index, train: train, labels: labels, k: values.k, features: values.features,
+        method: values.method, states: [],
+        moments: [
+          StepMoments(step: 0, means: start.means, variance: start.variance, loss: loss ? initialLoss : nil),
+          StepMoments(step: nil, means: end.means, variance: end.variance, loss: loss ? 0 : nil),
+        ])
+    }
+    let dynamics = KernelDynamics.Spectral(
+      theta: values.theta, k: values.k, train: train, observed: observed, loss: loss, threads: options.threads
+    )
+    var reported: [Int?]
+    if let steps = t.steps {
+      let every = network.observations.map(\.every).min() ?? 1
+      reported = (0...steps).filter { $0 % max(1, every) == 0 || $0 == steps }
+    } else {
+      reported = [0, nil]
+    }
+    let moments = reported.map { step in
+      let r = dynamics.moments(labels: labels, lr: t.learningRate, step: step, threads: options.threads)
+      let s = spread(r.means, r.variance)
+      return StepMoments(
+        step: step, means: s.means, variance: s.variance, loss: loss ? r.losses.reduce(0, +) : nil)
+    }
+    var note: String?
+    if t.steps == nil, dynamics.droppedModes > 0 {
+      note =
+        "the NTK on the \(train.count) training inputs is singular or ill-conditioned: \(dynamics.droppedModes)"
+        + " of its eigenvalues are below 1e-10 of the largest (duplicate or nearly collinear inputs);"
+        + " the trained limit uses its pseudo-inverse and does not interpolate those directions"
+    }
+    return KernelTrajectory(
+      points: points, index: index, train: train, labels: labels, k: values.k, features: values.features,
+      method: values.method, states: [], moments: moments, note: note)
+  }
+
   /// This limit with the training kernels of the program's parametrization: itself for `ntk`,
   /// otherwise with the ``KernelScaling`` of its exponents.
   func trainingKernelLimit() throws(RunFailure) -> NetworkLimit {
@@ -488,11 +610,18 @@ struct NetworkLimit {
     return limit
   }
 
+  /// The kernel-regime trajectory. Its errors come from the kernel entries' errors by
+  /// randomized first-order propagation (``KernelValues/propagatedErrors(draws:base:_:)``).
   func kernelRegime(_ report: inout RunReport) throws(RunFailure) {
     let values = try trainingKernelLimit().kernels(kernelPoints([]).points)
-    let base = try kernelRegimeValues(kernelTrajectory(values))
-    let (meanErrors, varianceErrors) = try values.propagatedErrors { (v: KernelValues) throws(RunFailure) in
-      try kernelRegimeValues(kernelTrajectory(v)).map { ($0.value, $0.variance) }
+    if let note = values.note, !report.notes.contains(note) { report.notes.append(note) }
+    let trajectory = try kernelTrajectory(values, spectral: true)
+    if let note = trajectory.note { report.notes.append(note) }
+    let base = try kernelRegimeValues(trajectory)
+    let (meanErrors, varianceErrors) = try values.propagatedErrors(base: base.map { ($0.value, $0.variance) })
+    {
+      (v: KernelValues) throws(RunFailure) in
+      try kernelRegimeValues(kernelTrajectory(v, spectral: true)).map { ($0.value, $0.variance) }
     }
     for (i, var t) in base.enumerated() {
       t.error = meanErrors[i]
@@ -504,14 +633,12 @@ struct NetworkLimit {
   /// Every observed value of the kernel-regime dynamics `kt`.
   func kernelRegimeValues(_ kt: KernelTrajectory) throws(RunFailure) -> [TrajectoryValue] {
     var report = RunReport(program: "")
-    let (index, train, labels, k, features, method) = (
-      kt.index, kt.train, kt.labels, kt.k, kt.features, kt.method
-    )
+    let (index, train, labels, features, method) = (kt.index, kt.train, kt.labels, kt.features, kt.method)
     let training = network.training
-    let states = kt.states
     let lastStep = training?.steps ?? 0
-    for (step, perOutput) in states {
-      let moments = perOutput.map { $0.moments(k) }
+    for stepMoments in kt.moments {
+      let step = stepMoments.step
+      let moments = stepMoments.means.map { (mean: $0, variance: stepMoments.variance) }
       for o in network.observations where step == nil || step! % o.every == 0 || step! == lastStep {
         switch o.kind {
         case .function:
@@ -527,6 +654,11 @@ struct NetworkLimit {
         case .loss:
           // Σ_j ½ E[(f_j − y_j)²] per example, averaged over the examples (as the trainer does).
           var total = 0.0
+          if let loss = stepMoments.loss {
+            report.trajectory.append(
+              TrajectoryValue(observable: "loss", points: [], step: step, value: loss, method: method))
+            continue
+          }
           for (j, m) in moments.enumerated() {
             for (c, z) in train.enumerated() {
               let r = m.mean[z] - labels[j][c]
@@ -588,7 +720,7 @@ struct NetworkLimit {
   func kernelRequests(_ report: inout RunReport) throws(RunFailure) {
     if !network.kernels.isEmpty, let note = kernelParametrizationNote { report.notes.append(note) }
     for req in network.kernels {
-      var pts = req.points
+      var pts = req.points + (req.columnPoints ?? [])
       var trainIdx: [Int] = []
       var labels: [Double] = []
       if let d = req.posteriorData, let data = network.datasets[d] {
@@ -596,7 +728,7 @@ struct NetworkLimit {
         trainIdx = Array(0..<data.count)
         labels = data.map { $0.label.first ?? 0 }
       }
-      let values = try kernels(pts)
+      var values = try kernels(pts)
       if let note = values.note, !report.notes.contains(note) { report.notes.append(note) }
       let method = values.method
       if method == .mc {
@@ -604,27 +736,42 @@ struct NetworkLimit {
           "kernel entries at \(pts.count) points use Monte Carlo (\(options.samples) particles): expect errors of order 1/√\(options.samples)"
         )
       }
-      func rows(_ m: Matrix, _ idx: [Int]) -> [[Double]] { idx.map { i in idx.map { m[i, $0] } } }
       if req.posteriorData == nil {
-        let idx = Array(0..<pts.count)
-        report.kernels.append(
-          KernelMatrix(
-            name: "nngp", points: pts, matrix: rows(values.k, idx), errors: rows(values.kErrors, idx),
-            method: method))
-        report.kernels.append(
-          KernelMatrix(
-            name: "ntk", points: pts, matrix: rows(values.theta, idx), errors: rows(values.thetaErrors, idx),
-            method: method))
+        // Gram matrices on the points, or the cross-kernels rows × columns.
+        let r = req.points.count
+        let (rowIdx, colIdx) =
+          req.columnPoints == nil ? (Array(0..<r), Array(0..<r)) : (Array(0..<r), Array(r..<pts.count))
+        // Each matrix is released as soon as its rows are in the report, so that at N points
+        // the peak holds one N² matrix beyond the report's, not four.
+        func take(_ m: inout Matrix) -> [[Double]] {
+          let out = m.elements.withUnsafeBufferPointer { e in
+            rowIdx.map { i in colIdx.map { e[i * m.cols + $0] } }
+          }
+          m = Matrix(rows: 0, cols: 0)
+          return out
+        }
+        var nngp = KernelMatrix(
+          name: "nngp", points: req.points, matrix: take(&values.k), errors: take(&values.kErrors),
+          method: method)
+        var ntk = KernelMatrix(
+          name: "ntk", points: req.points, matrix: take(&values.theta), errors: take(&values.thetaErrors),
+          method: method)
+        nngp.columnPoints = req.columnPoints
+        ntk.columnPoints = req.columnPoints
+        report.kernels += [nngp, ntk]
       } else {
         let test = Array(trainIdx.count..<pts.count)
         let noise = req.noise
+        var diagnostic: String?
         func posterior(_ v: KernelValues) -> [(Double, Double)] {
-          KernelDynamics.posterior(k: v.k, train: trainIdx, labels: labels, noise: noise, test: test).map {
-            ($0.mean, $0.variance)
-          }
+          let r = KernelDynamics.factoredPosterior(
+            k: v.k, train: trainIdx, labels: labels, noise: noise, test: test, threads: options.threads)
+          if diagnostic == nil { diagnostic = r.diagnostic }
+          return r.values.map { ($0.mean, $0.variance) }
         }
         let post = posterior(values)
-        let (meanErrors, varianceErrors) = values.propagatedErrors(posterior)
+        if let diagnostic, !report.notes.contains(diagnostic) { report.notes.append(diagnostic) }
+        let (meanErrors, varianceErrors) = values.propagatedErrors(base: post, posterior)
         for (i, z) in test.enumerated() {
           report.posterior.append(
             PosteriorValue(

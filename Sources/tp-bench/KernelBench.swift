@@ -89,3 +89,32 @@ func benchKernels() {
     )
   }
 }
+
+/// `tp-bench kernel-times ACT POINTS.csv [REPS]`: the best in-process time of
+/// `TensorProgram.kernels(at:)` (NNGP + NTK of the two-hidden-layer MLP of
+/// ``kernelBenchSource(_:d:)`` with activation ACT) over REPS calls (default 3) after a warm-up
+/// call, on the points of a CSV file (one point per row, no header), printed as one JSON object
+/// `{"seconds": …, "max_error": …, "method": …}` for benchmarks/kernels_scale_nt.py. Returns the
+/// exit status (2 for unreadable input, 3 when the kernels fail).
+func benchKernelTimes(_ args: [String]) -> Int32 {
+  guard args.count >= 2, let text = try? String(contentsOfFile: args[1], encoding: .utf8) else {
+    print("usage: tp-bench kernel-times ACT POINTS.csv [REPS]")
+    return 2
+  }
+  let reps = args.count > 2 ? Int(args[2]) ?? 3 : 3
+  let points = text.split(whereSeparator: \.isNewline).map { line in
+    line.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
+  }
+  guard let d = points.first?.count, d > 0, points.allSatisfy({ $0.count == d }),
+    let program = try? TensorProgram(source: kernelBenchSource(args[0], d: d), fileName: "bench.tp")
+  else {
+    print("tp-bench kernel-times: unreadable points or activation")
+    return 2
+  }
+  var result: KernelMatrices?
+  let t = bestTime(reps: reps) { result = try? program.kernels(at: points) }
+  guard let result else { return 3 }
+  let worst = max(result.nngpErrors.elements.max() ?? 0, result.ntkErrors.elements.max() ?? 0)
+  print("{\"seconds\": \(t), \"max_error\": \(worst), \"method\": \"\(result.method.rawValue)\"}")
+  return 0
+}

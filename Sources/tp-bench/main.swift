@@ -3,6 +3,7 @@ import TPNumerics
 import TensorPrograms
 
 // tp-bench [matvec | fill | finite | limit | kernels | linalg | linalg-large | planner | rqmc | all]
+// tp-bench kernel-times ACT POINTS.csv [REPS]
 //
 // Every comparison is measured in the same run, so ratios are meaningful even on a
 // shared, noisy machine. Build with `-c release` for numbers worth reading.
@@ -178,6 +179,11 @@ struct UncheckedBox<Value>: @unchecked Sendable {
 }
 
 let arguments = CommandLine.arguments.dropFirst()
+// `tp-bench kernel-times ACT POINTS.csv [REPS]`: one machine-readable timing for a script
+// (benchmarks/kernels_scale_nt.py) that times Neural Tangents and NumPy in the same run.
+if arguments.first == "kernel-times" {
+  exit(benchKernelTimes(Array(arguments.dropFirst())))
+}
 let selected = Set(arguments.isEmpty ? ["all"] : arguments)
 let known: Set = [
   "all", "matvec", "fill", "finite", "limit", "linalg", "linalg-large", "planner", "rqmc", "kernels",

@@ -17,6 +17,26 @@ func tp(_ args: [String]) -> (code: ExitCode, stdout: String, stderr: String) {
   return (code, sink.stdout, sink.stderr)
 }
 
+/// Writes `text` to a new temporary `.tp` file named `PREFIX-UUID.tp`; returns its path.
+func temporaryProgram(_ text: String, prefix: String) throws -> String {
+  let file = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID()).tp")
+  try text.write(to: file, atomically: true, encoding: .utf8)
+  return file.path
+}
+
+/// Expects `tp run` of `text` (in a temporary file) to fail with exit 2, a message containing
+/// `message` and nothing on stdout; reported at the caller's line.
+func expectProgramError(
+  _ text: String, _ message: String, sourceLocation: SourceLocation = #_sourceLocation
+) throws {
+  let path = try temporaryProgram(text, prefix: "bad")
+  defer { try? FileManager.default.removeItem(atPath: path) }
+  let r = tp("run", path)
+  #expect(r.code == .program, "\(r.stderr)", sourceLocation: sourceLocation)
+  #expect(r.stderr.contains(message), "\(r.stderr)", sourceLocation: sourceLocation)
+  #expect(r.stdout.isEmpty, sourceLocation: sourceLocation)
+}
+
 /// True when `text` has a `file:line:col: error: ` header followed by a source line and a caret line.
 func hasCompilerStyleError(_ text: String, file: String, location: String) -> Bool {
   let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)

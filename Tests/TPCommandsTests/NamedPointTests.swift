@@ -3,11 +3,7 @@ import Testing
 
 /// `point NAME = […]`: a named input, used wherever a point is, and shown by its name.
 @Suite struct NamedPointTests {
-  static func write(_ text: String) throws -> String {
-    let file = FileManager.default.temporaryDirectory.appendingPathComponent("named-\(UUID()).tp")
-    try text.write(to: file, atomically: true, encoding: .utf8)
-    return file.path
-  }
+  static func write(_ text: String) throws -> String { try temporaryProgram(text, prefix: "named") }
 
   static let network = """
     width n
@@ -49,11 +45,6 @@ import Testing
     ("point d = \n", "expected an expression"),
   ])
   func badPointsAreDiagnosed(_ tail: String, _ message: String) throws {
-    let path = try Self.write(Self.network + tail)
-    defer { try? FileManager.default.removeItem(atPath: path) }
-    let r = tp("run", path)
-    #expect(r.code == .program, "\(r.stderr)")
-    #expect(r.stderr.contains(message), "\(r.stderr)")
-    #expect(r.stdout.isEmpty)
+    try expectProgramError(Self.network + tail, message)
   }
 }

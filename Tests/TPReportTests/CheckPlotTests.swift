@@ -181,3 +181,22 @@ func syntheticReport(steps: Int, failing: Set<String> = []) -> CheckReport {
     checkLayout(svg)
   }
 }
+
+/// `tp check --plot-values`: per family, seed means with their standard errors and the limit.
+@Test func valuesFigureShowsMeansAndTheLimit() throws {
+  let report = syntheticReport(steps: 7)
+  let figure = CheckPlot.valuesFigure(report)
+  // Families: f at two points, loss, movement.
+  #expect(figure.panels.map(\.title) == ["f at (1, 0)", "f at (0.8, 0.6)", "loss", "movement x1"])
+  let loss = try #require(figure.panels.first { $0.title == "loss" })
+  // Seven steps → four picked (first, 7/3, 14/3, last), each a finite and a limit series.
+  #expect(
+    loss.series.map(\.name)
+      == ["t = 0", "t = 2", "t = 4", "t = 6"].flatMap { ["finite, \($0)", "limit, \($0)"] })
+  let q = try #require(report.quantities.first { $0.name == "loss[0]" })
+  #expect(loss.series[0].points.map(\.y) == q.widths.map(\.mean))
+  #expect(loss.series[0].points.map(\.yError) == q.widths.map(\.standardError))
+  #expect(loss.series[1].points.allSatisfy { $0.y == q.limit })
+  #expect(loss.series[1].style == loss.series[0].style.map { $0 + 10 })
+  #expect(try SVGPlot.checkValues(report).contains("<svg"))
+}

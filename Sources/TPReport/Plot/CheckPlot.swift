@@ -126,3 +126,52 @@ enum CheckPlot {
       columns: columns)
   }
 }
+
+extension CheckPlot {
+  /// The figure of `tp check --plot-values`: for each observable family, the seed mean ± 1
+  /// standard error against the width (log x, linear y), one solid series per step (at most
+  /// four: the first, last and two between), and the limit at that step as a dashed line of
+  /// the same colour — how the finite widths approach the limit, and from which side.
+  static func valuesFigure(_ report: CheckReport) -> Figure {
+    var order: [String] = []
+    var members: [String: [(step: String?, quantity: CheckedQuantity)]] = [:]
+    for q in report.quantities {
+      let parsed = family(of: q.name)
+      let key = parsed?.family ?? kernelEntry(of: q.name)?.family ?? q.name
+      if members[key] == nil { order.append(key) }
+      members[key, default: []].append((parsed?.step, q))
+    }
+    var panels: [PlotPanel] = []
+    for key in order {
+      let all = members[key] ?? []
+      let picked =
+        all.count <= 4
+        ? Array(all.indices) : Array(Set([0, all.count / 3, (2 * all.count) / 3, all.count - 1])).sorted()
+      var series: [PlotSeries] = []
+      for (j, index) in picked.enumerated() {
+        let member = all[index]
+        let q = member.quantity
+        let label = member.step.map { "t = " + ($0 == "inf" ? "∞" : $0) } ?? q.name
+        series.append(
+          PlotSeries(
+            name: "finite, " + label,
+            points: q.widths.map { PlotPoint(x: Double($0.width), y: $0.mean, yError: $0.standardError) },
+            failing: !q.converges, style: j))
+        series.append(
+          PlotSeries(
+            name: "limit, " + label, points: q.widths.map { PlotPoint(x: Double($0.width), y: q.limit) },
+            style: j + 10))
+      }
+      panels.append(
+        PlotPanel(
+          title: key, x: PlotAxis("width n", scale: .log), y: PlotAxis("mean over seeds"), series: series,
+          marks: .linesAndMarkers))
+    }
+    let caption =
+      "Mean over \(report.seeds) seeds at each width (error bars ±1 standard error) against the width n "
+      + "(logarithmic), and the infinite-width limit at the same step (dashed, same colour). "
+      + "Red and marked FAIL: the quantity fails the test mean(n) = limit + B/n (docs/cli.md)."
+    return Figure(
+      title: "finite widths approaching the limit: \(report.program)", panels: panels, caption: caption)
+  }
+}

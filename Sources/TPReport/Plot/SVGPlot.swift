@@ -25,6 +25,13 @@ public enum SVGPlot {
     return try svg(checkFigure(report))
   }
 
+  /// The figure of `tp check --plot-values`: per observable family, the seed means ± 1 SE
+  /// against the width (log x) for up to four steps, each with its limit as a dashed line.
+  public static func checkValues(_ report: CheckReport) throws(PlotError) -> String {
+    guard !report.quantities.isEmpty else { throw .nothingToPlot("the check compared no quantities") }
+    return try svg(CheckPlot.valuesFigure(report))
+  }
+
   /// The figure of `tp run --plot`: one panel per vector output (in name order) with the
   /// density of its coordinate law as a line, the y axis from 0. `densities` maps names to
   /// `[x, p(x)]` pairs (``RunReport/densities``).
