@@ -1,4 +1,5 @@
 import Foundation
+import TPTestSupport
 import Testing
 
 @testable import TPCommands
@@ -110,6 +111,8 @@ import Testing
   /// and `tp check` (the test it uses for trajectories) passes; all entries are compared.
   @Test(arguments: [("kernel_relu.tp", 14), ("ntk_shared_relu.tp", 12)])
   func empiricalNTKAt4096ApproachesTheLimit(_ file: String, _ quantities: Int) throws {
+    LargeMemoryTests.begin()
+    defer { LargeMemoryTests.end() }
     let limit = try JSONDecoder().decode(
       RunDocument.self, from: Data(tp("run", example(file), "--json").stdout.utf8))
     let finite = tp("run", example(file), "--json", "--width", "4096", "--seeds", "8", "--seed", "100")

@@ -33,6 +33,8 @@ func trainedTanh2(steps: Int) throws -> TensorProgram {
 /// Freeing node buffers under a small memory budget and recomputing them on demand changes
 /// nothing: the results are bit-identical.
 @Test func cacheBudgetDoesNotChangeResults() throws {
+  LargeMemoryTests.begin()
+  defer { LargeMemoryTests.end() }
   let p = try trainedTanh2(steps: 5)
   let roomy = try p.runLimit(LimitOptions(samples: 1 << 13, replicates: 1))
   let tight = try p.runLimit(LimitOptions(samples: 1 << 13, replicates: 1, cacheBytes: 1 << 16))
@@ -86,6 +88,8 @@ func trainedTanh2(steps: Int) throws -> TensorProgram {
 /// bias, which at n = 1024 is several seed errors at the trained points). The default suite runs
 /// 20 steps at n = 1024; `TP_LONG_TESTS=1` runs the 50 steps at n = 4096 (minutes).
 @Test func longTrainingOfATwoHiddenLayerNetwork() throws {
+  LargeMemoryTests.begin()
+  defer { LargeMemoryTests.end() }
   let long = ProcessInfo.processInfo.environment["TP_LONG_TESTS"] != nil
   let steps = long ? 50 : 20
   let width = long ? 4096 : 1024

@@ -61,11 +61,15 @@ import Testing
   }
 
   @Test func wideInputOnTheDefaultStack() throws {
+    LargeMemoryTests.begin()
+    defer { LargeMemoryTests.end() }
     let p = try #require(Self.program)
     Self.lowerAndWalk(p)
   }
 
   @Test func wideInputOnASmallStack() throws {
+    LargeMemoryTests.begin()
+    defer { LargeMemoryTests.end() }
     let p = try #require(Self.program)
     Self.onSmallStack { Self.lowerAndWalk(p) }
   }
