@@ -26,17 +26,21 @@ extension CheckerState {
     return unrolling.straightLine()
   }
 
+  /// Refuses a model body that would unroll to more than ``maximumModelStatements`` statements
+  /// (checked before a loop runs, from its iteration count, and at every statement added).
+  private func checkUnrolledSize(_ statements: Int, _ range: SourceRange) throws(Failure) {
+    guard statements <= Self.maximumModelStatements else {
+      throw error(
+        "the model unrolls to more than \(Self.maximumModelStatements) statements; use fewer layers", range)
+    }
+  }
+
   private mutating func unrollModel(_ body: [Stmt], inLoop: Bool, _ u: inout ModelUnrolling) throws(Failure) {
     for s in body {
       switch s.kind {
       case .forLoop(let v, let lower, let upper, let inclusive, let inner):
         let iterations = try loopRange(v, lower, upper, inclusive, s.range)
-        let total = u.statements.count + iterations.count * max(inner.count, 1)
-        guard total <= Self.maximumModelStatements else {
-          throw error(
-            "the model unrolls to more than \(Self.maximumModelStatements) statements; use fewer layers",
-            s.range)
-        }
+        try checkUnrolledSize(u.statements.count + iterations.count * max(inner.count, 1), s.range)
         for i in iterations {
           loopVariables[v] = i
           do throws(Failure) {
@@ -58,9 +62,7 @@ extension CheckerState {
           throw error(Message.redefinition(name), t.range)
         }
         let version = (u.versions[name] ?? 0) + 1
-        guard u.statements.count < Self.maximumModelStatements else {
-          throw error("the model unrolls to more than \(Self.maximumModelStatements) statements", s.range)
-        }
+        try checkUnrolledSize(u.statements.count + 1, s.range)
         u.versions[name] = version
         let versioned = ModelUnrolling.versioned(name, version)
         u.current[name] = versioned

@@ -17,6 +17,17 @@ func tp(_ args: [String]) -> (code: ExitCode, stdout: String, stderr: String) {
   return (code, sink.stdout, sink.stderr)
 }
 
+/// A one-hidden-layer ReLU network on R² in the ntk parametrization, for tests that add data,
+/// points and statements to it.
+let oneHiddenReluNTK = """
+  width n
+  layer U : 2 -> n
+  layer v : n -> 1
+  model f(xi) { return v @ relu(U @ xi) }
+  parametrization ntk
+
+  """
+
 /// Writes `text` to a new temporary `.tp` file named `PREFIX-UUID.tp`; returns its path.
 func temporaryProgram(_ text: String, prefix: String) throws -> String {
   let file = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID()).tp")

@@ -6,16 +6,12 @@ import Testing
 @Suite struct DataSetKernelTests {
   static func write(_ text: String) throws -> String { try temporaryProgram(text, prefix: "dataset") }
 
-  static let network = """
-    width n
-    layer U : 2 -> n
-    layer v : n -> 1
-    model f(xi) { return v @ relu(U @ xi) }
-    parametrization ntk
-    data train = [ [1, 0] -> 1, [0.6, 0.8] -> -1, [0, 1] -> 0.5 ]
-    data test = [ [-0.5, 0.5] -> 0, [0.3, -0.2] -> 0 ]
+  static let network =
+    oneHiddenReluNTK + """
+      data train = [ [1, 0] -> 1, [0.6, 0.8] -> -1, [0, 1] -> 0.5 ]
+      data test = [ [-0.5, 0.5] -> 0, [0.3, -0.2] -> 0 ]
 
-    """
+      """
 
   static func json(_ path: String) throws -> [String: Any] {
     let r = tp("run", path, "--json")

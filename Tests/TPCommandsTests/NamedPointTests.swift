@@ -5,16 +5,12 @@ import Testing
 @Suite struct NamedPointTests {
   static func write(_ text: String) throws -> String { try temporaryProgram(text, prefix: "named") }
 
-  static let network = """
-    width n
-    layer U : 2 -> n
-    layer v : n -> 1
-    model f(xi) { return v @ relu(U @ xi) }
-    parametrization ntk
-    point a = [1, 0]
-    point b = [0.6, 0.8]
+  static let network =
+    oneHiddenReluNTK + """
+      point a = [1, 0]
+      point b = [0.6, 0.8]
 
-    """
+      """
 
   @Test func namedPointsLabelKernelsAndEqualTheirValues() throws {
     let named = try Self.write(Self.network + "kernel f at a, b\n")
