@@ -26,7 +26,7 @@ let package = Package(
     .executableTarget(name: "tp-bench", dependencies: ["TensorPrograms", "TPNumerics"]),
     // docs/library.md as a runnable application (`swift run -c release Embed`).
     .executableTarget(name: "Embed", dependencies: ["TensorPrograms"], path: "examples/Embed"),
-    .target(name: "TPTestSupport", path: "Tests/TPTestSupport"),
+    .target(name: "TPTestSupport", dependencies: ["TPNumerics"], path: "Tests/TPTestSupport"),
     .testTarget(name: "TPSyntaxTests", dependencies: ["TPSyntax", "TPTestSupport"]),
     .testTarget(name: "TPNumericsTests", dependencies: ["TPNumerics", "TPTestSupport"]),
     .testTarget(

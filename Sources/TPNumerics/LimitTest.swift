@@ -117,8 +117,9 @@ public struct LimitTest: Sendable, Hashable {
 
 /// SplitMix64 (Steele, Lea & Flood 2014) with Gaussian draws by Box–Muller, for simulations
 /// and generators that must be reproducible: `z = state += 0x9E3779B97F4A7C15`, then two
-/// xor-shift-multiply rounds.
-public struct SplitMix64: Sendable {
+/// xor-shift-multiply rounds. Also a `RandomNumberGenerator`, for the standard library's
+/// `shuffled(using:)` and `random(in:using:)`.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
   var state: UInt64
   var spare: Double?
 
@@ -135,6 +136,9 @@ public struct SplitMix64: Sendable {
 
   /// Uniform on (0, 1).
   public mutating func uniform() -> Double { (Double(next() >> 11) + 0.5) / Double(1 << 53) }
+
+  /// An integer in `0..<n` (`n > 0`), as `next() mod n` (bias below n/2⁶⁴: for test inputs).
+  public mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
 
   mutating func gaussian() -> Double {
     if let s = spare {

@@ -195,8 +195,7 @@ final class DataBox: @unchecked Sendable {
 
 /// Paths of the repository's example programs.
 enum Examples {
-  static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent()
+  static let root = repositoryRoot
 
   static func path(_ relative: String) -> String { root.appendingPathComponent(relative).path }
 }

@@ -17,6 +17,34 @@ func example(_ name: String) -> String { repositoryRoot.appendingPathComponent("
   #expect(r.stdout.contains("E[∂Z^{g}/∂Ẑ^{Wᵀ y}]"))
 }
 
+/// `tp explain` on every network example names each lowered value after the network (`f[1]`,
+/// `dh1[0]`, `χ[t=0, ex=0]`, moments by what they average): no `%` temporaries. Few particles,
+/// since only the listing and the laws' shape are read. (Core-program examples keep `%k` for
+/// the subexpressions their author left unnamed.)
+@Test func explainOfEveryNetworkExampleHasNoTemporaries() throws {
+  let folder = repositoryRoot.appendingPathComponent("examples")
+  let files = try FileManager.default.subpathsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".tp") }
+  var networks = 0
+  for file in files.sorted() {
+    let path = folder.appendingPathComponent(file).path
+    let text = try String(contentsOfFile: path, encoding: .utf8)
+    guard text.split(separator: "\n").contains(where: { $0.hasPrefix("model ") }) else { continue }
+    let r = tp(["explain", path, "--samples", "256", "--replicates", "1"])
+    if r.code == .numerical {
+      // Unstable parametrizations (sp) and programs too large to unroll (word2vec.tp) are
+      // refused as by `tp run`, with the reason.
+      #expect(
+        r.stderr.contains("is unstable") || r.stderr.contains("more than 5e+06"), "\(file): \(r.stderr)")
+      continue
+    }
+    #expect(r.code == .success, "\(file): \(r.stderr)")
+    networks += 1
+    let temporaries = r.stdout.split(separator: "\n").filter { $0.contains("%") }
+    #expect(temporaries.isEmpty, "\(file): \(temporaries.prefix(3))")
+  }
+  #expect(networks >= 20, "only \(networks) network examples found")
+}
+
 @Test func runJSONHasMethodAndStandardErrorPerOutput() throws {
   let r = tp(["run", example("nngp_relu.tp"), "--json"])
   #expect(r.code == .success)

@@ -109,7 +109,14 @@ import Testing
     defer { try? FileManager.default.removeItem(atPath: path) }
     let r = tp("classify", path)
     #expect(r.code == .success, "\(r.stderr)")
-    #expect(r.stdout.contains("feature"), "\(r.stdout)")
+    // Hand-worked (THEORY §classification): r = min(a_V+b_V, 2a_V+c) + c − 1 + min_l [2a_l + 1{l=1}]
+    // = min(1, 1) + 0 − 1 + min(2·(−½) + 1, 0, 0) = 0, and both members of W take the family's
+    // a = 0, b = ½.
+    for line in [
+      "W[1] (hidden): a = 0, b = 1/2", "W[2] (hidden): a = 0, b = 1/2", "r = 0", "regime: feature-learning",
+    ] {
+      #expect(r.stdout.contains(line), "\(line) missing from \(r.stdout)")
+    }
     let run = tp("run", path, "--width", "64")
     #expect(run.code == .success, "\(run.stderr)")
     #expect(run.stdout.contains("x[1]"), "\(run.stdout)")

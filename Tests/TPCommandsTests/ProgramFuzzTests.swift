@@ -1,6 +1,7 @@
 import Foundation
 import TPCommands
 import TPNumerics
+import TPTestSupport
 import Testing
 
 /// Random *well-formed* programs — core Tensor Programs and networks with random options — run
@@ -12,7 +13,7 @@ import Testing
 /// The default suite runs 100 programs; `TP_LONG_TESTS=1` runs 20,000 (the campaign reported
 /// in docs/robustness.md). A failure prints the program and its command line to reproduce it.
 @Suite struct ProgramFuzzTests {
-  static let count = ProcessInfo.processInfo.environment["TP_LONG_TESTS"] != nil ? 20_000 : 100
+  static let count = LongTests.enabled ? 20_000 : 100
   /// `TP_FUZZ_VERBOSE=1` prints the first line of every failure's message.
   static let verbose = ProcessInfo.processInfo.environment["TP_FUZZ_VERBOSE"] != nil
 

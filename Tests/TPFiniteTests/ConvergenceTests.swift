@@ -41,7 +41,7 @@ let convergenceCases: [ConvergenceCase] = [
     exact: ["c": 2]),
 ]
 
-/// At widths 256 … 4096 over `Sweep.seeds` seeds: the seed mean is within 4 standard errors of
+/// At widths 128 … 2048 over `Sweep.seeds` seeds: the seed mean is within 4 standard errors of
 /// the exact value at every width, and the spread over seeds shrinks like `n^{-1/2}` (fitted
 /// log–log slope in [−0.7, −0.3]).
 @Test(.enabled(if: Build.isOptimized, "statistical sweep: run in release"), arguments: convergenceCases)

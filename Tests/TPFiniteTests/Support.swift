@@ -19,7 +19,7 @@ enum Build {
 
 /// The widths and seeds of the statistical tests.
 enum Sweep {
-  static let widths = [256, 512, 1024, 2048, 4096]
+  static let widths = [128, 256, 512, 1024, 2048]
   static let seeds = 32
   static let baseSeed: UInt64 = 1000
 }

@@ -28,6 +28,13 @@ struct FiniteWidthTests {
 
   // MARK: ReLU: the point mass of relu′ = step
 
+  /// The finite sweep of `relu2_sgd.tp` over ``widths``, run once for the two ReLU tests (seeds
+  /// are the same at every width, so its width-8192 runs are the path-wise test's).
+  static let reluSweep = Result(catching: { () throws -> SweepResult in
+    let program = try example("relu2_sgd.tp")
+    return try FiniteSweep.run(program.core, widths: widths, seeds: seeds)
+  })
+
   /// `relu2_sgd.tp` (auto rule) approaches its limit at the `n^{-1/2}` rate for every output, and
   /// the seed mean at 8192 is within 4 combined standard errors of the limit.
   @Test func reluNetworkTrainedBySGDMatchesFiniteWidths() throws {
@@ -35,7 +42,7 @@ struct FiniteWidthTests {
     defer { LargeMemoryTests.end() }
     let program = try Self.example("relu2_sgd.tp")
     let limit = try ReplicatedLimit(program, rule: .auto, replicates: Self.replicates, samples: Self.samples)
-    let sweep = try FiniteSweep.run(program.core, widths: Self.widths, seeds: Self.seeds)
+    let sweep = try Self.reluSweep.get()
     for name in ["f[1]", "f[2]", "f[3]"] {
       let series = try #require(sweep.output(name))
       let fit = series.fitSlope(limit: limit.mean[name]!)
@@ -54,7 +61,8 @@ struct FiniteWidthTests {
     let program = try Self.example("relu2_sgd.tp")
     let pathwise = try ReplicatedLimit(
       program, rule: .pathwise, replicates: Self.replicates, samples: Self.samples)
-    let sweep = try FiniteSweep.run(program.core, widths: [8192], seeds: Self.seeds)
+    let sweep = try Self.reluSweep.get()
+    #expect(sweep.widths.last == 8192)
     var worst = 0.0
     for name in ["f[1]", "f[2]", "f[3]"] {
       let last = try #require(sweep.output(name)?.perWidth.last)

@@ -90,7 +90,7 @@ func trainedTanh2(steps: Int) throws -> TensorProgram {
 @Test func longTrainingOfATwoHiddenLayerNetwork() throws {
   LargeMemoryTests.begin()
   defer { LargeMemoryTests.end() }
-  let long = ProcessInfo.processInfo.environment["TP_LONG_TESTS"] != nil
+  let long = LongTests.enabled
   let steps = long ? 50 : 20
   let width = long ? 4096 : 1024
   let p = try trainedTanh2(steps: steps)

@@ -1,4 +1,5 @@
 import Foundation
+import TPTestSupport
 import Testing
 
 @testable import TPCore
@@ -145,7 +146,7 @@ struct Word2VecExampleTests {
   static let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("examples/word2vec.tp")
     .path
-  static let long = ProcessInfo.processInfo.environment["TP_LONG_TESTS"] != nil
+  static let long = LongTests.enabled
 
   @Test func limitFacts() throws {
     let program = try TensorProgram(

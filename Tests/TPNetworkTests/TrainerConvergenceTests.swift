@@ -146,6 +146,29 @@ func extrapolate(_ widths: [Int], means: [Double], errors: [Double]) -> (value: 
   return ((sxx * sy - sx * sxy) / det, (sxx / det).squareRoot())
 }
 
+/// One configuration of ``muPTwoHiddenLayersConvergeToTheLimit(_:)``.
+struct TwoHiddenSweep: Sendable, CustomTestStringConvertible {
+  var activation: String
+  var widths: [Int]
+  var seeds: Int
+  var samples: Int
+  /// Whether each value's own fitted slope is asserted (needs four widths: with three, one
+  /// value's slope has sd ≈ 0.16 and the ±0.4 band would fail one of 15 values often).
+  var perValueSlopes: Bool
+  var testDescription: String { "\(activation) at \(widths.first!)…\(widths.last!) × \(seeds)" }
+
+  static func full(_ activation: String) -> Self {
+    Self(
+      activation: activation, widths: [1024, 2048, 4096, 8192], seeds: 12, samples: 1 << 18,
+      perValueSlopes: true)
+  }
+  /// The default suite's ReLU case: ReLU's O(1/n) bias is small (its slopes over 1024…8192
+  /// average −0.50), so 1024…4096 shows the rate at a sixth of the full sweep's cost.
+  static let fastRelu = Self(
+    activation: "relu", widths: [1024, 2048, 4096], seeds: 12, samples: 1 << 17, perValueSlopes: false)
+  static let cases: [Self] = LongTests.enabled ? [full("tanh"), full("relu")] : [full("tanh"), fastRelu]
+}
+
 /// μP, two hidden layers (Monte Carlo limit), 4 SGD steps. The finite-width error is a seed
 /// fluctuation `∝ n^{-1/2}` plus an `O(1/n)` bias whose constant is large for tanh (≈ 10/n, as
 /// in REFERENCE.md case B): over widths 512…4096 that bias steepens tanh's slopes to −0.6…−1.0,
@@ -154,15 +177,15 @@ func extrapolate(_ widths: [Int], means: [Double], errors: [Double]) -> (value: 
 /// the average slope over the trajectory, in [−0.7, −0.3], and each value's slope within
 /// [−0.9, −0.1] (4 sd of that noise around −½). The sharp check is that the `L + B/n`
 /// extrapolation of the seed means agrees with the limit within 4 combined standard errors,
-/// the limit's error measured by 4 Monte Carlo replicates.
-@Test(arguments: ["tanh", "relu"])
-func muPTwoHiddenLayersConvergeToTheLimit(_ activation: String) throws {
+/// the limit's error measured by 4 Monte Carlo replicates. ReLU runs the short sweep
+/// ``TwoHiddenSweep/fastRelu`` unless `TP_LONG_TESTS=1`.
+@Test(arguments: TwoHiddenSweep.cases)
+func muPTwoHiddenLayersConvergeToTheLimit(_ c: TwoHiddenSweep) throws {
   LargeMemoryTests.begin()
   defer { LargeMemoryTests.end() }
-  let widths = [1024, 2048, 4096, 8192]
-  let seeds = 12
+  let (activation, widths, seeds) = (c.activation, c.widths, c.seeds)
   let p = try TensorProgram(source: twohidden(activation, "mup", steps: 4))
-  let limit = try p.runLimit(LimitOptions(samples: 1 << 18, replicates: 4, cacheBytes: limitTestCacheBytes))
+  let limit = try p.runLimit(LimitOptions(samples: c.samples, replicates: 4, cacheBytes: limitTestCacheBytes))
   let finite = try directRuns(p, widths: widths, seeds: seeds)
   var slopes: [Double] = []
   for t in limit.trajectory {
@@ -180,7 +203,9 @@ func muPTwoHiddenLayersConvergeToTheLimit(_ activation: String) throws {
       "μP2 \(activation): \(label) limit \(t.value) ± \(t.standardError) extrapolated \(l) ± \(lse) rms \(rms.map { String(format: "%.2e", $0) }) rms slope \(String(format: "%.3f", rmsSlope)) spread slope \(String(format: "%.3f", logLogSlope(widths, spread)))"
     )
     slopes.append(rmsSlope)
-    #expect(rmsSlope >= -0.9 && rmsSlope <= -0.1, "\(label): rms slope \(rmsSlope), rms \(rms)")
+    if c.perValueSlopes {
+      #expect(rmsSlope >= -0.9 && rmsSlope <= -0.1, "\(label): rms slope \(rmsSlope), rms \(rms)")
+    }
     expectWithinStandardErrors(
       l, standardError: (lse * lse + t.standardError * t.standardError).squareRoot(), of: t.value)
   }

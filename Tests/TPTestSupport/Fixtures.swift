@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 
+@_exported import struct TPNumerics.SplitMix64
+
 /// One malformed program and the first diagnostic it must produce, from `Fixtures/expected.tsv`.
 public struct FixtureCase: Sendable, Hashable, CustomTestStringConvertible {
   /// File name inside the fixture folder; names starting with `gen_` are generated (see ``Fixtures/generated``).
@@ -92,23 +94,4 @@ public enum Fixtures {
     }
     return out
   }
-}
-
-/// SplitMix64 (Steele, Lea and Flood 2014): a tiny, fast generator with a fixed sequence per seed,
-/// for reproducible test inputs. Not for statistics.
-public struct SplitMix64: RandomNumberGenerator, Sendable {
-  public var state: UInt64
-
-  public init(seed: UInt64) { state = seed }
-
-  public mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
-
-  /// A uniform integer in `0..<n` (`n > 0`).
-  public mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
 }
