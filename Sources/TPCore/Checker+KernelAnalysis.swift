@@ -67,6 +67,10 @@ extension CheckerState {
       try checkHermite(a, range)
       return
     }
+    if a.keyword == "reverse" {
+      try checkReverse(a, range)
+      return
+    }
     var failed = false
     do throws(Failure) { try requireModel(a.subject, a.subjectRange) } catch { failed = true }
     let data = a.data ?? ""
@@ -160,14 +164,7 @@ extension CheckerState {
           noise = try constant(o.value, "noise")
           guard noise >= 0 else { throw error("noise (a variance ε²) must be non-negative", o.value.range) }
         case "kernel":
-          guard case .name(let k) = o.value.kind, let choice = KernelChoice(rawValue: k) else {
-            var hint = ""
-            if case .name(let k) = o.value.kind, let m = closestMatch(to: k, among: ["ntk", "nngp"]) {
-              hint = "; did you mean '\(m)'?"
-            }
-            throw error("kernel must be 'ntk' or 'nngp'\(hint)", o.value.range)
-          }
-          kernel = choice
+          kernel = try kernelChoice(o.value)
         default:  // trials
           let t = try integer(o.value, "trials")
           guard t >= 2, t <= 100_000 else {
@@ -225,6 +222,89 @@ extension CheckerState {
       }
     }
     network.analyses.append(.hermite(function: name, degree: degree, range: range))
+  }
+
+  /// `reverse f to "FILE" (kernel: ntk, accuracy: ε, degree: D, rho_max: r)`: the model has
+  /// at least two inputs (the fit runs on a great circle) and one output.
+  mutating func checkReverse(_ a: KernelAnalysisSyntax, _ range: SourceRange) throws(Failure) {
+    var failed = false
+    do throws(Failure) {
+      try requireModel(a.subject, a.subjectRange)
+      if let m = network.model {
+        if m.inputDimension < 2 {
+          throw error(
+            "'reverse' fits the kernel on a circle of unit inputs, so the model needs at least 2 inputs; '\(m.name)' has \(m.inputDimension)",
+            a.subjectRange)
+        }
+        if m.outputDimension != 1 {
+          throw error(
+            "'reverse' matches a scalar kernel, so the model needs one output; '\(m.name)' has \(m.outputDimension)",
+            a.subjectRange)
+        }
+      }
+    } catch { failed = true }
+    let allowed = ["kernel", "accuracy", "degree", "rho_max"]
+    var seen: Set<String> = []
+    var request = ReverseRequest(model: a.subject, range: range)
+    for o in a.options {
+      do throws(Failure) {
+        guard allowed.contains(o.key) else { throw error(unknownOption(o.key, allowed), o.keyRange) }
+        if !seen.insert(o.key).inserted { throw error("option '\(o.key)' is given twice", o.keyRange) }
+        switch o.key {
+        case "kernel":
+          request.kernel = try kernelChoice(o.value)
+        case "accuracy":
+          let v = try constant(o.value, "accuracy")
+          guard v > 0, v < 1 else {
+            throw error(
+              "accuracy (the largest error relative to the kernel's scale) must be in (0, 1), found \(Program.format(v))",
+              o.value.range)
+          }
+          request.accuracy = v
+        case "degree":
+          let v = try integer(o.value, "degree")
+          guard v >= 0, v <= ReverseRequest.maximumDegree else {
+            throw error(
+              "degree must be between 0 and \(ReverseRequest.maximumDegree), found \(v)", o.value.range)
+          }
+          request.degree = v
+        default:  // rho_max
+          let v = try constant(o.value, "rho_max")
+          guard v >= 0, v <= 1 else {
+            throw error(
+              "rho_max (the fit covers ρ from -1 to rho_max, and ρ = 1) must be in [0, 1], found \(Program.format(v))",
+              o.value.range)
+          }
+          request.rhoMax = v
+        }
+      } catch { failed = true }
+    }
+    if let path = a.path {
+      request.output = CSVData.resolve(path, relativeTo: file.name)
+      request.shownOutput = path
+      if !path.hasSuffix(".tp") {
+        _ = error(
+          "the generated program's file name must end in '.tp', found \"\(path)\"", a.pathRange ?? range)
+        failed = true
+      } else if request.output == file.name {
+        _ = error("'reverse' would overwrite this program; choose another file name", a.pathRange ?? range)
+        failed = true
+      }
+    }
+    if failed { throw Failure() }
+    network.analyses.append(.reverse(request))
+  }
+
+  /// `kernel: ntk` or `kernel: nngp`.
+  mutating func kernelChoice(_ value: Expr) throws(Failure) -> KernelChoice {
+    guard case .name(let k) = value.kind, let choice = KernelChoice(rawValue: k) else {
+      var hint = ""
+      if case .name(let k) = value.kind, let m = closestMatch(to: k, among: ["ntk", "nngp"]) {
+        hint = "; did you mean '\(m)'?"
+      }
+      throw error("kernel must be 'ntk' or 'nngp'\(hint)", value.range)
+    }
+    return choice
   }
 
   /// `observe alignment x on d`: `x` a width-sized vector of the model, `d` a data set with

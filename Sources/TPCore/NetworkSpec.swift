@@ -178,12 +178,43 @@ public enum KernelAnalysisRequest: Sendable, Hashable {
   /// `hermite φ (degree: K)`: the normalised Hermite coefficients `a₀ … a_K` of a built-in
   /// activation or a one-argument `def`.
   case hermite(function: String, degree: Int, range: SourceRange)
+  /// `reverse f to "FILE" (…)`: an activation with the model's one-hidden-layer kernel.
+  case reverse(ReverseRequest)
 
   public var range: SourceRange {
     switch self {
     case .alignment(_, _, let r), .eigen(_, _, _, let r), .hermite(_, _, let r): return r
     case .eigenlearning(let e): return e.range
+    case .reverse(let r): return r.range
     }
+  }
+}
+
+/// `reverse f to "FILE" (kernel: ntk|nngp, accuracy: ε, degree: D, rho_max: r)`: an
+/// activation whose one-hidden-layer NNGP or NTK on the unit sphere is the model's (Simon,
+/// Anand & DeWeese, "Reverse Engineering the Neural Tangent Kernel", ICML 2022).
+public struct ReverseRequest: Sendable, Hashable {
+  /// The largest `degree:` accepted (the monomial power series carries little beyond it).
+  public static let maximumDegree = 60
+
+  public var model: String
+  /// The kernel to match (default: the NTK).
+  public var kernel: KernelChoice = .ntk
+  /// The largest fit error allowed, relative to the kernel's scale `max|κ|` on the fit points.
+  public var accuracy: Double = 1e-3
+  /// A fixed degree, or nil for the lowest one reaching `accuracy`.
+  public var degree: Int?
+  /// The fit covers `ρ ∈ [−1, rhoMax]` and `ρ = 1`.
+  public var rhoMax: Double = 1
+  /// Where to write the generated program (resolved against the program's directory), and
+  /// the path as written.
+  public var output: String?
+  public var shownOutput: String?
+  public var range: SourceRange
+
+  public init(model: String, range: SourceRange) {
+    self.model = model
+    self.range = range
   }
 }
 

@@ -432,6 +432,68 @@ public struct HermiteValue: Sendable, Hashable {
   }
 }
 
+/// `reverse f`: an activation `φ = Σₖ aₖ hₖ` whose one-hidden-layer kernel matches the
+/// model's on the unit sphere, with the fit's error and the error `tp` measured on the
+/// generated network.
+public struct ReverseValue: Sendable, Hashable {
+  public var model: String
+  /// `ntk` or `nngp`.
+  public var kernel: String
+  /// `a₀ … a_D` (normalised Hermite coefficients of the activation).
+  public var hermiteCoefficients: [Double]
+  /// `b₀ … b_D`, the fitted power series `κ(ρ) ≈ Σ bₖ ρᵏ` (all `≥ 0`).
+  public var kernelCoefficients: [Double]
+  /// `|bₖ(D) − bₖ(D′)|` against a higher-degree fit.
+  public var kernelCoefficientErrors: [Double]
+  /// `max |κ − Σ bₖ ρᵏ| / max|κ|` on the fit points.
+  public var fitError: Double
+  public var fitPoints: Int
+  /// `max|κ|` on the fit points.
+  public var scale: Double
+  /// The accuracy asked for.
+  public var accuracy: Double
+  public var rhoMax: Double
+  /// `max |κ_generated − κ| / max|κ|` over the check points, both computed by `tp`.
+  public var verifiedError: Double
+  /// The entries' errors there, relative to the same scale.
+  public var verifiedErrorUncertainty: Double
+  public var verifiedPoints: Int
+  /// Where the verified error is largest.
+  public var worstRho: Double
+  /// The `def phi(z) = …` line(s).
+  public var definition: String
+  /// The generated program's path as written, if it was written.
+  public var output: String?
+  public var method: Method
+
+  public var degree: Int { hermiteCoefficients.count - 1 }
+
+  public init(
+    model: String, kernel: String, hermiteCoefficients: [Double], kernelCoefficients: [Double],
+    kernelCoefficientErrors: [Double], fitError: Double, fitPoints: Int, scale: Double, accuracy: Double,
+    rhoMax: Double, verifiedError: Double, verifiedErrorUncertainty: Double, verifiedPoints: Int,
+    worstRho: Double, definition: String, output: String?, method: Method
+  ) {
+    self.model = model
+    self.kernel = kernel
+    self.hermiteCoefficients = hermiteCoefficients
+    self.kernelCoefficients = kernelCoefficients
+    self.kernelCoefficientErrors = kernelCoefficientErrors
+    self.fitError = fitError
+    self.fitPoints = fitPoints
+    self.scale = scale
+    self.accuracy = accuracy
+    self.rhoMax = rhoMax
+    self.verifiedError = verifiedError
+    self.verifiedErrorUncertainty = verifiedErrorUncertainty
+    self.verifiedPoints = verifiedPoints
+    self.worstRho = worstRho
+    self.definition = definition
+    self.output = output
+    self.method = method
+  }
+}
+
 /// The regime of a network's parametrization, for reports.
 public struct RegimeSummary: Sendable, Hashable {
   /// `feature-learning`, `kernel`, `trivial` or `unstable`.
@@ -470,6 +532,8 @@ public struct RunReport: Sendable {
   public var eigenlearning: [EigenlearningValue] = []
   /// `hermite φ`: one expansion per statement.
   public var hermite: [HermiteValue] = []
+  /// `reverse f`: one designed activation per statement.
+  public var reverse: [ReverseValue] = []
   /// The names of named points (`point a = [1, 0]`), for headers and JSON.
   public var pointNames: [[Double]: String] = [:]
 

@@ -70,6 +70,14 @@ public struct ReverseEngineeredActivation: Sendable, Equatable {
       kernelCoefficients: kernelCoefficients, target: target, negative: negative, maxError: 0, scale: nil)
   }
 
+  /// The activation realising a power-series fit (its coefficients must be `≥ 0` up to
+  /// rounding, as those of a `nonnegative` fit are), carrying the fit's residual and scale.
+  public init(fit: DotProductKernelFit, target: Target) throws(KernelAnalysisError) {
+    try self.init(
+      kernelCoefficients: fit.coefficients, target: target, negative: nil, maxError: fit.maxResidual,
+      scale: fit.scale)
+  }
+
   init(
     kernelCoefficients b: [Double], target: Target, negative: [Bool]?, maxError: Double, scale: Double?
   ) throws(KernelAnalysisError) {

@@ -18,7 +18,7 @@ extension JSONReport {
 
     enum Keys: String, CodingKey {
       case program, regime, width, seed, seeds, outputs, trajectory, kernels, posterior
-      case alignment, eigen, eigenlearning, hermite
+      case alignment, eigen, eigenlearning, hermite, reverse
       case namedPoints = "named_points"
     }
 
@@ -119,6 +119,7 @@ extension JSONReport {
         try c.encode(report.eigenlearning.map(Eigenlearning.init), forKey: .eigenlearning)
       }
       if !report.hermite.isEmpty { try c.encode(report.hermite.map(Hermite.init), forKey: .hermite) }
+      if !report.reverse.isEmpty { try c.encode(report.reverse.map(Reverse.init), forKey: .reverse) }
     }
 
     /// `{"kernel", "data", "value", "error", "method"}`.
@@ -242,6 +243,47 @@ extension JSONReport {
         try c.encode(value.ntkSeries.map(JSONNumber.init), forKey: .ntkSeries)
         try c.encode(value.ntkSeriesErrors.map(JSONNumber.init), forKey: .ntkSeriesErrors)
         try c.encode(value.rule, forKey: .rule)
+        try c.encode(value.method.rawValue, forKey: .method)
+      }
+    }
+    /// `{"model", "kernel", "degree", "hermite_coefficients", "kernel_coefficients",
+    /// "kernel_coefficient_errors", "fit_error", "fit_points", "scale", "accuracy", "rho_max",
+    /// "verified_error", "verified_error_uncertainty", "verified_points", "worst_rho",
+    /// "definition", "output", "method"}`; errors are relative to `scale`.
+    struct Reverse: Encodable {
+      var value: ReverseValue
+      enum Keys: String, CodingKey {
+        case model, kernel, degree, scale, accuracy, definition, output, method
+        case hermiteCoefficients = "hermite_coefficients"
+        case kernelCoefficients = "kernel_coefficients"
+        case kernelCoefficientErrors = "kernel_coefficient_errors"
+        case fitError = "fit_error"
+        case fitPoints = "fit_points"
+        case rhoMax = "rho_max"
+        case verifiedError = "verified_error"
+        case verifiedErrorUncertainty = "verified_error_uncertainty"
+        case verifiedPoints = "verified_points"
+        case worstRho = "worst_rho"
+      }
+      func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: Keys.self)
+        try c.encode(value.model, forKey: .model)
+        try c.encode(value.kernel, forKey: .kernel)
+        try c.encode(value.degree, forKey: .degree)
+        try c.encode(value.hermiteCoefficients.map(JSONNumber.init), forKey: .hermiteCoefficients)
+        try c.encode(value.kernelCoefficients.map(JSONNumber.init), forKey: .kernelCoefficients)
+        try c.encode(value.kernelCoefficientErrors.map(JSONNumber.init), forKey: .kernelCoefficientErrors)
+        try c.encode(JSONNumber(value.fitError), forKey: .fitError)
+        try c.encode(value.fitPoints, forKey: .fitPoints)
+        try c.encode(JSONNumber(value.scale), forKey: .scale)
+        try c.encode(JSONNumber(value.accuracy), forKey: .accuracy)
+        try c.encode(JSONNumber(value.rhoMax), forKey: .rhoMax)
+        try c.encode(JSONNumber(value.verifiedError), forKey: .verifiedError)
+        try c.encode(JSONNumber(value.verifiedErrorUncertainty), forKey: .verifiedErrorUncertainty)
+        try c.encode(value.verifiedPoints, forKey: .verifiedPoints)
+        try c.encode(JSONNumber(value.worstRho), forKey: .worstRho)
+        try c.encode(value.definition, forKey: .definition)
+        if let out = value.output { try c.encode(out, forKey: .output) }
         try c.encode(value.method.rawValue, forKey: .method)
       }
     }

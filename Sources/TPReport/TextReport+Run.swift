@@ -102,6 +102,24 @@ extension TextReport {
         "\nE[φ(z)²] = \(estimate(h.secondMoment, h.secondMomentError, h.method)); Σ aₖ² = \(number(captured)); \(h.rule)"
       sections.append(text)
     }
+    for v in report.reverse {
+      let rows = v.hermiteCoefficients.indices.map { k in
+        [
+          String(k), number(v.hermiteCoefficients[k]),
+          estimate(v.kernelCoefficients[k], v.kernelCoefficientErrors[k], .quadrature),
+        ]
+      }
+      var text = table(
+        header: ["reverse \(v.model) (\(v.kernel))  k", "aₖ of φ", "[ρᵏ] of the kernel"], rows: rows)
+      let range = v.rhoMax >= 1 ? "ρ ∈ [-1, 1]" : "ρ ∈ [-1, \(number(v.rhoMax))] and ρ = 1"
+      text +=
+        "\nfit: degree \(v.degree), max error \(number(v.fitError)) of the kernel's scale \(number(v.scale)) on \(v.fitPoints) values of \(range) (asked: \(number(v.accuracy)))"
+      text +=
+        "\nverified by tp on the generated network: max error \(number(v.verifiedError)) ± \(String(format: "%.2g", v.verifiedErrorUncertainty)) of the scale on \(v.verifiedPoints) points (largest at ρ = \(number(v.worstRho)))"
+      if let out = v.output { text += "\nwritten to \(out)" }
+      text += "\n" + v.definition
+      sections.append(text)
+    }
     return sections
   }
 

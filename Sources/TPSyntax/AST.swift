@@ -163,7 +163,8 @@ public struct Stmt: Sendable, Hashable {
     /// `point w = word("apple")`: the one-hot vector of a word of the last skip-gram vocabulary.
     case pointWord(String, word: String, wordRange: SourceRange)
     /// A kernel-analysis statement (LANGUAGE.md, "Kernel analysis"): `alignment f on d`,
-    /// `eigen f on d (top: 20)`, `eigenlearning f on d (samples: 30, …)`, `hermite relu (degree: 12)`.
+    /// `eigen f on d (top: 20)`, `eigenlearning f on d (samples: 30, …)`, `hermite relu (degree: 12)`,
+    /// `reverse f to "shallow.tp" (kernel: ntk, …)`.
     case kernelAnalysis(KernelAnalysisSyntax)
     /// `observe alignment x2 on train`: the feature-kernel alignment of a model vector per step.
     case observeAlignment(
@@ -193,17 +194,20 @@ public struct Stmt: Sendable, Hashable {
 /// A kernel-analysis statement: its keyword, the model (or, for `hermite`, the function) it
 /// is about, the data set after `on` (none for `hermite`) and its options.
 public struct KernelAnalysisSyntax: Sendable, Hashable {
-  /// `alignment`, `eigen`, `eigenlearning` or `hermite`.
+  /// `alignment`, `eigen`, `eigenlearning`, `hermite` or `reverse`.
   public var keyword: String
   public var subject: String
   public var subjectRange: SourceRange
   public var data: String?
   public var dataRange: SourceRange?
   public var options: [Option]
+  /// `reverse f to "FILE"`: the file to write, as written, and its range.
+  public var path: String?
+  public var pathRange: SourceRange?
 
   public init(
     keyword: String, subject: String, subjectRange: SourceRange, data: String?, dataRange: SourceRange?,
-    options: [Option]
+    options: [Option], path: String? = nil, pathRange: SourceRange? = nil
   ) {
     self.keyword = keyword
     self.subject = subject
@@ -211,6 +215,8 @@ public struct KernelAnalysisSyntax: Sendable, Hashable {
     self.data = data
     self.dataRange = dataRange
     self.options = options
+    self.path = path
+    self.pathRange = pathRange
   }
 }
 

@@ -43,7 +43,7 @@ public struct Parser {
     "width", "param", "matrix", "vector", "def", "for", "out", "show", "layer", "bias", "model", "return",
     "parametrization", "data", "train", "observe", "kernel", "posterior", "alignment", "eigen",
     "eigenlearning",
-    "hermite", "point",
+    "hermite", "reverse", "point",
   ]
 
   init(file: SourceFile) {
@@ -438,13 +438,7 @@ public struct Parser {
       if current.isIdentifier("skipgram") {
         _ = advance()
         let open = try expect("(", "after 'skipgram' (as in 'skipgram(\"corpus.txt\", window: 2)')")
-        guard case .string(let path) = current.kind else {
-          throw fail(
-            "expected a file name in double quotes, as in skipgram(\"corpus.txt\", window: 2), found \(current.display)",
-            at: current.range)
-        }
-        let pathRange = advance().range
-        if path.isEmpty { throw fail("the file name is empty", at: pathRange) }
+        let (path, pathRange) = try expectFileName("as in skipgram(\"corpus.txt\", window: 2)")
         var options: [Option] = []
         if consume(",") {
           options = try parseOptions(opener: open)
@@ -456,13 +450,7 @@ public struct Parser {
       if current.isIdentifier("csv") {
         _ = advance()
         let open = try expect("(", "after 'csv' (as in 'csv(\"points.csv\")')")
-        guard case .string(let path) = current.kind else {
-          throw fail(
-            "expected a file name in double quotes, as in csv(\"points.csv\"), found \(current.display)",
-            at: current.range)
-        }
-        let pathRange = advance().range
-        if path.isEmpty { throw fail("the file name is empty", at: pathRange) }
+        let (path, pathRange) = try expectFileName("as in csv(\"points.csv\")")
         try expectClosing(")", opener: open, "of 'csv(…)'")
         return .dataFile(name, path: path, pathRange: pathRange)
       }
@@ -540,6 +528,18 @@ public struct Parser {
         KernelAnalysisSyntax(
           keyword: word, subject: function, subjectRange: functionRange, data: nil, dataRange: nil,
           options: try parseOptionalOptions()))
+    case "reverse":
+      let (model, modelRange) = try expectIdentifier("a model name")
+      var path: String?
+      var pathRange: SourceRange?
+      if current.isIdentifier("to") {
+        _ = advance()
+        (path, pathRange) = try expectFileName("after 'to', as in 'reverse f to \"shallow.tp\"'")
+      }
+      return .kernelAnalysis(
+        KernelAnalysisSyntax(
+          keyword: word, subject: model, subjectRange: modelRange, data: nil, dataRange: nil,
+          options: try parseOptionalOptions(), path: path, pathRange: pathRange))
     default:
       throw fail("unknown statement '\(word)'", at: SourceRange(start, previousEnd))
     }
@@ -582,6 +582,18 @@ public struct Parser {
     default:
       throw fail("expected a dimension (an integer or the width), found \(t.display)", at: t.range)
     }
+  }
+
+  /// A non-empty file name in double quotes; `example` completes "expected a file name in
+  /// double quotes, …" when something else is found.
+  mutating func expectFileName(_ example: String) throws(Failure) -> (String, SourceRange) {
+    guard case .string(let path) = current.kind else {
+      throw fail(
+        "expected a file name in double quotes, \(example), found \(current.display)", at: current.range)
+    }
+    let range = advance().range
+    if path.isEmpty { throw fail("the file name is empty", at: range) }
+    return (path, range)
   }
 
   mutating func parseOptionalOptions() throws(Failure) -> [Option] {

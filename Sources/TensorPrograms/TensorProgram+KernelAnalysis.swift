@@ -86,6 +86,15 @@ extension NetworkLimit {
         try eigenlearning(d, e, &report)
       case .hermite(let function, let degree, let range):
         report.hermite.append(try hermite(function, degree: degree, range))
+      case .reverse(let r):
+        let v = try reverseEngineer(r)
+        // The fit's error is measured on its own points; the check points lie between them.
+        if v.verifiedError > v.accuracy + v.verifiedErrorUncertainty {
+          report.notes.append(
+            "reverse \(v.model): the generated network's \(v.kernel) is off by \(TextReportNumber.format(v.verifiedError)) of the kernel's scale at ρ = \(TextReportNumber.format(v.worstRho)), more than the accuracy \(TextReportNumber.format(v.accuracy)) asked for; give a smaller 'accuracy' or a higher 'degree'"
+          )
+        }
+        report.reverse.append(v)
       }
     }
   }

@@ -54,7 +54,7 @@ import Testing
     "parametrization mf", "parametrization abc", "data ", "train ", "steps: inf", "batch: full",
     "loss: logistic", "every:", "observe loss", "observe movement", "observe kernel", "kernel ", "posterior ",
     "(noise:", "-> 2", "[l, t]", "**", "csv(\"", "alignment f on", "eigen f on", "eigenlearning f on",
-    "samples: [", "hermite ", "observe alignment",
+    "samples: [", "hermite ", "reverse ", "observe alignment",
   ])
   func constructAppearsInAnExample(_ construct: String) {
     let texts = Self.files.map {
