@@ -28,7 +28,7 @@ extension CheckerState {
 
   /// Refuses a model body that would unroll to more than ``maximumModelStatements`` statements
   /// (checked before a loop runs, from its iteration count, and at every statement added).
-  private func checkUnrolledSize(_ statements: Int, _ range: SourceRange) throws(Failure) {
+  private mutating func checkUnrolledSize(_ statements: Int, _ range: SourceRange) throws(Failure) {
     guard statements <= Self.maximumModelStatements else {
       throw error(
         "the model unrolls to more than \(Self.maximumModelStatements) statements; use fewer layers", range)
