@@ -117,9 +117,9 @@ func pairwiseRecipeMatchesTheLayerRecursion(_ c: PairwiseCase) throws {
 /// panels of `[−9, 9]` against the normal density (error below 1e-13 for these integrands).
 func numericalRecursion(
   _ phi: (Double) -> Double, _ dphi: (Double) -> Double, _ x: [Double], _ y: [Double], biasVar: Double,
-  hidden: Int
+  hidden: Int, panels: Int = 24
 ) -> (nngp: Double, ntk: Double) {
-  let (nodes, weights) = legendreNormalRule()
+  let (nodes, weights) = legendreNormalRule(panels: panels)
   func pair(_ f: (Double) -> Double, _ a: Double, _ b: Double, _ c: Double) -> Double {
     let s0 = a.squareRoot()
     let l10 = c / s0
@@ -150,9 +150,9 @@ func numericalRecursion(
   return (kxy, theta)
 }
 
-/// Composite Gauss–Legendre (10 nodes, by Newton on the Legendre recurrence) on 24 panels of
-/// `[−9, 9]`, weights times the standard normal density.
-func legendreNormalRule() -> ([Double], [Double]) {
+/// Composite Gauss–Legendre (10 nodes, by Newton on the Legendre recurrence) on `panels`
+/// panels of `[−9, 9]`, weights times the standard normal density.
+func legendreNormalRule(panels: Int = 24) -> ([Double], [Double]) {
   let m = 10
   var gl: [(Double, Double)] = []
   for i in 1...m {
@@ -175,7 +175,6 @@ func legendreNormalRule() -> ([Double], [Double]) {
   }
   var nodes: [Double] = []
   var weights: [Double] = []
-  let panels = 24
   let width = 18.0 / Double(panels)
   for p in 0..<panels {
     let mid = -9 + (Double(p) + 0.5) * width
