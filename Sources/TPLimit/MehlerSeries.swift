@@ -152,7 +152,7 @@ struct MehlerSide: Sendable {
         current = next
       }
     }
-    // F, and the fine rule's E[f²], E[f′²], E[f″²], and the coarse rule's E[f²], per point.
+    // F, the fine rule's E[f²], the coarse rule's E[f′²], E[f″²] and E[f²], per point.
     var values = [Double](repeating: 0, count: n * m)
     var moments = [Double](repeating: 0, count: 4 * n)
     let tapes = [f, df, ddf].map { UnivariateTape($0) }
@@ -167,15 +167,19 @@ struct MehlerSide: Sendable {
             let s = max(variances[p], 0).squareRoot()
             for i in 0..<m { scratch[i] = s * z[i] }
             var sums = [0.0, 0.0, 0.0, 0.0]
+            // f on every node; f′ and f″ (whose norms only scale the propagated input errors)
+            // by the coarse rule on the even nodes.
             for (t, tape) in tapes.enumerated() {
-              let out = tape.evaluate(scratch, count: m, scratch: scratch + m)
+              let nodes = t == 0 ? m : evens
+              let out = tape.evaluate(scratch, count: nodes, scratch: scratch + m)
               if t == 0 {
                 for i in 0..<m { shared.value.0[p * m + i] = out.value(i) }
               }
-              for i in 0..<m {
+              for i in 0..<nodes {
                 let y = out.value(i)
-                sums[t] += w[i] * y * y
-                if t == 0, i < evens { sums[3] += 2 * w[i] * y * y }
+                let wy2 = (t == 0 ? 1 : 2) * w[i] * y * y
+                sums[t] += wy2
+                if t == 0, i < evens { sums[3] += 2 * wy2 }
               }
             }
             for t in 0..<4 { shared.value.1[4 * p + t] = sums[t] }
@@ -286,6 +290,11 @@ struct MehlerPair: Sendable {
   /// Per side and point `p`, at `p · 6`: the coefficient error `ε`, `Σ|A_k|`, `‖f‖`, `‖f′‖`,
   /// `‖f″‖` and `√T(K)`.
   var summaries: [[Double]]
+  /// Per side, `√T_p(k)` at `p · (K + 1) + k` (`K` the side's `maxDegree`).
+  var rootTails: [[Double]]
+  /// Per side and degree `k ≤ degree`, `max_p √T_p(k) / ‖f‖_p`: the varying side's worst
+  /// relative tail, for the degree of a block.
+  var relativeTails: [[Double]]
 
   /// Series terms tried at most.
   static let maxDegree = 128
@@ -302,6 +311,7 @@ struct MehlerPair: Sendable {
     self.dependence = dependence
     let k = Self.degree(sides[0], sides[1])
     degree = k
+    if MehlerDebug.on { MehlerDebug.log("mehler degree \(k) points \(sides[0].count) \(sides[1].count)\n") }
     var summaries: [[Double]] = []
     for s in sides {
       var m = [Double](repeating: 0, count: 6 * s.count)
@@ -316,6 +326,14 @@ struct MehlerPair: Sendable {
       summaries.append(m)
     }
     self.summaries = summaries
+    rootTails = sides.map { $0.tails.map { $0.squareRoot() } }
+    relativeTails = zip(sides, rootTails).map { s, roots in
+      (0...k).map { d in
+        (0..<s.count).reduce(0.0) { m, p in
+          s.norm[p] > 0 ? max(m, roots[p * (s.maxDegree + 1) + d] / s.norm[p]) : m
+        }
+      }
+    }
   }
 
   /// The smallest degree whose bound at ``designCorrelation`` meets the tolerance for every
@@ -383,15 +401,15 @@ struct MehlerPair: Sendable {
   /// The error bound at the points `i0`, `i1` for correlation `rho` and inputs `(a, b, c)`
   /// with errors `(ea, eb, ec)`, or nil when the truncation exceeds the tolerance (the pair
   /// falls back): truncation `|ρ|^{K+1} √(T₀ T₁)`, the coefficients' errors
-  /// `ε₀ Σ|A¹| + ε₁ Σ|A⁰| + (K+1) ε₀ε₁`, and the inputs' errors by Price's theorem,
+  /// `ε₀ Σ|A¹| + ε₁ Σ|A⁰| + (K+1) ε₀ε₁` (`t0`, `t1` are `√T(K)`), and the inputs' errors by Price's theorem,
   /// `∂E/∂c = E[f′(u) g′(v)]`, `∂E/∂a = ½ E[f″(u) g(v)]`, each bounded by Cauchy–Schwarz:
   /// `‖f′‖‖g′‖ e_c + ½(‖f″‖‖g‖ e_a + ‖f‖‖g″‖ e_b)`.
   @inline(__always)
   static func error(
-    _ s0: UnsafePointer<Double>, _ s1: UnsafePointer<Double>, degree: Int, scale: Double, _ rho: Double,
-    _ ea: Double, _ eb: Double, _ ec: Double
+    _ s0: UnsafePointer<Double>, _ s1: UnsafePointer<Double>, tails t0: Double, _ t1: Double, degree: Int,
+    scale: Double, _ rho: Double, _ ea: Double, _ eb: Double, _ ec: Double
   ) -> Double? {
-    let truncation = power(Swift.abs(rho), degree + 1) * s0[5] * s1[5]
+    let truncation = power(Swift.abs(rho), degree + 1) * t0 * t1
     guard truncation <= relativeTolerance * s0[2] * s1[2] || truncation < 1e-300 else { return nil }
     var bound = truncation + s0[0] * s1[1] + s1[0] * s0[1] + Double(degree + 1) * s0[0] * s1[0]
     if ea > 0 || eb > 0 || ec > 0 {
@@ -412,17 +430,33 @@ struct MehlerPair: Sendable {
   ) {
     for i in 0..<count { rho[i] = Self.correlation(a.v[i * a.stride], b.v[i * b.stride], c.v[i * c.stride]) }
     let varying = dependence.firstIndex(of: 2)
+    var blockDegree = degree
     if let vary = varying, dependence[1 - vary] != 2 {
       let fixed = 1 - vary
       let fs = sides[fixed]
       let vs = sides[vary]
-      let row = index(fixed, p, 0) * (fs.maxDegree + 1)
+      let point = index(fixed, p, 0)
+      let row = point * (fs.maxDegree + 1)
+      // The block's degree: the smallest k with max|ρ|^{k+1} · (√T_p(k)/‖f‖_p) · max_q (√T_q(k)/‖g‖_q)
+      // within half the tolerance, so that no pair of the block needs more.
+      var rhoMax = 0.0
+      for i in 0..<count { rhoMax = max(rhoMax, Swift.abs(rho[i])) }
+      let fixedNorm = fs.norm[point]
+      var power = rhoMax
+      var k = 0
+      while k < degree {
+        let fixedTail = fixedNorm > 0 ? rootTails[fixed][row + k] / fixedNorm : 0
+        if power * fixedTail * relativeTails[vary][k] <= 0.5 * Self.relativeTolerance { break }
+        power *= rhoMax
+        k += 1
+      }
+      blockDegree = k
       for i in 0..<count { v[i] = 0 }
       fs.coefficients.withUnsafeBufferPointer { fc in
         vs.byDegree.withUnsafeBufferPointer { vt in
           // safe: both sides hold at least one point
           let f = fc.baseAddress! + row
-          for k in stride(from: degree, through: 0, by: -1) {
+          for k in stride(from: blockDegree, through: 0, by: -1) {
             let ak = f[k]
             let column = vt.baseAddress! + k * vs.count + q0
             for i in 0..<count { v[i] = v[i] * rho[i] + ak * column[i] }
@@ -433,19 +467,33 @@ struct MehlerPair: Sendable {
     } else {
       for i in 0..<count { v[i] = value(index(0, p, q0 + i), index(1, p, q0 + i), rho[i]) }
     }
+    let l0 = sides[0].maxDegree + 1
+    let l1 = sides[1].maxDegree + 1
     summaries[0].withUnsafeBufferPointer { m0 in
       summaries[1].withUnsafeBufferPointer { m1 in
-        for i in 0..<count {
-          // safe: both sides hold at least one point
-          let s0 = m0.baseAddress! + 6 * index(0, p, q0 + i)
-          let s1 = m1.baseAddress! + 6 * index(1, p, q0 + i)
-          if let bound = Self.error(
-            s0, s1, degree: degree, scale: scale, rho[i], a.e[i * a.stride], b.e[i * b.stride],
-            c.e[i * c.stride])
-          {
-            e[i] = bound
-          } else {
-            (v[i], e[i]) = fallback(i)
+        rootTails[0].withUnsafeBufferPointer { r0 in
+          rootTails[1].withUnsafeBufferPointer { r1 in
+            for i in 0..<count {
+              let i0 = index(0, p, q0 + i)
+              let i1 = index(1, p, q0 + i)
+              // safe: both sides hold at least one point
+              let s0 = m0.baseAddress! + 6 * i0
+              let s1 = m1.baseAddress! + 6 * i1
+              if let bound = Self.error(
+                s0, s1, tails: r0[i0 * l0 + blockDegree], r1[i1 * l1 + blockDegree],
+                degree: blockDegree, scale: scale, rho[i], a.e[i * a.stride], b.e[i * b.stride],
+                c.e[i * c.stride])
+              {
+                e[i] = bound
+              } else {
+                if MehlerDebug.on {
+                  MehlerDebug.log(
+                    "mehler fallback K \(blockDegree) rho \(rho[i]) t0 \(s0[5]) t1 \(s1[5]) n \(s0[2]) \(s1[2])\n"
+                  )
+                }
+                (v[i], e[i]) = fallback(i)
+              }
+            }
           }
         }
       }
@@ -488,4 +536,11 @@ extension PairwiseRecipe {
     }
     return pairs
   }
+}
+
+/// `TP_MEHLER_DEBUG=1` in the environment logs each register's chosen degree and every pair
+/// that falls back to the trapezoidal rule on stderr (a diagnostic for benchmarks).
+enum MehlerDebug {
+  static let on = ProcessInfo.processInfo.environment["TP_MEHLER_DEBUG"] != nil
+  static func log(_ s: String) { FileHandle.standardError.write(Data(s.utf8)) }
 }

@@ -70,7 +70,9 @@ func legendreReference(_ f: (Double) -> Double, _ g: (Double) -> Double, a: Doub
         let bound = pair.summaries[0].withUnsafeBufferPointer { m0 in
           pair.summaries[1].withUnsafeBufferPointer { m1 in
             MehlerPair.error(
-              m0.baseAddress!, m1.baseAddress!, degree: pair.degree, scale: pair.scale, rho, 0, 0, 0)
+              m0.baseAddress!, m1.baseAddress!, tails: m0[5], m1[5], degree: pair.degree, scale: pair.scale,
+              rho,
+              0, 0, 0)
           }
         }
         let label = "\(name) a \(a) b \(b) ρ \(rho)"
