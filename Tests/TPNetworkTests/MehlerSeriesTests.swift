@@ -6,25 +6,15 @@ import Testing
 @testable import TPLimit
 @testable import TensorPrograms
 
-/// `E[f(u) g(v)]`, `(u, v) ~ N(0, [[a, c], [c, b]])`, by conditioning (`u = √a z₀`,
-/// `v = (c/√a) z₀ + √(b − c²/a) z₁`) and the tensor composite Gauss–Legendre rule of
-/// ``legendreNormalRule(panels:)``, written here independently of the library; the error is
-/// estimated as the difference between 60 and 30 panels.
+/// `E[f(u) g(v)]`, `(u, v) ~ N(0, [[a, c], [c, b]])`, by ``legendrePairExpectation`` with the
+/// composite Gauss–Legendre rule of ``legendreNormalRule(panels:)`` (written in these tests,
+/// independently of the library); the error is estimated as the difference between 60 and 30
+/// panels.
 func legendreReference(_ f: (Double) -> Double, _ g: (Double) -> Double, a: Double, b: Double, c: Double)
   -> (value: Double, error: Double)
 {
   func integrate(_ panels: Int) -> Double {
-    let (nodes, weights) = legendreNormalRule(panels: panels)
-    let s0 = a.squareRoot()
-    let l10 = c / s0
-    let l11 = max(b - l10 * l10, 0).squareRoot()
-    var total = 0.0
-    for (zi, wi) in zip(nodes, weights) {
-      var inner = 0.0
-      for (zj, wj) in zip(nodes, weights) { inner += wj * g(l10 * zi + l11 * zj) }
-      total += wi * f(s0 * zi) * inner
-    }
-    return total
+    legendrePairExpectation(f, g, a: a, b: b, c: c, rule: legendreNormalRule(panels: panels))
   }
   let fine = integrate(60)
   return (fine, abs(fine - integrate(30)))

@@ -119,18 +119,9 @@ func numericalRecursion(
   _ phi: (Double) -> Double, _ dphi: (Double) -> Double, _ x: [Double], _ y: [Double], biasVar: Double,
   hidden: Int, panels: Int = 24
 ) -> (nngp: Double, ntk: Double) {
-  let (nodes, weights) = legendreNormalRule(panels: panels)
+  let rule = legendreNormalRule(panels: panels)
   func pair(_ f: (Double) -> Double, _ a: Double, _ b: Double, _ c: Double) -> Double {
-    let s0 = a.squareRoot()
-    let l10 = c / s0
-    let l11 = max(b - l10 * l10, 0).squareRoot()
-    var total = 0.0
-    for (zi, wi) in zip(nodes, weights) {
-      var inner = 0.0
-      for (zj, wj) in zip(nodes, weights) { inner += wj * f(l10 * zi + l11 * zj) }
-      total += wi * f(s0 * zi) * inner
-    }
-    return total
+    legendrePairExpectation(f, f, a: a, b: b, c: c, rule: rule)
   }
   let d = Double(x.count)
   func dot(_ a: [Double], _ b: [Double]) -> Double { zip(a, b).reduce(0) { $0 + $1.0 * $1.1 } }
@@ -148,6 +139,24 @@ func numericalRecursion(
     kxy = next
   }
   return (kxy, theta)
+}
+
+/// `E[f(u) g(v)]`, `(u, v) ~ N(0, [[a, c], [c, b]])`, by conditioning (`u = √a z₀`,
+/// `v = (c/√a) z₀ + √(b − c²/a) z₁`) and the tensor product of the 1-D `rule`.
+func legendrePairExpectation(
+  _ f: (Double) -> Double, _ g: (Double) -> Double, a: Double, b: Double, c: Double,
+  rule: (nodes: [Double], weights: [Double])
+) -> Double {
+  let s0 = a.squareRoot()
+  let l10 = c / s0
+  let l11 = max(b - l10 * l10, 0).squareRoot()
+  var total = 0.0
+  for (zi, wi) in zip(rule.nodes, rule.weights) {
+    var inner = 0.0
+    for (zj, wj) in zip(rule.nodes, rule.weights) { inner += wj * g(l10 * zi + l11 * zj) }
+    total += wi * f(s0 * zi) * inner
+  }
+  return total
 }
 
 /// Composite Gauss–Legendre (10 nodes, by Newton on the Legendre recurrence) on `panels`
