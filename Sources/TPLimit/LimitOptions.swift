@@ -81,6 +81,10 @@ public struct LimitOptions: Sendable, Hashable {
   /// the default) or always run the kernel program through the general interpreter (false: the
   /// reference the fast path is tested against).
   public var pairwiseKernels: Bool = true
+  /// Whether the pairwise recipe evaluates separable smooth expectations (`E[tanh(u) tanh(v)]`,
+  /// …) by Mehler's series in the correlation (true, the default) or by the two-dimensional
+  /// trapezoidal rule at every pair (false: for cross-checks).
+  public var mehlerSeries: Bool = true
   /// Most points a quadrature rule may have (Gauss–Hermite grids and piecewise rules).
   public var gridBudget: Int = 4_000_000
   /// Gauss–Legendre nodes per piece of the kink-aware piecewise rule (tails get four more).

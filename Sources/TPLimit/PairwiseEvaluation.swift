@@ -299,6 +299,9 @@ extension PairwiseRecipe {
     case none
     case closed(ClosedFormPlan)
     case quadrature(QuadraturePlan)
+    /// A separable two-dimensional integrand: Mehler's series at the pairs (``MehlerPair``),
+    /// the trapezoidal plan where the series falls short.
+    case series(MehlerPlan)
   }
 
   /// Pairs per block of the pair phase: registers hold one block each.
@@ -311,7 +314,13 @@ extension PairwiseRecipe {
   /// `|a| e_b + |b| e_a` through products, and through an expectation by the change of its value
   /// (by the lower-degree rule, or the closed form) when each input moves by its error, added to
   /// the quadrature error.
-  public func evaluate(points: [[Double]], threads: Int) -> [Entries] {
+  ///
+  /// Separable two-dimensional integrands `s f(y₀) g(y₁)` with analytic `f`, `g` (tanh, gelu,
+  /// sin, … and their derivatives' products) use Mehler's series when `series` is set: each
+  /// point's Hermite coefficients once (``MehlerSide``), then one polynomial in the correlation
+  /// per pair, with the trapezoidal rule for the pairs whose truncation bound misses the
+  /// tolerance (``MehlerPair``).
+  public func evaluate(points: [[Double]], threads: Int, series: Bool = true) -> [Entries] {
     let n = points.count
     let dim = points.first?.count ?? 0
     let x = points.flatMap { $0 }
@@ -324,13 +333,17 @@ extension PairwiseRecipe {
     let plans: [Plan] = ops.map { op in
       guard case .expectation(let g) = op else { return .none }
       if let c = ClosedFormPlan(g.psi, dimension: g.dimension) { return .closed(c) }
-      return .quadrature(QuadraturePlan(g.psi, dimension: g.dimension))
+      let q = QuadraturePlan(g.psi, dimension: g.dimension)
+      if series, g.dimension == 2, let s = SeparableIntegrand(g.psi) {
+        return .series(MehlerPlan(separable: s, fallback: q))
+      }
+      return .quadrature(q)
     }
     let scratchCount = plans.reduce(0) { m, p in
-      if case .quadrature(let q) = p { return max(m, q.scratchCount) }
+      if let q = p.quadrature { return max(m, q.scratchCount) }
       return m
     }
-    let usedQuadrature = plans.contains { if case .quadrature = $0 { return true } else { return false } }
+    let usedQuadrature = plans.contains { $0.quadrature != nil }
     // Point phase: registers of no point (one entry) and of one point (n entries).
     let regs = ops.count
     var pointValues = [[Double]](repeating: [], count: regs)
@@ -389,6 +402,8 @@ extension PairwiseRecipe {
       pointValues[r] = v
       pointErrors[r] = e
     }
+
+    let seriesPairs = mehlerPairs(plans: plans, pointValues: pointValues, threads: threads)
 
     // One buffer per output for values and one for errors, filled in place and moved into the
     // matrices at the end: the diagonal from the one-point registers, the upper triangle by
@@ -464,7 +479,7 @@ extension PairwiseRecipe {
         let width = max(1, pairRegisters.count) * block
         let pv = UnsafeMutablePointer<Double>.allocate(capacity: width)
         let pe = UnsafeMutablePointer<Double>.allocate(capacity: width)
-        let qs = UnsafeMutablePointer<Double>.allocate(capacity: max(scratchCount, 1))
+        let qs = UnsafeMutablePointer<Double>.allocate(capacity: max(scratchCount, 1) + block)
         let columns = UnsafeMutablePointer<Column>.allocate(capacity: max(1, regs))
         defer {
           pv.deallocate()
@@ -486,8 +501,8 @@ extension PairwiseRecipe {
             }
           }
           recipe.evaluateBlock(
-            p: p, q0: q0, count: q1 - q0, x: xs.value, dim: dim, plans: plans, pairRegisters: pairRegisters,
-            columns: columns, scratch: qs)
+            p: p, q0: q0, count: q1 - q0, x: xs.value, dim: dim, plans: plans, series: seriesPairs,
+            pairRegisters: pairRegisters, columns: columns, scratch: qs)
           for (o, out) in recipe.outputs.enumerated() {
             let c = columns[out.offDiagonal]
             let (vb, eb) = (shared.value.0[o], shared.value.1[o])
@@ -528,7 +543,7 @@ extension PairwiseRecipe {
   /// Evaluates the two-point registers on the block `(p, q₀ ..< q₀ + count)` into their columns.
   func evaluateBlock(
     p: Int, q0: Int, count: Int, x: UnsafeBufferPointer<Double>, dim: Int, plans: [Plan],
-    pairRegisters: [Int],
+    series: [MehlerPair?], pairRegisters: [Int],
     columns: UnsafeMutablePointer<Column>, scratch: UnsafeMutablePointer<Double>
   ) {
     for r in pairRegisters {
@@ -572,6 +587,16 @@ extension PairwiseRecipe {
         if g.dimension == 2 {
           let cb = columns[g.variance1]
           let cc = columns[g.covariance]
+          if let s = series[r] {
+            // The quadrature scratch's first `blockSize` doubles hold the correlations; the
+            // fallback uses the rest.
+            s.evaluateBlock(p: p, q0: q0, count: count, a: ca, b: cb, c: cc, v: v, e: e, rho: scratch) { i in
+              Self.expect(
+                plans[r], ca.v[i * ca.stride], cb.v[i * cb.stride], cc.v[i * cc.stride], ca.e[i * ca.stride],
+                cb.e[i * cb.stride], cc.e[i * cc.stride], scratch + Self.blockSize)
+            }
+            continue
+          }
           if case .closed(let f) = plans[r] {
             // The common case, without error bookkeeping when every input is exact.
             var exact = true
@@ -621,7 +646,8 @@ extension PairwiseRecipe {
         Swift.abs(f.value(a + ea, b, c) - v) + Swift.abs(f.value(a, b + eb, c) - v)
         + Swift.abs(f.value(a, b, c + ec) - v)
       return (v, d)
-    case .quadrature(let q):
+    case .quadrature, .series:
+      guard let q = plan.quadrature else { return (0, 0) }
       let (hi, quadratureError) = q.integrateWithError(a, b, c, scratch)
       var err = quadratureError
       guard ea > 0 || eb > 0 || ec > 0 else { return (hi, err) }
@@ -635,6 +661,17 @@ extension PairwiseRecipe {
           + Swift.abs(q.integrate(q.low, a, b, c + ec, scratch) - lo)
       }
       return (hi, err)
+    }
+  }
+}
+
+extension PairwiseRecipe.Plan {
+  /// The trapezoidal plan of a quadrature or series expectation.
+  var quadrature: QuadraturePlan? {
+    switch self {
+    case .quadrature(let q): return q
+    case .series(let m): return m.fallback
+    default: return nil
     }
   }
 }

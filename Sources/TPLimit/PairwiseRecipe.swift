@@ -111,6 +111,15 @@ public struct PairwiseRecipe: Sendable {
     return recipe
   }
 
+  /// Number of expectations per pair that Mehler's series can evaluate (separable and smooth,
+  /// ``SeparableIntegrand``): about `4 · 128` operations per pair instead of a 2-D rule's.
+  public var seriesCount: Int {
+    ops.indices.filter { k in
+      guard case .expectation(let g) = ops[k], dependence[k] == 3, g.dimension == 2 else { return false }
+      return ClosedFormPlan(g.psi, dimension: 2) == nil && SeparableIntegrand(g.psi) != nil
+    }.count
+  }
+
   /// Number of expectations per pair that need quadrature (no closed form).
   public var quadratureCount: Int {
     ops.indices.filter { k in

@@ -52,7 +52,7 @@ extension NetworkLimit {
     }
     try Self.checkPairwiseCost(
       points: points.count, matrices: outputs.count, recipe: recipe, options: options)
-    let entries = recipe.evaluate(points: points, threads: options.threads)
+    let entries = recipe.evaluate(points: points, threads: options.threads, series: options.mehlerSeries)
     var features: [String: Matrix] = [:]
     for (k, name) in featureNames.enumerated() { features[name] = entries[2 + k].values }
     let method: Method = entries.contains { $0.usedQuadrature } ? .quadrature : .exact
@@ -64,7 +64,8 @@ extension NetworkLimit {
 
   /// Refuses a pairwise evaluation whose matrices (`2 × matrices` of `N²` doubles: values and
   /// errors, held twice while they are copied out) exceed the memory limit, or whose work
-  /// (per pair, about 100 operations per closed form and `3 · 24² · 20` per quadrature)
+  /// (per pair, about 100 operations per closed form, `3 · 24² · 20` per quadrature and 512
+  /// per Mehler series)
   /// exceeds the work limit.
   static func checkPairwiseCost(points: Int, matrices: Int, recipe: PairwiseRecipe, options: LimitOptions)
     throws(RunFailure)
@@ -72,8 +73,10 @@ extension NetworkLimit {
     let entries = Saturating.product(points, points)
     let bytes = Saturating.product(entries, Saturating.product(4 * matrices, 8))
     let pairs = Saturating.product(points, points + 1) / 2
+    let series = options.mehlerSeries ? recipe.seriesCount : 0
     let perPair =
-      Saturating.product(recipe.ops.count, 100) + Saturating.product(recipe.quadratureCount, 34_560)
+      Saturating.product(recipe.ops.count, 100) + Saturating.product(recipe.quadratureCount - series, 34_560)
+      + Saturating.product(series, 512)
     let work = Saturating.product(pairs, perPair)
     try NetworkLimit.refuseKernels(points: points, bytes: bytes, work: work, options: options)
   }

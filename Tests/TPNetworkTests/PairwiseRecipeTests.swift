@@ -117,20 +117,11 @@ func pairwiseRecipeMatchesTheLayerRecursion(_ c: PairwiseCase) throws {
 /// panels of `[−9, 9]` against the normal density (error below 1e-13 for these integrands).
 func numericalRecursion(
   _ phi: (Double) -> Double, _ dphi: (Double) -> Double, _ x: [Double], _ y: [Double], biasVar: Double,
-  hidden: Int
+  hidden: Int, panels: Int = 24
 ) -> (nngp: Double, ntk: Double) {
-  let (nodes, weights) = legendreNormalRule()
+  let rule = legendreNormalRule(panels: panels)
   func pair(_ f: (Double) -> Double, _ a: Double, _ b: Double, _ c: Double) -> Double {
-    let s0 = a.squareRoot()
-    let l10 = c / s0
-    let l11 = max(b - l10 * l10, 0).squareRoot()
-    var total = 0.0
-    for (zi, wi) in zip(nodes, weights) {
-      var inner = 0.0
-      for (zj, wj) in zip(nodes, weights) { inner += wj * f(l10 * zi + l11 * zj) }
-      total += wi * f(s0 * zi) * inner
-    }
-    return total
+    legendrePairExpectation(f, f, a: a, b: b, c: c, rule: rule)
   }
   let d = Double(x.count)
   func dot(_ a: [Double], _ b: [Double]) -> Double { zip(a, b).reduce(0) { $0 + $1.0 * $1.1 } }
@@ -150,9 +141,27 @@ func numericalRecursion(
   return (kxy, theta)
 }
 
-/// Composite Gauss–Legendre (10 nodes, by Newton on the Legendre recurrence) on 24 panels of
-/// `[−9, 9]`, weights times the standard normal density.
-func legendreNormalRule() -> ([Double], [Double]) {
+/// `E[f(u) g(v)]`, `(u, v) ~ N(0, [[a, c], [c, b]])`, by conditioning (`u = √a z₀`,
+/// `v = (c/√a) z₀ + √(b − c²/a) z₁`) and the tensor product of the 1-D `rule`.
+func legendrePairExpectation(
+  _ f: (Double) -> Double, _ g: (Double) -> Double, a: Double, b: Double, c: Double,
+  rule: (nodes: [Double], weights: [Double])
+) -> Double {
+  let s0 = a.squareRoot()
+  let l10 = c / s0
+  let l11 = max(b - l10 * l10, 0).squareRoot()
+  var total = 0.0
+  for (zi, wi) in zip(rule.nodes, rule.weights) {
+    var inner = 0.0
+    for (zj, wj) in zip(rule.nodes, rule.weights) { inner += wj * g(l10 * zi + l11 * zj) }
+    total += wi * f(s0 * zi) * inner
+  }
+  return total
+}
+
+/// Composite Gauss–Legendre (10 nodes, by Newton on the Legendre recurrence) on `panels`
+/// panels of `[−9, 9]`, weights times the standard normal density.
+func legendreNormalRule(panels: Int = 24) -> ([Double], [Double]) {
   let m = 10
   var gl: [(Double, Double)] = []
   for i in 1...m {
@@ -175,7 +184,6 @@ func legendreNormalRule() -> ([Double], [Double]) {
   }
   var nodes: [Double] = []
   var weights: [Double] = []
-  let panels = 24
   let width = 18.0 / Double(panels)
   for p in 0..<panels {
     let mid = -9 + (Double(p) + 0.5) * width
