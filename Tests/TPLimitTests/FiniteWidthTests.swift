@@ -132,7 +132,7 @@ struct FiniteWidthTests {
     var checked: [String] = []
     for file in files where !(try Self.example(file)).isNetwork {
       let path = Self.examples.appendingPathComponent(file).path
-      let (code, text) = Self.tp(["check", path, "--widths", "256,1024,4096", "--seeds", "6"])
+      let (code, text) = Self.tp(["check", path, "--widths", "256,512,1024,2048", "--seeds", "6"])
       #expect(code == .success, "tp check \(file) exited \(code.rawValue):\n\(text)")
       checked.append(file)
     }
