@@ -64,10 +64,14 @@ struct SeparableIntegrand: Sendable, Hashable {
     case .power(let a, .constant(let k)): return k >= 0 && k == k.rounded() && isAnalytic(a)
     case .power: return false
     case .apply(let f, let a):
-      let smooth: Set<Function> = [.tanh, .erf, .sigmoid, .gelu, .softplus, .sin, .cos, .exp, .identity]
-      return smooth.contains(f) && isAnalytic(a)
+      return analyticFunctions.contains(f) && isAnalytic(a)
     }
   }
+
+  /// The built-ins analytic on a strip around the real line, with at most exponential growth.
+  static let analyticFunctions: Set<Function> = [
+    .tanh, .erf, .sigmoid, .gelu, .softplus, .sin, .cos, .exp, .identity,
+  ]
 }
 
 /// A separable integrand's series plan: the factorization, and the trapezoidal plan for the
