@@ -197,7 +197,7 @@ extension RunCommand {
         let file = (dir as NSString).appendingPathComponent(name + ".npy")
         let out = try OutputFile.prepare(file, option: "npy", input: input)
         try out.write(
-          bytes: NPY.float64(rows: n, cols: rows.first?.count ?? 0, elements: rows.flatMap { $0 }))
+          bytes: NPY.float64(matrixRows: rows, cols: rows.first?.count ?? 0))
         written.append(file)
       }
     }

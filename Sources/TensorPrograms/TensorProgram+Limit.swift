@@ -291,9 +291,12 @@ struct NetworkLimit {
   }
 
   /// Evaluates K, Θ and feature kernels on `points` by running the kernel program in the limit.
-  func kernels(_ points: [[Double]]) throws(RunFailure) -> KernelValues {
+  /// With `features: false` the pairwise recipe leaves out the feature kernels `E[x(p) x(q)]` of
+  /// the model's vectors (two `N²` matrices per vector, values and errors), which only
+  /// kernel-regime training's `observe kernel` reads.
+  func kernels(_ points: [[Double]], features wantsFeatures: Bool = true) throws(RunFailure) -> KernelValues {
     var note: String?
-    if let fast = try pairwiseKernels(points, note: &note) { return fast }
+    if let fast = try pairwiseKernels(points, features: wantsFeatures, note: &note) { return fast }
     try Self.checkKernelCost(points: points.count, network: network, options: options)
     let kp: KernelProgram
     do {
@@ -473,7 +476,7 @@ struct NetworkLimit {
         trainIdx = Array(0..<data.count)
         labels = data.map { $0.label.first ?? 0 }
       }
-      var values = try kernels(pts)
+      var values = try kernels(pts, features: false)
       if let note = values.note, !report.notes.contains(note) { report.notes.append(note) }
       let method = values.method
       if method == .mc {

@@ -9,7 +9,9 @@ extension NetworkLimit {
   /// expectations, and evaluated for all pairs at once. Nil, with the reason in `note`, when the
   /// program has no such recipe (or the options ask for a particular method), so the caller
   /// runs the general interpreter.
-  func pairwiseKernels(_ points: [[Double]], note: inout String?) throws(RunFailure) -> KernelValues? {
+  func pairwiseKernels(_ points: [[Double]], features wantsFeatures: Bool = true, note: inout String?)
+    throws(RunFailure) -> KernelValues?
+  {
     guard options.method == .auto, options.pairwiseKernels, let first = points.first else { return nil }
     guard points.allSatisfy({ $0.count == first.count }) else {
       note = "kernels run through the general interpreter: the points have different dimensions"
@@ -35,7 +37,7 @@ extension NetworkLimit {
       PairwiseRecipe.Output(offDiagonal: terms(kp.nngp[off]), diagonal: terms(kp.nngp[diag])),
       PairwiseRecipe.Output(offDiagonal: terms(kp.ntk[off]), diagonal: terms(kp.ntk[diag])),
     ]
-    let featureNames = kp.features.keys.sorted()
+    let featureNames = wantsFeatures ? kp.features.keys.sorted() : []
     for name in featureNames {
       func term(_ k: KernelProgram.PairKey) -> [PairwiseRecipe.Output.Term] {
         guard let s = kp.features[name]?[k] else { return [] }
@@ -105,7 +107,8 @@ extension TensorProgram {
     -> KernelMatrices
   {
     guard let net = network else { throw .program("the file declares no network") }
-    let values = try NetworkLimit(program: self, network: net, options: options).kernels(points)
+    let values = try NetworkLimit(program: self, network: net, options: options).kernels(
+      points, features: false)
     return KernelMatrices(
       nngp: values.k, ntk: values.theta, nngpErrors: values.kErrors, ntkErrors: values.thetaErrors,
       method: values.method, note: values.note)
