@@ -192,7 +192,6 @@ extension RunCommand {
     for k in kernels {
       seen[k.name, default: 0] += 1
       let suffix = seen[k.name] == 1 ? "" : "_\(seen[k.name]!)"  // safe: just set
-      let n = k.matrix.count
       for (name, rows) in [(k.name + suffix, k.matrix), (k.name + suffix + "_error", k.errors)] {
         let file = (dir as NSString).appendingPathComponent(name + ".npy")
         let out = try OutputFile.prepare(file, option: "npy", input: input)

@@ -13,11 +13,10 @@ public enum NPY {
   }
 
   /// The `.npy` bytes of the matrix whose rows are `matrixRows` (each of length `cols`), built
-  /// in one buffer without first flattening the rows (one copy of the entries, not two).
+  /// in the one buffer ``header(rows:cols:)`` reserves, without first flattening the rows.
   public static func float64(matrixRows: [[Double]], cols: Int) -> [UInt8] {
     precondition(matrixRows.allSatisfy { $0.count == cols }, "rows of unequal length")
     var out = header(rows: matrixRows.count, cols: cols)
-    out.reserveCapacity(out.count + 8 * matrixRows.count * cols)
     for row in matrixRows { append(row, to: &out) }
     return out
   }

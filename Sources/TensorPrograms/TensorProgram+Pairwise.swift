@@ -9,7 +9,7 @@ extension NetworkLimit {
   /// expectations, and evaluated for all pairs at once. Nil, with the reason in `note`, when the
   /// program has no such recipe (or the options ask for a particular method), so the caller
   /// runs the general interpreter.
-  func pairwiseKernels(_ points: [[Double]], features wantsFeatures: Bool = true, note: inout String?)
+  func pairwiseKernels(_ points: [[Double]], features wantsFeatures: Bool, note: inout String?)
     throws(RunFailure) -> KernelValues?
   {
     guard options.method == .auto, options.pairwiseKernels, let first = points.first else { return nil }
