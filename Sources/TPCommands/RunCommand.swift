@@ -183,7 +183,8 @@ extension RunCommand {
     return dir
   }
 
-  /// Writes each kernel matrix and its errors as `.npy` files in `dir`; returns their paths.
+  /// Writes each kernel matrix and, unless it is exact, its errors as `.npy` files in `dir`;
+  /// returns their paths.
   static func writeNPY(_ kernels: [KernelMatrix], to dir: String, input: String) throws(CommandError)
     -> [String]
   {
@@ -192,7 +193,9 @@ extension RunCommand {
     for k in kernels {
       seen[k.name, default: 0] += 1
       let suffix = seen[k.name] == 1 ? "" : "_\(seen[k.name]!)"  // safe: just set
-      for (name, rows) in [(k.name + suffix, k.matrix), (k.name + suffix + "_error", k.errors)] {
+      // An exact matrix has no error file.
+      let files = [(k.name + suffix, k.matrix)] + (k.errors.map { [(k.name + suffix + "_error", $0)] } ?? [])
+      for (name, rows) in files {
         let file = (dir as NSString).appendingPathComponent(name + ".npy")
         let out = try OutputFile.prepare(file, option: "npy", input: input)
         try out.write(

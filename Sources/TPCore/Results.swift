@@ -218,8 +218,8 @@ public struct KernelMatrix: Sendable, Hashable {
   /// The column points of a cross-kernel `K(xᵢ, x′ⱼ)`; nil for a Gram matrix on `points`.
   public var columnPoints: [[Double]]? = nil
   public var matrix: [[Double]]
-  /// Estimated absolute error of each entry (all 0 when every entry is exact).
-  public var errors: [[Double]]
+  /// Estimated absolute error of each entry; nil when every entry is exact.
+  public var errors: [[Double]]?
   /// How the least exact entry was computed.
   public var method: Method
 
@@ -229,9 +229,12 @@ public struct KernelMatrix: Sendable, Hashable {
     self.name = name
     self.points = points
     self.matrix = matrix
-    self.errors = errors ?? matrix.map { $0.map { _ in 0 } }
+    self.errors = errors
     self.method = method
   }
+
+  /// The estimated absolute error of entry `(i, j)` (0 when exact).
+  public func error(_ i: Int, _ j: Int) -> Double { errors?[i][j] ?? 0 }
 }
 
 /// The NNGP posterior of the latent function at one point.

@@ -79,6 +79,50 @@ struct ClosedFormPlan: Sendable {
     return scale * v
   }
 
+  /// The degree of the arc-cosine kernel this plan is (1 for `E[relu relu]`, 0 for
+  /// `E[step step]`, in two dimensions), or nil.
+  var arcCosineDegree: Int? {
+    guard dimension == 2 else { return nil }
+    switch (f, g) {
+    case (.relu, .relu): return 1
+    case (.step, .step): return 0
+    default: return nil
+    }
+  }
+
+  /// `E[ψ]` at the `count` pairs of a block, `(a, b, c)` at `i · stride` of each column, into
+  /// `v`: the same values as ``value(_:_:_:)``, with the case chosen once per block so that
+  /// the arc-cosine and Williams forms run four lanes at a time
+  /// (``GaussianIntegrals/evaluateArcCosine(count:k11:k12:k22:relu:step:)``) rather than a
+  /// switch and a library `acos` per pair. `partner`, an arc-cosine plan of the other degree
+  /// at the same covariances, is evaluated in the same pass into its own column (one `θ` for
+  /// both).
+  func values(
+    count: Int, a: PairwiseRecipe.Column, b: PairwiseRecipe.Column, c: PairwiseRecipe.Column,
+    into v: UnsafeMutablePointer<Double>,
+    partner: (plan: ClosedFormPlan, v: UnsafeMutablePointer<Double>)? = nil
+  ) {
+    let k11 = GaussianIntegrals.Strided(a.v, stride: a.stride)
+    let k12 = GaussianIntegrals.Strided(c.v, stride: c.stride)
+    let k22 = GaussianIntegrals.Strided(b.v, stride: b.stride)
+    let mine = GaussianIntegrals.BlockOutput(scale: scale, out: v)
+    let theirs = partner.map { GaussianIntegrals.BlockOutput(scale: $0.plan.scale, out: $0.v) }
+    switch (arcCosineDegree, partner?.plan.arcCosineDegree) {
+    case (1, _):
+      GaussianIntegrals.evaluateArcCosine(
+        count: count, k11: k11, k12: k12, k22: k22, relu: mine, step: theirs)
+    case (0, _):
+      GaussianIntegrals.evaluateArcCosine(
+        count: count, k11: k11, k12: k12, k22: k22, relu: theirs, step: mine)
+    default:
+      if dimension == 2, f == .erf, g == .erf {
+        GaussianIntegrals.evaluateErf(count: count, k11: k11, k12: k12, k22: k22, into: mine)
+      } else {
+        for i in 0..<count { v[i] = value(a.v[i * a.stride], b.v[i * b.stride], c.v[i * c.stride]) }
+      }
+    }
+  }
+
   /// `E[f(y) g(y)]`, `y ~ N(0, a)`: products of piecewise-linear factors reduce to one factor
   /// (`relu·relu = y² 1{y>0}`: `a/2`; `step·step = step`: `½`; `relu·step = relu`:
   /// `√(a/2π)`; `y·y`: `a`; `sign·sign = 1`), so the correlation-1 corner of the bivariate forms,
@@ -290,7 +334,8 @@ extension PairwiseRecipe {
   /// One output's matrix and each entry's estimated absolute error.
   public struct Entries: Sendable {
     public var values: Matrix
-    public var errors: Matrix
+    /// nil when every entry is exact (the recipe has no quadrature).
+    public var errors: Matrix?
     /// Whether some entry needed quadrature.
     public var usedQuadrature: Bool
   }
@@ -405,46 +450,86 @@ extension PairwiseRecipe {
 
     let seriesPairs = mehlerPairs(plans: plans, pointValues: pointValues, threads: threads)
 
-    // One buffer per output for values and one for errors, filled in place and moved into the
-    // matrices at the end: the diagonal from the one-point registers, the upper triangle by
-    // the pair phase, the lower by a blocked mirror (row-wise writes only).
+    // Values (and, unless every register is exact, errors) go straight into the arrays the
+    // matrices keep, each entry written once: the diagonal from the one-point registers, the
+    // upper triangle by the pair phase, the lower by a blocked mirror (row-wise writes only).
+    let exact = !usedQuadrature
     let n2 = n * n
-    let valueBuffers = outputs.map { _ in UnsafeMutablePointer<Double>.allocate(capacity: max(1, n2)) }
-    let errorBuffers = outputs.map { _ in UnsafeMutablePointer<Double>.allocate(capacity: max(1, n2)) }
-    // Each buffer is freed as soon as its matrix has been copied out (``finished()``), so the
-    // copies add one N² matrix to the peak, not all of them; the defer frees the rest on early exit.
-    var live = [Bool](repeating: true, count: outputs.count)
-    defer {
-      for o in outputs.indices where live[o] {
-        valueBuffers[o].deallocate()
-        errorBuffers[o].deallocate()
+    let storage = Self.filledArrays(count: outputs.count * (exact ? 1 : 2), elements: n2) { buffers in
+      let valueBuffers = Array(buffers[0..<outputs.count])
+      let errorBuffers = exact ? [] : Array(buffers[outputs.count...])
+      for (o, out) in outputs.enumerated() {
+        let r = out.diagonal
+        let stride = dependence[r] == 0 ? 0 : 1
+        for p in 0..<n {
+          valueBuffers[o][p * n + p] = pointValues[r][p * stride]
+          if !exact { errorBuffers[o][p * n + p] = pointErrors[r][p * stride] }
+        }
       }
+      guard n > 1 else { return }
+      pairPhase(
+        points: x, count: n, dim: dim, plans: plans, series: seriesPairs, exact: exact,
+        pointValues: pointValues, pointErrors: pointErrors, scratchCount: scratchCount, threads: threads,
+        valueBuffers: valueBuffers, errorBuffers: errorBuffers)
+      Self.mirrorUpperTriangle(buffers, n: n)
     }
-    for (o, out) in outputs.enumerated() {
-      valueBuffers[o].initialize(repeating: 0, count: n2)
-      errorBuffers[o].initialize(repeating: 0, count: n2)
-      let r = out.diagonal
-      let stride = dependence[r] == 0 ? 0 : 1
-      for p in 0..<n {
-        valueBuffers[o][p * n + p] = pointValues[r][p * stride]
-        errorBuffers[o][p * n + p] = pointErrors[r][p * stride]
-      }
+    return outputs.indices.map { o in
+      Entries(
+        values: Matrix(rows: n, cols: n, elements: storage[o]),
+        errors: exact ? nil : Matrix(rows: n, cols: n, elements: storage[outputs.count + o]),
+        usedQuadrature: usedQuadrature)
     }
-    func finished() -> [Entries] {
-      func take(_ buffer: UnsafeMutablePointer<Double>) -> Matrix {
-        let elements = Array(UnsafeBufferPointer(start: buffer, count: n2))
-        buffer.deallocate()
-        return Matrix(rows: n, cols: n, elements: elements)
-      }
-      return (0..<outputs.count).map { o in
-        live[o] = false
-        let values = take(valueBuffers[o])
-        return Entries(values: values, errors: take(errorBuffers[o]), usedQuadrature: usedQuadrature)
-      }
-    }
-    guard n > 1 else { return finished() }
+  }
 
-    // Pair phase, over blocks (p, q₀ ..< q₁) with p < q₀.
+  /// Runs `body` on `count` uninitialized buffers of `elements` doubles, which it must fill
+  /// entirely, and returns them as arrays without a copy (each array's own storage, nested).
+  static func filledArrays(
+    count: Int, elements: Int, _ body: ([UnsafeMutablePointer<Double>]) -> Void
+  ) -> [[Double]] {
+    func nest(_ done: [UnsafeMutablePointer<Double>]) -> [[Double]] {
+      if done.count == count {
+        body(done)
+        return []
+      }
+      var rest: [[Double]] = []
+      let array = [Double](unsafeUninitializedCapacity: max(1, elements)) { buffer, initialized in
+        // safe: the capacity is at least 1, so the buffer has an address
+        rest = nest(done + [buffer.baseAddress!])
+        initialized = elements
+      }
+      return [array] + rest
+    }
+    return nest([])
+  }
+
+  /// Copies the upper triangle of each `n × n` row-major buffer onto its lower triangle, in
+  /// 64 × 64 tiles.
+  static func mirrorUpperTriangle(_ buffers: [UnsafeMutablePointer<Double>], n: Int) {
+    let tile = 64
+    for buffer in buffers {
+      var i0 = 0
+      while i0 < n {
+        var j0 = 0
+        while j0 <= i0 {
+          for i in i0..<min(n, i0 + tile) {
+            for j in j0..<min(i, j0 + tile) { buffer[i * n + j] = buffer[j * n + i] }
+          }
+          j0 += tile
+        }
+        i0 += tile
+      }
+    }
+  }
+
+  /// The pair phase: every two-point register on the pairs `p < q`, in blocks `(p, q₀ ..< q₁)`
+  /// of ``blockSize`` pairs over `threads` threads, each output's entries written into the
+  /// upper triangle of its buffers (errors only when `exact` is false).
+  func pairPhase(
+    points x: [Double], count n: Int, dim: Int, plans: [Plan], series seriesPairs: [MehlerPair?], exact: Bool,
+    pointValues: [[Double]], pointErrors: [[Double]], scratchCount: Int, threads: Int,
+    valueBuffers: [UnsafeMutablePointer<Double>], errorBuffers: [UnsafeMutablePointer<Double>]
+  ) {
+    let regs = ops.count
     var blocks: [(p: Int, q0: Int, q1: Int)] = []
     for p in 0..<(n - 1) {
       var q0 = p + 1
@@ -469,6 +554,7 @@ extension PairwiseRecipe {
       for (k, v) in pointValues[r].enumerated() { flatValues[r * n + k] = v }
       for (k, e) in pointErrors[r].enumerated() { flatErrors[r * n + k] = e }
     }
+    let partners = ArcCosinePartners(ops: ops, plans: plans)
     let shared = UnsafeShared((valueBuffers, errorBuffers, flatValues, flatErrors))
     let recipe = self
     let blockList = blocks
@@ -479,7 +565,7 @@ extension PairwiseRecipe {
         let width = max(1, pairRegisters.count) * block
         let pv = UnsafeMutablePointer<Double>.allocate(capacity: width)
         let pe = UnsafeMutablePointer<Double>.allocate(capacity: width)
-        let qs = UnsafeMutablePointer<Double>.allocate(capacity: max(scratchCount, 1) + block)
+        let qs = UnsafeMutablePointer<Double>.allocate(capacity: max(scratchCount, 1) + 2 * block)
         let columns = UnsafeMutablePointer<Column>.allocate(capacity: max(1, regs))
         defer {
           pv.deallocate()
@@ -502,34 +588,50 @@ extension PairwiseRecipe {
           }
           recipe.evaluateBlock(
             p: p, q0: q0, count: q1 - q0, x: xs.value, dim: dim, plans: plans, series: seriesPairs,
-            pairRegisters: pairRegisters, columns: columns, scratch: qs)
+            exact: exact,
+            arcCosinePartner: partners, pairRegisters: pairRegisters, columns: columns, scratch: qs)
           for (o, out) in recipe.outputs.enumerated() {
             let c = columns[out.offDiagonal]
-            let (vb, eb) = (shared.value.0[o], shared.value.1[o])
-            for i in 0..<(q1 - q0) {
-              vb[p * n + q0 + i] = c.v[i * c.stride]
-              eb[p * n + q0 + i] = c.e[i * c.stride]
+            let vb = shared.value.0[o] + p * n + q0
+            for i in 0..<(q1 - q0) { vb[i] = c.v[i * c.stride] }
+            if !exact {
+              let eb = shared.value.1[o] + p * n + q0
+              for i in 0..<(q1 - q0) { eb[i] = c.e[i * c.stride] }
             }
           }
         }
       }
     }
-    // Mirror the upper triangle in 64 × 64 tiles.
-    let tile = 64
-    for buffer in valueBuffers + errorBuffers {
-      var i0 = 0
-      while i0 < n {
-        var j0 = 0
-        while j0 <= i0 {
-          for i in i0..<min(n, i0 + tile) {
-            for j in j0..<min(i, j0 + tile) { buffer[i * n + j] = buffer[j * n + i] }
-          }
-          j0 += tile
+  }
+
+  /// Pairs of arc-cosine expectations of degrees 1 and 0 (`E[relu relu]`, `E[step step]`) at
+  /// the same covariance registers — an NTK's `Σ` and `Σ̇` of one layer — which the pair phase
+  /// evaluates in one pass, sharing `θ = arccos ρ`: the leader (the earlier register) computes
+  /// both.
+  struct ArcCosinePartners: Sendable {
+    private var leaderOf: [Int: Int] = [:]
+    private var followerOf: [Int: Int] = [:]
+
+    init(ops: [Op], plans: [Plan]) {
+      var open: [[Int]: (register: Int, degree: Int)] = [:]
+      for (r, op) in ops.enumerated() {
+        guard case .expectation(let g) = op, case .closed(let f) = plans[r], let degree = f.arcCosineDegree
+        else { continue }
+        let key = [g.variance0, g.variance1, g.covariance]
+        if let other = open[key], other.degree != degree {
+          followerOf[other.register] = r
+          leaderOf[r] = other.register
+          open[key] = nil
+        } else if open[key] == nil {
+          open[key] = (r, degree)
         }
-        i0 += tile
       }
     }
-    return finished()
+
+    /// The register evaluated together with leader `r`.
+    func partner(of r: Int) -> Int? { followerOf[r] }
+    /// Whether `r` is evaluated with an earlier register.
+    func follows(_ r: Int) -> Bool { leaderOf[r] != nil }
   }
 
   /// A register's values and errors on the current block: entry `i` at `v[i · stride]` (stride
@@ -541,46 +643,51 @@ extension PairwiseRecipe {
   }
 
   /// Evaluates the two-point registers on the block `(p, q₀ ..< q₀ + count)` into their columns.
+  /// When the recipe is `exact` (no quadrature anywhere, so every register's error is 0) only
+  /// values are computed. The pair's dot product `x_p·x_q` is computed once per block, into
+  /// `scratch`'s first ``blockSize`` doubles, and scaled for each `gram` register.
   func evaluateBlock(
     p: Int, q0: Int, count: Int, x: UnsafeBufferPointer<Double>, dim: Int, plans: [Plan],
-    series: [MehlerPair?], pairRegisters: [Int],
+    series: [MehlerPair?], exact: Bool, arcCosinePartner: ArcCosinePartners, pairRegisters: [Int],
     columns: UnsafeMutablePointer<Column>, scratch: UnsafeMutablePointer<Double>
   ) {
+    let dots = scratch
+    let scratch = scratch + Self.blockSize
+    var dotsReady = false
     for r in pairRegisters {
       let v = columns[r].v
       let e = columns[r].e
       switch ops[r] {
       case .constant: break
       case .gram(let scale, _, _):
-        let xp = x.baseAddress! + p * dim  // safe: n ≥ 2 points
-        for i in 0..<count {
-          let xq = x.baseAddress! + (q0 + i) * dim  // safe: as above
-          var s = 0.0
-          for k in 0..<dim { s += xp[k] * xq[k] }
-          v[i] = scale * s
-          e[i] = 0
+        if !dotsReady {
+          Self.dotProducts(x: x, dim: dim, p: p, q0: q0, count: count, into: dots)
+          dotsReady = true
         }
+        for i in 0..<count { v[i] = scale * dots[i] }
+        if !exact { e.update(repeating: 0, count: count) }
       case .linear(let cs, let rs):
-        for i in 0..<count {
-          v[i] = 0
-          e[i] = 0
+        v.update(repeating: 0, count: count)
+        for (c, s) in zip(cs, rs) {
+          let col = columns[s]
+          for i in 0..<count { v[i] += c * col.v[i * col.stride] }
         }
+        guard !exact else { continue }
+        e.update(repeating: 0, count: count)
         for (c, s) in zip(cs, rs) {
           let col = columns[s]
           let ac = Swift.abs(c)
-          for i in 0..<count {
-            v[i] += c * col.v[i * col.stride]
-            e[i] += ac * col.e[i * col.stride]
-          }
+          for i in 0..<count { e[i] += ac * col.e[i * col.stride] }
         }
       case .product(let a, let b):
         let ca = columns[a]
         let cb = columns[b]
+        for i in 0..<count { v[i] = ca.v[i * ca.stride] * cb.v[i * cb.stride] }
+        guard !exact else { continue }
         for i in 0..<count {
-          let va = ca.v[i * ca.stride]
-          let vb = cb.v[i * cb.stride]
-          v[i] = va * vb
-          e[i] = Swift.abs(va) * cb.e[i * cb.stride] + Swift.abs(vb) * ca.e[i * ca.stride]
+          e[i] =
+            Swift.abs(ca.v[i * ca.stride]) * cb.e[i * cb.stride] + Swift.abs(cb.v[i * cb.stride])
+            * ca.e[i * ca.stride]
         }
       case .expectation(let g):
         let ca = columns[g.variance0]
@@ -599,17 +706,26 @@ extension PairwiseRecipe {
           }
           if case .closed(let f) = plans[r] {
             // The common case, without error bookkeeping when every input is exact.
-            var exact = true
-            for i in 0..<count
-            where ca.e[i * ca.stride] != 0 || cb.e[i * cb.stride] != 0 || cc.e[i * cc.stride] != 0 {
-              exact = false
-              break
-            }
-            if exact {
-              for i in 0..<count {
-                v[i] = f.value(ca.v[i * ca.stride], cb.v[i * cb.stride], cc.v[i * cc.stride])
-                e[i] = 0
+            var exactInputs = exact
+            if !exact {
+              exactInputs = true
+              for i in 0..<count
+              where ca.e[i * ca.stride] != 0 || cb.e[i * cb.stride] != 0 || cc.e[i * cc.stride] != 0 {
+                exactInputs = false
+                break
               }
+            }
+            if exactInputs {
+              if !exact { e.update(repeating: 0, count: count) }
+              // An arc-cosine kernel's partner (the other degree at the same covariances) is
+              // evaluated with it, and skipped when its own turn comes.
+              if arcCosinePartner.follows(r) { continue }
+              var partner: (plan: ClosedFormPlan, v: UnsafeMutablePointer<Double>)? = nil
+              if let q = arcCosinePartner.partner(of: r), case .closed(let pf) = plans[q] {
+                if !exact { columns[q].e.update(repeating: 0, count: count) }
+                partner = (pf, columns[q].v)
+              }
+              f.values(count: count, a: ca, b: cb, c: cc, into: v, partner: partner)
               continue
             }
           }
@@ -625,6 +741,32 @@ extension PairwiseRecipe {
           }
         }
       }
+    }
+  }
+
+  /// `dots[i] = x_p·x_{q₀+i}`, `i < count`, for points of `dim` coordinates: four partial sums
+  /// over the coordinates (so the loop vectorizes), added at the end.
+  static func dotProducts(
+    x: UnsafeBufferPointer<Double>, dim: Int, p: Int, q0: Int, count: Int,
+    into dots: UnsafeMutablePointer<Double>
+  ) {
+    let base = x.baseAddress!  // safe: the block has a point p
+    let xp = base + p * dim
+    let whole = dim / 4 * 4
+    for i in 0..<count {
+      let xq = base + (q0 + i) * dim
+      var acc = SIMD4<Double>(repeating: 0)
+      var k = 0
+      while k < whole {
+        acc += SIMD4(xp[k], xp[k + 1], xp[k + 2], xp[k + 3]) * SIMD4(xq[k], xq[k + 1], xq[k + 2], xq[k + 3])
+        k += 4
+      }
+      var s = (acc[0] + acc[1]) + (acc[2] + acc[3])
+      while k < dim {
+        s += xp[k] * xq[k]
+        k += 1
+      }
+      dots[i] = s
     }
   }
 

@@ -46,8 +46,7 @@ public struct GaussianPair: Sendable, Hashable {
     guard a > 0, b > 0 else {
       return Normalized(m1: mean1, m2: mean2, a: a, b: b, c: 0, s1: s1, s2: s2, rho: 0)
     }
-    // √a·√b rather than √(ab): the product can overflow or underflow.
-    let bound = s1 * s2
+    let bound = GaussianIntegrals.rootProduct(a, b)
     let c = min(max(k12, -bound), bound)
     return Normalized(
       m1: mean1, m2: mean2, a: a, b: b, c: c, s1: s1, s2: s2, rho: min(max(c / bound, -1), 1))

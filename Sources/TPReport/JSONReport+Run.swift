@@ -97,7 +97,7 @@ extension JSONReport {
               name: $0.name, points: $0.points.map { $0.map(JSONNumber.init) },
               column_points: $0.columnPoints?.map { $0.map(JSONNumber.init) },
               matrix: $0.matrix.map { $0.map(JSONNumber.init) },
-              errors: $0.errors.map { $0.map(JSONNumber.init) },
+              errors: ($0.errors ?? $0.matrix.map { $0.map { _ in 0 } }).map { $0.map(JSONNumber.init) },
               method: $0.method.rawValue)
           }, forKey: .kernels)
       }

@@ -17,7 +17,7 @@ extension TextReport {
         [k.name] + (k.columnPoints ?? k.points).indices.map { k.columnPoints == nil ? "p\($0)" : "q\($0)" }
       let rows = k.matrix.enumerated().map { i, row in
         ["p\(i) \(point(k.points[i], names: names))"]
-          + row.enumerated().map { j, v in estimate(v, k.errors[i][j], k.method) }
+          + row.enumerated().map { j, v in estimate(v, k.error(i, j), k.method) }
       }
       sections.append(table(header: header, rows: rows))
     }

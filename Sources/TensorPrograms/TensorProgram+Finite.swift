@@ -214,13 +214,15 @@ extension TensorProgram {
     }
     for i in out.kernels.indices {
       let m = out.kernels[i].matrix.count
+      var errors = out.kernels[i].matrix.map { $0.map { _ in 0.0 } }
       for a in 0..<m {
         for b in 0..<out.kernels[i].matrix[a].count {
           let (mean, se) = stats(reports.map { $0.kernels[i].matrix[a][b] })
           out.kernels[i].matrix[a][b] = mean
-          out.kernels[i].errors[a][b] = se
+          errors[a][b] = se
         }
       }
+      out.kernels[i].errors = errors
     }
     return out
   }
@@ -250,7 +252,7 @@ extension TensorProgram {
       for a in k.points.indices {
         for b in (k.columnPoints == nil ? a : 0)..<columns.count {
           out.append(
-            (Self.kernelLabel(k.name, model: model, k.points[a], columns[b]), k.matrix[a][b], k.errors[a][b])
+            (Self.kernelLabel(k.name, model: model, k.points[a], columns[b]), k.matrix[a][b], k.error(a, b))
           )
         }
       }

@@ -29,11 +29,13 @@ extension NetworkLimit {
       return kind == .ntk ? v.theta : v.k
     }
 
-    func errors(_ kind: KernelChoice) -> Matrix { kind == .ntk ? values.thetaErrors : values.kErrors }
-
-    var exact: Bool {
-      values.kErrors.elements.allSatisfy { $0 == 0 } && values.thetaErrors.elements.allSatisfy { $0 == 0 }
+    /// The entries' errors of kernel `kind` (zeros when exact).
+    func errors(_ kind: KernelChoice) -> Matrix {
+      let m = matrix(kind)
+      return (kind == .ntk ? values.thetaErrors : values.kErrors) ?? Matrix(rows: m.rows, cols: m.cols)
     }
+
+    var exact: Bool { values.isExact }
   }
 
   func kernelAnalyses(_ report: inout RunReport) throws(RunFailure) {

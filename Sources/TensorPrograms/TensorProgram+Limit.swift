@@ -392,8 +392,9 @@ struct NetworkLimit {
   struct KernelValues {
     var k: Matrix
     var theta: Matrix
-    var kErrors: Matrix
-    var thetaErrors: Matrix
+    /// The entries' estimated absolute errors; nil when every entry is exact.
+    var kErrors: Matrix?
+    var thetaErrors: Matrix?
     var features: [String: Matrix]
     var method: Method
     /// Why the general interpreter computed these (no pairwise recipe), for the report's notes.
@@ -405,6 +406,12 @@ struct NetworkLimit {
     /// `z_ij ~ N(0, 1)` from a fixed stream, and the error of each number is the RMS of its
     /// changes — the first-order error of independent entry errors, to about ±25 %. All zeros,
     /// without evaluating `f` again, when every entry is exact.
+    /// Whether every entry of both kernels is exact.
+    var isExact: Bool {
+      (kErrors?.elements.allSatisfy { $0 == 0 } ?? true)
+        && (thetaErrors?.elements.allSatisfy { $0 == 0 } ?? true)
+    }
+
     func propagatedErrors<E: Error>(
       draws requested: Int? = nil, base given: [(Double, Double)]? = nil,
       _ f: (KernelValues) throws(E) -> [(Double, Double)]
@@ -413,9 +420,10 @@ struct NetworkLimit {
     ) {
       let base: [(Double, Double)]
       if let given { base = given } else { base = try f(self) }
-      let exact = kErrors.elements.allSatisfy { $0 == 0 } && thetaErrors.elements.allSatisfy { $0 == 0 }
-      if exact { return (base.map { _ in 0 }, base.map { _ in 0 }) }
+      if isExact { return (base.map { _ in 0 }, base.map { _ in 0 }) }
       let n = k.rows
+      let kErrors = self.kErrors ?? Matrix(rows: n, cols: n)
+      let thetaErrors = self.thetaErrors ?? Matrix(rows: n, cols: n)
       // The RMS over d draws has relative spread ≈ 1/√(2d): 32 draws (±12 %) where the
       // dynamics are cheap, 8 (±25 %) on large point sets, where each draw is an N³ solve.
       let draws = requested ?? (n <= 128 ? 32 : 8)
@@ -487,22 +495,27 @@ struct NetworkLimit {
       if req.posteriorData == nil {
         // Gram matrices on the points, or the cross-kernels rows × columns.
         let r = req.points.count
-        let (rowIdx, colIdx) =
-          req.columnPoints == nil ? (Array(0..<r), Array(0..<r)) : (Array(0..<r), Array(r..<pts.count))
+        let columns = req.columnPoints == nil ? 0..<r : r..<pts.count
         // Each matrix is released as soon as its rows are in the report, so that at N points
         // the peak holds one N² matrix beyond the report's, not four.
-        func take(_ m: inout Matrix) -> [[Double]] {
-          let out = m.elements.withUnsafeBufferPointer { e in
-            rowIdx.map { i in colIdx.map { e[i * m.cols + $0] } }
+        func take(_ m: inout Matrix?) -> [[Double]]? {
+          guard let matrix = m else { return nil }
+          m = nil
+          return matrix.elements.withUnsafeBufferPointer { e in
+            (0..<r).map { i in
+              Array(e[(i * matrix.cols + columns.lowerBound)..<(i * matrix.cols + columns.upperBound)])
+            }
           }
-          m = Matrix(rows: 0, cols: 0)
-          return out
         }
+        var k: Matrix? = values.k
+        var theta: Matrix? = values.theta
+        values.k = Matrix(rows: 0, cols: 0)
+        values.theta = Matrix(rows: 0, cols: 0)
         var nngp = KernelMatrix(
-          name: "nngp", points: req.points, matrix: take(&values.k), errors: take(&values.kErrors),
+          name: "nngp", points: req.points, matrix: take(&k) ?? [], errors: take(&values.kErrors),
           method: method)
         var ntk = KernelMatrix(
-          name: "ntk", points: req.points, matrix: take(&values.theta), errors: take(&values.thetaErrors),
+          name: "ntk", points: req.points, matrix: take(&theta) ?? [], errors: take(&values.thetaErrors),
           method: method)
         nngp.columnPoints = req.columnPoints
         ntk.columnPoints = req.columnPoints

@@ -91,8 +91,9 @@ public struct KernelMatrices: Sendable {
   public var nngp: Matrix
   /// `Θ(xᵢ, xⱼ)`.
   public var ntk: Matrix
-  public var nngpErrors: Matrix
-  public var ntkErrors: Matrix
+  /// The entries' estimated absolute errors; nil when every entry is exact (closed forms).
+  public var nngpErrors: Matrix?
+  public var ntkErrors: Matrix?
   /// How the least exact entry was computed.
   public var method: Method
   /// Why the general interpreter computed them, when it did (nil for the pairwise recipe).

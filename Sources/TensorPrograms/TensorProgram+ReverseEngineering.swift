@@ -44,7 +44,9 @@ extension NetworkLimit {
     func row(_ v: KernelValues) -> (values: [Double], errors: [Double], diagonal: [Double]) {
       let m = r.kernel == .ntk ? v.theta : v.k
       let e = r.kernel == .ntk ? v.thetaErrors : v.kErrors
-      return ((0..<m.cols).map { m[0, $0] }, (0..<e.cols).map { e[0, $0] }, (0..<m.rows).map { m[$0, $0] })
+      return (
+        (0..<m.cols).map { m[0, $0] }, (0..<m.cols).map { e?[0, $0] ?? 0 }, (0..<m.rows).map { m[$0, $0] }
+      )
     }
     // 1. The target on the fit grid.
     let angles = (0..<Self.fitAngles).map { Double.pi * Double($0) / Double(Self.fitAngles - 1) }
