@@ -164,11 +164,28 @@ struct OutputFile {
   func write(_ text: String) throws(CommandError) { try write(bytes: Array(text.utf8)) }
 
   /// Writes `bytes`, like ``write(_:)``, while no watchdog can end the process (``OutputGate``).
-  func write(bytes: [UInt8]) throws(CommandError) {
-    try OutputGate.writing { () throws(CommandError) in try unguardedWrite(bytes: bytes) }
+  func write(bytes: [UInt8]) throws(CommandError) { try write(pieces: [.bytes(bytes)]) }
+
+  /// A part of a file's contents, written from its own storage (no concatenated copy).
+  enum Piece {
+    case bytes([UInt8])
+    /// Doubles whose in-memory bytes are the file's.
+    case doubles([Double])
+
+    func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
+      switch self {
+      case .bytes(let b): return b.withUnsafeBytes(body)
+      case .doubles(let d): return d.withUnsafeBytes(body)
+      }
+    }
   }
 
-  private func unguardedWrite(bytes: [UInt8]) throws(CommandError) {
+  /// Writes `pieces` one after the other, like ``write(bytes:)``.
+  func write(pieces: [Piece]) throws(CommandError) {
+    try OutputGate.writing { () throws(CommandError) in try unguardedWrite(pieces) }
+  }
+
+  private func unguardedWrite(_ bytes: [Piece]) throws(CommandError) {
     if let code = Self.simulatedWriteError {
       throw CommandError(Message.cannotWrite(path, errnoText(code)), code: .usage)
     }
@@ -202,7 +219,7 @@ struct OutputFile {
   /// Writes `bytes` to a temporary file next to the target and renames it over the target,
   /// keeping the target's permissions (and owner, when running as root). False when the
   /// temporary file cannot be made or written; the target is then untouched.
-  func replaceThroughTemporary(_ bytes: [UInt8], mode: mode_t, _ existing: stat) -> Bool {
+  func replaceThroughTemporary(_ bytes: [Piece], mode: mode_t, _ existing: stat) -> Bool {
     let directory = (target as NSString).deletingLastPathComponent
     let name = (target as NSString).lastPathComponent
     var template = Array(((directory.isEmpty ? "." : directory) + "/." + name + ".tp-XXXXXX").utf8CString)
@@ -219,16 +236,22 @@ struct OutputFile {
     return true
   }
 
-  /// Writes every byte; the reason on failure.
-  static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> String? {
-    var offset = 0
-    while offset < bytes.count {
-      let n = bytes[offset...].withUnsafeBytes { systemWrite(fd, $0.baseAddress, $0.count) }
-      if n < 0 {
-        if errno == EINTR { continue }
-        return errnoText()
+  /// Writes every byte of every piece, in order; the reason on failure.
+  static func writeAll(_ fd: Int32, _ pieces: [Piece]) -> String? {
+    for piece in pieces {
+      let failure: String? = piece.withUnsafeBytes { bytes in
+        var offset = 0
+        while offset < bytes.count {
+          let n = systemWrite(fd, bytes.baseAddress.map { $0 + offset }, bytes.count - offset)
+          if n < 0 {
+            if errno == EINTR { continue }
+            return errnoText()
+          }
+          offset += n
+        }
+        return nil
       }
-      offset += n
+      if let failure { return failure }
     }
     return nil
   }

@@ -41,8 +41,9 @@ struct RunCommand: Command {
                          written, is exit 1.
       --npy DIR          Write each kernel matrix as a NumPy .npy file (float64, little-endian):
                          DIR/nngp.npy and DIR/ntk.npy (then nngp_2.npy, … for further 'kernel'
-                         statements), with their entries' errors in nngp_error.npy, …; DIR is
-                         created if missing. The matrices are then left out of stdout.
+                         statements), with their entries' errors in nngp_error.npy, … unless
+                         every entry is exact; DIR is created if missing. The matrices are then
+                         left out of stdout.
       --cache-memory SIZE
                          Memory for Monte Carlo node values kept between expectations (default:
                          a quarter of the physical memory, 1G…64G); the results do not depend on
@@ -194,12 +195,12 @@ extension RunCommand {
       seen[k.name, default: 0] += 1
       let suffix = seen[k.name] == 1 ? "" : "_\(seen[k.name]!)"  // safe: just set
       // An exact matrix has no error file.
-      let files = [(k.name + suffix, k.matrix)] + (k.errors.map { [(k.name + suffix + "_error", $0)] } ?? [])
-      for (name, rows) in files {
+      let files = [(k.name + suffix, k.values)] + (k.errors.map { [(k.name + suffix + "_error", $0)] } ?? [])
+      for (name, entries) in files {
         let file = (dir as NSString).appendingPathComponent(name + ".npy")
         let out = try OutputFile.prepare(file, option: "npy", input: input)
-        try out.write(
-          bytes: NPY.float64(matrixRows: rows, cols: rows.first?.count ?? 0))
+        let (header, doubles) = NPY.float64Pieces(rows: k.rowCount, cols: k.columnCount, elements: entries)
+        try out.write(pieces: [.bytes(header), .doubles(doubles)])
         written.append(file)
       }
     }

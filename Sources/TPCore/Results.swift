@@ -210,31 +210,60 @@ public struct TrajectoryValue: Sendable, Hashable {
   }
 }
 
-/// A Gram matrix (`nngp` or `ntk`) on a list of points.
+/// A Gram matrix (`nngp` or `ntk`) on a list of points, or a cross-kernel between two lists.
+///
+/// The entries are stored flat, row by row (a 2000-point Gram matrix is one array of 4·10⁶
+/// doubles, not 2000 arrays), from the limit's evaluation to the `.npy` writer.
 public struct KernelMatrix: Sendable, Hashable {
   public var name: String
   /// The row points (and the column points when `columnPoints` is nil).
   public var points: [[Double]]
   /// The column points of a cross-kernel `K(xᵢ, x′ⱼ)`; nil for a Gram matrix on `points`.
   public var columnPoints: [[Double]]? = nil
-  public var matrix: [[Double]]
-  /// Estimated absolute error of each entry; nil when every entry is exact.
-  public var errors: [[Double]]?
+  /// The number of columns (entries per row).
+  public let columnCount: Int
+  /// Entry `(i, j)` at `i · columnCount + j`.
+  public var values: [Double]
+  /// Each entry's estimated absolute error, in the order of `values`; nil when every entry is
+  /// exact.
+  public var errors: [Double]?
   /// How the least exact entry was computed.
   public var method: Method
 
+  /// A matrix of `points.count` rows of `columnCount` entries, row-major.
   public init(
-    name: String, points: [[Double]], matrix: [[Double]], errors: [[Double]]? = nil, method: Method = .exact
+    name: String, points: [[Double]], columnCount: Int, values: [Double], errors: [Double]? = nil,
+    method: Method = .exact
   ) {
+    precondition(values.count == points.count * columnCount, "entry count does not match the shape")
+    precondition(errors.map { $0.count == values.count } ?? true, "error count does not match the shape")
     self.name = name
     self.points = points
-    self.matrix = matrix
+    self.columnCount = columnCount
+    self.values = values
     self.errors = errors
     self.method = method
   }
 
+  /// A matrix given by its rows (each of equal length), with optional per-entry errors.
+  public init(
+    name: String, points: [[Double]], matrix: [[Double]], errors: [[Double]]? = nil, method: Method = .exact
+  ) {
+    self.init(
+      name: name, points: points, columnCount: matrix.first?.count ?? 0, values: matrix.flatMap { $0 },
+      errors: errors?.flatMap { $0 }, method: method)
+  }
+
+  /// The number of rows.
+  public var rowCount: Int { points.count }
+  /// Entry `(i, j)`.
+  public func value(_ i: Int, _ j: Int) -> Double { values[i * columnCount + j] }
   /// The estimated absolute error of entry `(i, j)` (0 when exact).
-  public func error(_ i: Int, _ j: Int) -> Double { errors?[i][j] ?? 0 }
+  public func error(_ i: Int, _ j: Int) -> Double { errors?[i * columnCount + j] ?? 0 }
+  /// Row `i`.
+  public func row(_ i: Int) -> ArraySlice<Double> { values[(i * columnCount)..<((i + 1) * columnCount)] }
+  /// The entries as rows (a copy; for printing small matrices).
+  public var rows: [[Double]] { (0..<rowCount).map { Array(row($0)) } }
 }
 
 /// The NNGP posterior of the latent function at one point.

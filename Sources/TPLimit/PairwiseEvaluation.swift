@@ -68,12 +68,7 @@ struct ClosedFormPlan: Sendable {
     case (.erf, .erf): v = GaussianIntegrals.erfErf(a, c, b)
     case (.identity, .identity): v = c
     case (.one, .one): v = 1
-    case (.gaussian, .gaussian):
-      let aa = max(a, 0)
-      let bb = max(b, 0)
-      let bound = (aa * bb).squareRoot()
-      let cc = min(max(c, -bound), bound)
-      v = 1 / (1 + 2 * (aa + bb) + 4 * max(aa * bb - cc * cc, 0)).squareRoot()
+    case (.gaussian, .gaussian): v = GaussianIntegrals.gaussianGaussian(a, c, b)
     default: v = GaussianIntegrals.expectation(f, g, GaussianPair(k11: a, k12: c, k22: b))
     }
     return scale * v
@@ -115,9 +110,14 @@ struct ClosedFormPlan: Sendable {
       GaussianIntegrals.evaluateArcCosine(
         count: count, k11: k11, k12: k12, k22: k22, relu: theirs, step: mine)
     default:
-      if dimension == 2, f == .erf, g == .erf {
+      switch (dimension, f, g) {
+      case (2, .erf, .erf):
         GaussianIntegrals.evaluateErf(count: count, k11: k11, k12: k12, k22: k22, into: mine)
-      } else {
+      case (2, .gaussian, .gaussian):
+        GaussianIntegrals.evaluateGaussianGaussian(count: count, k11: k11, k12: k12, k22: k22, into: mine)
+      case (2, .identity, .identity):
+        for i in 0..<count { v[i] = scale * c.v[i * c.stride] }
+      default:
         for i in 0..<count { v[i] = value(a.v[i * a.stride], b.v[i * b.stride], c.v[i * c.stride]) }
       }
     }

@@ -114,4 +114,34 @@ extension GaussianIntegrals {
       i += 1
     }
   }
+
+  /// ``gaussianGaussian(_:_:_:)`` at `(k11[i], k12[i], k22[i])`, `i < count`, into `output`, four
+  /// lanes at a time with the scalar form's operations (bit for bit equal).
+  public static func evaluateGaussianGaussian(
+    count: Int, k11: Strided, k12: Strided, k22: Strided, into output: BlockOutput
+  ) {
+    let zero = SIMD4<Double>(repeating: 0)
+    let one = SIMD4<Double>(repeating: 1)
+    var i = 0
+    while i + 4 <= count {
+      let a0 = k11.lanes(i)
+      let b0 = k22.lanes(i)
+      let c0 = k12.lanes(i)
+      let a = a0.replacing(with: zero, where: a0 .< zero)
+      let b = b0.replacing(with: zero, where: b0 .< zero)
+      let product = a * b
+      let bound = product.squareRoot()
+      let low = c0.replacing(with: -bound, where: c0 .< -bound)
+      let c = low.replacing(with: bound, where: low .> bound)
+      let determinant = product - c * c
+      let positive = determinant.replacing(
+        with: zero, where: .!(determinant .>= zero) .| .!(product .< .infinity))
+      output.store(one / (one + 2 * (a + b) + 4 * positive).squareRoot(), at: i)
+      i += 4
+    }
+    while i < count {
+      output.out[i] = output.scale * gaussianGaussian(k11[i], k12[i], k22[i])
+      i += 1
+    }
+  }
 }

@@ -44,6 +44,22 @@ public enum GaussianIntegrals {
     return 2 / .pi * InverseTrigonometric.asin(min(max(argument, -1), 1))
   }
 
+  /// `E[exp(−u²)·exp(−v²)] = ((1 + 2k11)(1 + 2k22) − 4k12²)^{−1/2}`, written as
+  /// `(1 + 2(a + b) + 4(ab − c²))^{−1/2}` with `c` clamped to `|c| ≤ √(ab)` so that the
+  /// determinant term is never negative (the kernel of `erf′ = (2/√π) e^{−x²}`); where `ab`
+  /// overflows the determinant term is dropped (the value is then below `(2(a + b))^{−1/2}`,
+  /// under 10⁻¹⁵⁰, rather than NaN).
+  @inlinable
+  public static func gaussianGaussian(_ k11: Double, _ k12: Double, _ k22: Double) -> Double {
+    let a = max(k11, 0)
+    let b = max(k22, 0)
+    let product = a * b
+    let bound = product.squareRoot()
+    let c = min(max(k12, -bound), bound)
+    let determinant = product < .infinity ? max(product - c * c, 0) : 0
+    return 1 / (1 + 2 * (a + b) + 4 * determinant).squareRoot()
+  }
+
   /// `E[u·relu(v)] = k12 / 2` (Stein's lemma: `k12·E[step(v)]`); 0 when `k22 = 0`.
   public static func identityRelu(_ k11: Double, _ k12: Double, _ k22: Double) -> Double {
     k22 > 0 ? k12 / 2 : 0

@@ -92,13 +92,14 @@ extension JSONReport {
       if !report.trajectory.isEmpty { try c.encode(report.trajectory.map(Step.init), forKey: .trajectory) }
       if !report.kernels.isEmpty {
         try c.encode(
-          report.kernels.map {
+          report.kernels.map { k in
             Kernel(
-              name: $0.name, points: $0.points.map { $0.map(JSONNumber.init) },
-              column_points: $0.columnPoints?.map { $0.map(JSONNumber.init) },
-              matrix: $0.matrix.map { $0.map(JSONNumber.init) },
-              errors: ($0.errors ?? $0.matrix.map { $0.map { _ in 0 } }).map { $0.map(JSONNumber.init) },
-              method: $0.method.rawValue)
+              name: k.name, points: k.points.map { $0.map(JSONNumber.init) },
+              column_points: k.columnPoints?.map { $0.map(JSONNumber.init) },
+              matrix: k.rows.map { $0.map(JSONNumber.init) },
+              errors: (0..<k.rowCount).map { i in (0..<k.columnCount).map { j in JSONNumber(k.error(i, j)) }
+              },
+              method: k.method.rawValue)
           }, forKey: .kernels)
       }
       if !report.posterior.isEmpty {

@@ -6,19 +6,23 @@
 public enum NPY {
   /// The `.npy` bytes of the `rows × cols` matrix whose row-major entries are `elements`.
   public static func float64(rows: Int, cols: Int, elements: [Double]) -> [UInt8] {
-    precondition(elements.count == rows * cols, "element count does not match the shape")
-    var out = header(rows: rows, cols: cols)
-    append(elements, to: &out)
+    let (head, entries) = float64Pieces(rows: rows, cols: cols, elements: elements)
+    var out = head
+    out.reserveCapacity(head.count + 8 * entries.count)
+    entries.withUnsafeBytes { out.append(contentsOf: $0) }
     return out
   }
 
-  /// The `.npy` bytes of the matrix whose rows are `matrixRows` (each of length `cols`), built
-  /// in the one buffer ``header(rows:cols:)`` reserves, without first flattening the rows.
-  public static func float64(matrixRows: [[Double]], cols: Int) -> [UInt8] {
-    precondition(matrixRows.allSatisfy { $0.count == cols }, "rows of unequal length")
-    var out = header(rows: matrixRows.count, cols: cols)
-    for row in matrixRows { append(row, to: &out) }
-    return out
+  /// The same file as two pieces to write one after the other, so that a writer copies no
+  /// entry: the header bytes, and the entries as doubles whose in-memory bytes are the file's
+  /// (`elements` itself on a little-endian host, byte-swapped copies on a big-endian one).
+  public static func float64Pieces(rows: Int, cols: Int, elements: [Double]) -> (
+    header: [UInt8], entries: [Double]
+  ) {
+    precondition(elements.count == rows * cols, "element count does not match the shape")
+    let entries =
+      1.littleEndian == 1 ? elements : elements.map { Double(bitPattern: $0.bitPattern.littleEndian) }
+    return (header(rows: rows, cols: cols), entries)
   }
 
   /// Magic, version, header length and the padded header of a `rows × cols` float64 matrix.
@@ -28,23 +32,9 @@ public enum NPY {
     header += [UInt8](repeating: 0x20, count: (64 - unpadded % 64) % 64)
     header.append(0x0A)
     var out: [UInt8] = [0x93] + Array("NUMPY".utf8) + [1, 0]
-    out.reserveCapacity(10 + header.count + 8 * rows * cols)
     out.append(UInt8(header.count & 0xFF))
     out.append(UInt8(header.count >> 8))
     out += header
     return out
-  }
-
-  /// Appends `elements` as little-endian IEEE 754 doubles.
-  static func append(_ elements: [Double], to out: inout [UInt8]) {
-    if 1.littleEndian == 1 {
-      // The host's doubles already are the file's bytes: one copy.
-      elements.withUnsafeBytes { out.append(contentsOf: $0) }
-    } else {
-      for x in elements {
-        let bits = x.bitPattern.littleEndian
-        for k in 0..<8 { out.append(UInt8(truncatingIfNeeded: bits >> (8 * UInt64(k)))) }
-      }
-    }
   }
 }

@@ -15,9 +15,9 @@ extension TextReport {
       // A cross-kernel heads its columns q0, q1, … (its column points are in the JSON).
       let header =
         [k.name] + (k.columnPoints ?? k.points).indices.map { k.columnPoints == nil ? "p\($0)" : "q\($0)" }
-      let rows = k.matrix.enumerated().map { i, row in
+      let rows = (0..<k.rowCount).map { i in
         ["p\(i) \(point(k.points[i], names: names))"]
-          + row.enumerated().map { j, v in estimate(v, k.error(i, j), k.method) }
+          + (0..<k.columnCount).map { j in estimate(k.value(i, j), k.error(i, j), k.method) }
       }
       sections.append(table(header: header, rows: rows))
     }

@@ -213,14 +213,11 @@ extension TensorProgram {
       out.posterior[i].varianceError = varianceSE
     }
     for i in out.kernels.indices {
-      let m = out.kernels[i].matrix.count
-      var errors = out.kernels[i].matrix.map { $0.map { _ in 0.0 } }
-      for a in 0..<m {
-        for b in 0..<out.kernels[i].matrix[a].count {
-          let (mean, se) = stats(reports.map { $0.kernels[i].matrix[a][b] })
-          out.kernels[i].matrix[a][b] = mean
-          errors[a][b] = se
-        }
+      var errors = [Double](repeating: 0, count: out.kernels[i].values.count)
+      for e in errors.indices {
+        let (mean, se) = stats(reports.map { $0.kernels[i].values[e] })
+        out.kernels[i].values[e] = mean
+        errors[e] = se
       }
       out.kernels[i].errors = errors
     }
@@ -252,7 +249,7 @@ extension TensorProgram {
       for a in k.points.indices {
         for b in (k.columnPoints == nil ? a : 0)..<columns.count {
           out.append(
-            (Self.kernelLabel(k.name, model: model, k.points[a], columns[b]), k.matrix[a][b], k.error(a, b))
+            (Self.kernelLabel(k.name, model: model, k.points[a], columns[b]), k.value(a, b), k.error(a, b))
           )
         }
       }

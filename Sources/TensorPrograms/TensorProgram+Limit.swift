@@ -496,14 +496,15 @@ struct NetworkLimit {
         // Gram matrices on the points, or the cross-kernels rows × columns.
         let r = req.points.count
         let columns = req.columnPoints == nil ? 0..<r : r..<pts.count
-        // Each matrix is released as soon as its rows are in the report, so that at N points
-        // the peak holds one N² matrix beyond the report's, not four.
-        func take(_ m: inout Matrix?) -> [[Double]]? {
+        // The Gram matrix on all the points is kept as it is (no copy); a cross-kernel is the
+        // rows × columns block. Each matrix is released as soon as it is in the report.
+        func take(_ m: inout Matrix?) -> [Double]? {
           guard let matrix = m else { return nil }
           m = nil
+          if columns == 0..<matrix.cols && r == matrix.rows { return matrix.elements }
           return matrix.elements.withUnsafeBufferPointer { e in
-            (0..<r).map { i in
-              Array(e[(i * matrix.cols + columns.lowerBound)..<(i * matrix.cols + columns.upperBound)])
+            (0..<r).flatMap { i in
+              e[(i * matrix.cols + columns.lowerBound)..<(i * matrix.cols + columns.upperBound)]
             }
           }
         }
@@ -512,11 +513,11 @@ struct NetworkLimit {
         values.k = Matrix(rows: 0, cols: 0)
         values.theta = Matrix(rows: 0, cols: 0)
         var nngp = KernelMatrix(
-          name: "nngp", points: req.points, matrix: take(&k) ?? [], errors: take(&values.kErrors),
-          method: method)
+          name: "nngp", points: req.points, columnCount: columns.count, values: take(&k) ?? [],
+          errors: take(&values.kErrors), method: method)
         var ntk = KernelMatrix(
-          name: "ntk", points: req.points, matrix: take(&theta) ?? [], errors: take(&values.thetaErrors),
-          method: method)
+          name: "ntk", points: req.points, columnCount: columns.count, values: take(&theta) ?? [],
+          errors: take(&values.thetaErrors), method: method)
         nngp.columnPoints = req.columnPoints
         ntk.columnPoints = req.columnPoints
         report.kernels += [nngp, ntk]

@@ -33,7 +33,7 @@ extension TensorProgram {
       let range = net.observations.first { Self.observes($0, t, model: net.model?.name) }?.range
       throw fail("\(Self.describe(t)) is \(Self.name(t.value.isFinite ? t.variance : t.value))\(at)", range)
     }
-    for m in report.kernels where m.matrix.contains(where: { $0.contains { !$0.isFinite } }) {
+    for m in report.kernels where m.values.contains(where: { !$0.isFinite }) {
       throw fail(
         "the \(m.name.uppercased()) kernel has entries that are NaN or ±Inf\(at)", net.kernels.first?.range)
     }

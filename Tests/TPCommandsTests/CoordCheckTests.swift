@@ -164,7 +164,7 @@ import Testing
       """
     let program = try TensorProgram(source: source)
     let r = try program.runFinite(width: 256, seed: 3)
-    let theta = try #require(r.kernels.first { $0.name == "ntk" }).matrix
+    let theta = try #require(r.kernels.first { $0.name == "ntk" }).rows
     func f(_ step: Int, _ p: Int) -> Double {
       let points: [[Double]] = [[1, 0], [0.6, 0.8], [-0.5, 0.5]]
       return r.trajectory.first { $0.observable == "f" && $0.step == step && $0.points == [points[p]] }!.value

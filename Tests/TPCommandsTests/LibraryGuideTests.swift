@@ -55,8 +55,8 @@ import Testing
     // inputs: K(a, b) = E[relu(u)]² = (1/2)/(2π), K(a, a) = E[relu(u)²] = (1/2)/2.
     #expect(Set(kernels.kernelsByName.keys).isSuperset(of: ["nngp", "ntk"]))
     let nngp = try #require(kernels.kernelsByName["nngp"])
-    #expect(abs(nngp.matrix[0][1] - 1 / (4 * Double.pi)) <= 1e-12 + 4 * nngp.error(0, 1))
-    #expect(abs(nngp.matrix[0][0] - 0.25) <= 1e-12 + 4 * nngp.error(0, 0))
+    #expect(abs(nngp.value(0, 1) - 1 / (4 * Double.pi)) <= 1e-12 + 4 * nngp.error(0, 1))
+    #expect(abs(nngp.value(0, 0) - 0.25) <= 1e-12 + 4 * nngp.error(0, 0))
   }
 
   @Test func errorsAreTypedAndRendered() {

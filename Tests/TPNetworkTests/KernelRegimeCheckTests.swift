@@ -87,7 +87,7 @@ func kernelRegimeCheckPairsEachNetworkWithItsOwnInitialOutputs(_ file: String) t
     let v = estimates[i]
     let (m, se) = meanAndStandardError(v)
     let j = try #require(ntk.points.firstIndex(of: z))
-    print("shared W: Θ(\(z), (1, 0)) limit \(ntk.matrix[j][0]) finite \(m) ± \(se)")
-    expectWithinStandardErrors(m, standardError: se, of: ntk.matrix[j][0])
+    print("shared W: Θ(\(z), (1, 0)) limit \(ntk.value(j, 0)) finite \(m) ± \(se)")
+    expectWithinStandardErrors(m, standardError: se, of: ntk.value(j, 0))
   }
 }

@@ -109,11 +109,11 @@ func mehlerSeriesKernelsMatchTheRecursionAndTheTrapezoid(_ c: PairwiseCase) thro
     let expected = numericalRecursion(
       phi, dphi, points[i], points[j], biasVar: c.biases ? 0.1 : 0, hidden: c.hidden, panels: 48)
     #expect(
-      abs(k.matrix[i][j] - expected.nngp) <= k.error(i, j) + 1e-12,
-      "NNGP (\(i), \(j)) \(k.matrix[i][j] - expected.nngp) err \(k.error(i, j))")
+      abs(k.value(i, j) - expected.nngp) <= k.error(i, j) + 1e-12,
+      "NNGP (\(i), \(j)) \(k.value(i, j) - expected.nngp) err \(k.error(i, j))")
     #expect(
-      abs(t.matrix[i][j] - expected.ntk) <= t.error(i, j) + 1e-12,
-      "NTK (\(i), \(j)) \(t.matrix[i][j] - expected.ntk) err \(t.error(i, j))")
+      abs(t.value(i, j) - expected.ntk) <= t.error(i, j) + 1e-12,
+      "NTK (\(i), \(j)) \(t.value(i, j) - expected.ntk) err \(t.error(i, j))")
     // Pairs near |ρ| = 1 at the larger variances fall back to the trapezoidal rule, whose
     // stated error reaches a few 1e-9 there (the series' own bound is below 1e-12).
     #expect(
@@ -128,8 +128,8 @@ func mehlerSeriesKernelsMatchTheRecursionAndTheTrapezoid(_ c: PairwiseCase) thro
   let (kt, tt) = try pairwiseKernels(try program.runLimit(trapezoid))
   for i in few.indices {
     for j in few.indices {
-      #expect(abs(ks.matrix[i][j] - kt.matrix[i][j]) <= ks.error(i, j) + kt.error(i, j) + 1e-13)
-      #expect(abs(ts.matrix[i][j] - tt.matrix[i][j]) <= ts.error(i, j) + tt.error(i, j) + 1e-13)
+      #expect(abs(ks.value(i, j) - kt.value(i, j)) <= ks.error(i, j) + kt.error(i, j) + 1e-13)
+      #expect(abs(ts.value(i, j) - tt.value(i, j)) <= ts.error(i, j) + tt.error(i, j) + 1e-13)
     }
   }
 }

@@ -80,8 +80,8 @@ func ntkMatchesTheLayerRecursion(_ activation: String, _ hidden: Int) throws {
         activation, points[i], points[j], inputVar: 1.7, hiddenVar: 2, readoutVar: 0.8, biasVar: 0.1,
         hidden: hidden)
       let tolerance = activation == "erf" ? 1e-12 : 1e-7
-      expectClose(nngp.matrix[i][j], expected.nngp, relative: tolerance, "NNGP (\(i), \(j))")
-      expectClose(ntk.matrix[i][j], expected.ntk, relative: tolerance, "NTK (\(i), \(j))")
+      expectClose(nngp.value(i, j), expected.nngp, relative: tolerance, "NNGP (\(i), \(j))")
+      expectClose(ntk.value(i, j), expected.ntk, relative: tolerance, "NTK (\(i), \(j))")
     }
   }
 }

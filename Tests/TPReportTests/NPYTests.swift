@@ -25,12 +25,3 @@ import Testing
     #expect(Double(bitPattern: bits).bitPattern == x.bitPattern)
   }
 }
-
-/// Writing from rows gives the same bytes as writing the flattened entries, for a non-square
-/// matrix (a cross-kernel's shape) and for an empty one.
-@Test func npyFromRowsEqualsNPYFromElements() {
-  let rows: [[Double]] = [[1, 2, 3, 4], [-0.0, .pi, 1e-300, -7], [5, 6, 7, 8]]
-  #expect(
-    NPY.float64(matrixRows: rows, cols: 4) == NPY.float64(rows: 3, cols: 4, elements: rows.flatMap { $0 }))
-  #expect(NPY.float64(matrixRows: [], cols: 0) == NPY.float64(rows: 0, cols: 0, elements: []))
-}

@@ -69,7 +69,7 @@ do {
       """, fileName: "kernels.tp"
   ).runLimit()
   guard let ntk = kernels.kernelsByName["ntk"] else { fail("no NTK") }
-  print("NTK(a, b) =", ntk.matrix[0][1], "±", ntk.error(0, 1))
+  print("NTK(a, b) =", ntk.value(0, 1), "±", ntk.error(0, 1))
   guard check.passed else { exit(4) }
 } catch {
   // RunFailure (.program, .numerical, .unsupported) and Diagnostics describe themselves as `tp` does.
