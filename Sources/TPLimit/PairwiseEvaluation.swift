@@ -471,7 +471,7 @@ extension PairwiseRecipe {
         points: x, count: n, dim: dim, plans: plans, series: seriesPairs, exact: exact,
         pointValues: pointValues, pointErrors: pointErrors, scratchCount: scratchCount, threads: threads,
         valueBuffers: valueBuffers, errorBuffers: errorBuffers)
-      Self.mirrorUpperTriangle(buffers, n: n)
+      Self.mirrorUpperTriangle(buffers, n: n, threads: threads)
     }
     return outputs.indices.map { o in
       Entries(
@@ -503,12 +503,16 @@ extension PairwiseRecipe {
   }
 
   /// Copies the upper triangle of each `n × n` row-major buffer onto its lower triangle, in
-  /// 64 × 64 tiles.
-  static func mirrorUpperTriangle(_ buffers: [UnsafeMutablePointer<Double>], n: Int) {
+  /// 64 × 64 tiles, bands of 64 rows shared out over `threads` threads (each band writes only
+  /// its own rows).
+  static func mirrorUpperTriangle(_ buffers: [UnsafeMutablePointer<Double>], n: Int, threads: Int) {
     let tile = 64
-    for buffer in buffers {
-      var i0 = 0
-      while i0 < n {
+    let shared = UnsafeShared(buffers)
+    let bands = (n + tile - 1) / tile
+    Parallel.forEachChunk(count: buffers.count * bands, chunkSize: 1, threads: threads) { chunk in
+      for index in chunk {
+        let buffer = shared.value[index / bands]
+        let i0 = index % bands * tile
         var j0 = 0
         while j0 <= i0 {
           for i in i0..<min(n, i0 + tile) {
@@ -516,7 +520,6 @@ extension PairwiseRecipe {
           }
           j0 += tile
         }
-        i0 += tile
       }
     }
   }

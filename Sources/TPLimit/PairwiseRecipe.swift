@@ -121,6 +121,15 @@ public struct PairwiseRecipe: Sendable {
   }
 
   /// Number of expectations per pair that need quadrature (no closed form).
+  /// Whether every expectation has a closed form: then every entry is exact and the evaluation
+  /// keeps no error matrices.
+  public var isExact: Bool {
+    ops.allSatisfy { op in
+      guard case .expectation(let g) = op else { return true }
+      return ClosedFormPlan(g.psi, dimension: g.dimension) != nil
+    }
+  }
+
   public var quadratureCount: Int {
     ops.indices.filter { k in
       guard case .expectation(let g) = ops[k], dependence[k] == 3 else { return false }

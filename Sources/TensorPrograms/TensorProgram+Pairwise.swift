@@ -64,16 +64,16 @@ extension NetworkLimit {
       features: features, method: method)
   }
 
-  /// Refuses a pairwise evaluation whose matrices (`2 × matrices` of `N²` doubles: values and
-  /// errors, held twice while they are copied out) exceed the memory limit, or whose work
-  /// (per pair, about 100 operations per closed form, `3 · 24² · 20` per quadrature and 512
-  /// per Mehler series)
-  /// exceeds the work limit.
+  /// Refuses a pairwise evaluation whose matrices exceed the memory limit — `matrices` of `N²`
+  /// doubles, twice that when some expectation needs quadrature (the entries' errors), plus one
+  /// more for a cross-kernel's block — or whose work (per pair, about 100 operations per closed
+  /// form, `3 · 24² · 20` per quadrature and 512 per Mehler series) exceeds the work limit.
   static func checkPairwiseCost(points: Int, matrices: Int, recipe: PairwiseRecipe, options: LimitOptions)
     throws(RunFailure)
   {
     let entries = Saturating.product(points, points)
-    let bytes = Saturating.product(entries, Saturating.product(4 * matrices, 8))
+    let held = matrices * (recipe.isExact ? 1 : 2) + 1
+    let bytes = Saturating.product(entries, Saturating.product(held, 8))
     let pairs = Saturating.product(points, points + 1) / 2
     let series = options.mehlerSeries ? recipe.seriesCount : 0
     let perPair =
