@@ -66,8 +66,11 @@ extension NetworkLimit {
 
   /// Refuses a pairwise evaluation whose matrices exceed the memory limit — `matrices` of `N²`
   /// doubles, twice that when some expectation needs quadrature (the entries' errors), plus one
-  /// more for a cross-kernel's block — or whose work (per pair, about 100 operations per closed
-  /// form, `3 · 24² · 20` per quadrature and 512 per Mehler series) exceeds the work limit.
+  /// more for a cross-kernel's block — or whose work (per pair, 4 operations per register,
+  /// `3 · 24² · 20` per quadrature and 512 per Mehler series) exceeds the work limit. The
+  /// register cost is measured: a two-hidden-layer relu recipe (34 registers) takes 1.5 ns per
+  /// register and pair on one core of this machine, 0.6 of ``Message/duration(_:)``'s
+  /// operations; 4 leaves room for slower machines.
   static func checkPairwiseCost(points: Int, matrices: Int, recipe: PairwiseRecipe, options: LimitOptions)
     throws(RunFailure)
   {
@@ -77,7 +80,7 @@ extension NetworkLimit {
     let pairs = Saturating.product(points, points + 1) / 2
     let series = options.mehlerSeries ? recipe.seriesCount : 0
     let perPair =
-      Saturating.product(recipe.ops.count, 100) + Saturating.product(recipe.quadratureCount - series, 34_560)
+      Saturating.product(recipe.ops.count, 4) + Saturating.product(recipe.quadratureCount - series, 34_560)
       + Saturating.product(series, 512)
     let work = Saturating.product(pairs, perPair)
     try NetworkLimit.refuseKernels(points: points, bytes: bytes, work: work, options: options)
