@@ -17,7 +17,8 @@ import TensorPrograms
 ///   are too small;
 /// * **coverage**: how often `|v_s − mean of the other seeds|` is within
 ///   `2·√(e_s² + sd²/(S − 1))` (about 93 % when honest: Student's t with 7 degrees of freedom
-///   for 8 replicates, slightly more for the leave-one-out mean's own spread);
+///   for 8 replicates, slightly more for the leave-one-out mean's own spread; about 95 % with
+///   one replicate, whose error is its own standard error);
 /// * **gain at equal time** `(actual²_mc · t_mc) / (actual²_s · t_s)` against plain Monte
 ///   Carlo, and the agreement of the two samplers' means, `max |Δ| / √(sd²_mc + sd²_s)·√S`.
 func benchSamplers(seeds: Int = 10, samples: Int = 4096, replicates: Int = 8) {
