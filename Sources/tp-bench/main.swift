@@ -207,6 +207,10 @@ if selected.contains("all") || selected.contains("linalg") || selected.contains(
 // Not part of "all": it takes several minutes.
 if selected.contains("planner") { benchPlanner() }
 // Not part of "all": about five minutes.
-if selected.contains("rqmc") { benchSamplers() }
+// `TP_BENCH_SEEDS=S` runs S seeds per sampler instead of 10 (the variance ratios' relative
+// error shrinks like 1/√S; time grows like S).
+let samplerSeeds =
+  ProcessInfo.processInfo.environment["TP_BENCH_SEEDS"].flatMap { Int($0) }.map { max(3, $0) } ?? 10
+if selected.contains("rqmc") { benchSamplers(seeds: samplerSeeds) }
 // The same with one replicate per run (each number's own error; under a minute).
-if selected.contains("rqmc-single") { benchSamplers(replicates: 1) }
+if selected.contains("rqmc-single") { benchSamplers(seeds: samplerSeeds, replicates: 1) }
