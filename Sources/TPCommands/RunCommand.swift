@@ -16,8 +16,10 @@ struct RunCommand: Command {
       --json             Print one JSON object to stdout (notes go to stderr).
       --method M         Expectation method: auto (default), exact, quadrature, mc, or rqmc
                          (auto with --sampler rqmc).
-      --sampler S        Monte Carlo particles: mc (pseudo-random, default) or rqmc (randomly
-                         shifted rank-1 lattice; the error is the replicates' spread).
+      --sampler S        Monte Carlo particles: mc (pseudo-random, default), rqmc (randomly
+                         shifted rank-1 lattice), antithetic (pairs ε, −ε; even --samples)
+                         or rqmc-antithetic (both). Except for mc the error is the
+                         replicates' spread.
       --samples M        Monte Carlo particles per replicate (default 8192).
       --replicates R     Independent Monte Carlo replicates, averaged (default 8); ± includes
                          their spread / √R, hence error propagated through Ż coefficients.
@@ -241,11 +243,17 @@ func limitOptions(_ args: ParsedArguments, command: String) throws(CommandError)
   }
   if let s = args.value("sampler") {
     guard let sampler = Sampler(rawValue: s) else {
-      throw CommandError.usage("--sampler must be mc or rqmc, got '\(s)'", command: command)
+      throw CommandError.usage(
+        "--sampler must be mc, rqmc, antithetic or rqmc-antithetic, got '\(s)'", command: command)
     }
     options.sampler = sampler
   }
   options.samples = try args.integer("samples", default: options.samples, in: 2...(1 << 26), command: command)
+  if options.sampler.isAntithetic && options.samples % 2 != 0 {
+    throw CommandError.usage(
+      "--sampler \(options.sampler.rawValue) pairs the particles: --samples must be even, got \(options.samples)",
+      command: command)
+  }
   options.replicates = try args.integer(
     "replicates", default: options.replicates, in: 1...1024, command: command)
   options.degree = try args.integer("degree", default: 0, in: 0...400, command: command)

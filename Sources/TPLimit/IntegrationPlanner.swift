@@ -218,14 +218,24 @@ extension ExpectationEngine {
   /// With ``Sampler/rqmc``, `ε_b` is coordinate `b` of a rank-1 lattice (``RankOneLattice``)
   /// shifted by a uniform drawn from stream `(seed, b)`: each replicate (its own seed) is an
   /// independent randomization of the same lattice.
+  ///
+  /// With the antithetic samplers (``Sampler/isAntithetic``) the particle count is rounded
+  /// down to even and `ε_b` has `N/2` fresh values (pseudo-random, or the lattice of `N/2`
+  /// points) at the even particles and their negations at the odd ones: particle `2i + 1` is
+  /// particle `2i` reflected through the origin in every base at once (the bases are linear
+  /// in the innovations), and the point set computes errors from pair means.
   func monteCarloPoints() -> PointSet {
     if let s = monteCarloPoints_ { return s }
-    let count = options.samples
+    let sampler = options.sampler
+    let paired = sampler.isAntithetic
+    let count = paired ? max(2, options.samples & ~1) : options.samples
+    let fresh = paired ? count / 2 : count
     let seed = options.seed
-    let lattice = options.sampler == .rqmc ? RankOneLattice(count: count) : nil
+    let lattice = sampler.isLattice ? RankOneLattice(count: fresh) : nil
     var innovations: [Int: [Double]] = [:]
-    let set = PointSet(count: count, weights: nil, threads: options.threads, budgetBytes: options.cacheBytes)
-    {
+    let set = PointSet(
+      count: count, weights: nil, threads: options.threads, budgetBytes: options.cacheBytes, paired: paired
+    ) {
       [unowned self] b in
       let (g, i) = self.bases.location[b]
       let group = self.bases.groups[g]
@@ -234,12 +244,23 @@ extension ExpectationEngine {
       for (j, l) in row.enumerated() where l != 0 {
         let member = group.members[j]
         if innovations[member] == nil {
+          var eps: [Double]
           if let lattice {
             let word = CounterRandom.bits(seed: seed, stream: UInt64(member), counter: 1 << 62).0
-            innovations[member] = lattice.gaussians(coordinate: member, shift: CounterRandom.uniform(word))
+            eps = lattice.gaussians(coordinate: member, shift: CounterRandom.uniform(word))
           } else {
-            innovations[member] = GaussianFill.gaussians(count: count, seed: seed, stream: UInt64(member))
+            eps = GaussianFill.gaussians(count: fresh, seed: seed, stream: UInt64(member))
           }
+          if paired {
+            eps = [Double](unsafeUninitializedCapacity: count) { buffer, initialized in
+              for p in 0..<fresh {
+                buffer[2 * p] = eps[p]
+                buffer[2 * p + 1] = -eps[p]
+              }
+              initialized = count
+            }
+          }
+          innovations[member] = eps
         }
         let eps = innovations[member]!  // safe: filled above
         for p in 0..<count { out[p] += l * eps[p] }

@@ -37,7 +37,7 @@ extension InterpreterRun {
     result.integratorCounts = engine.integratorCounts
     result.densities = densities
     result.cacheStatistics = engine.monteCarloPoints_?.statistics
-    result.randomizedQuasiMonteCarlo = options.sampler == .rqmc && engine.monteCarloPoints_ != nil
+    result.sampler = engine.monteCarloPoints_ != nil ? options.sampler : nil
     return result
   }
 

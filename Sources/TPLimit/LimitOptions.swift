@@ -22,6 +22,27 @@ public enum Sampler: String, Sendable, Hashable, CaseIterable, Codable {
   /// (``RankOneLattice``), one lattice coordinate per base Gaussian innovation and one
   /// independent shift per coordinate and replicate; the replicates' spread is the error.
   case rqmc
+  /// Antithetic pairs: half the particles are pseudo-random innovations `ε` and the other half
+  /// their negations `−ε`, interleaved (particles `2i` and `2i + 1` are a pair), so the odd part
+  /// of every integrand in the innovations cancels exactly within each pair. A pair's members
+  /// are not independent: a replicate's own error is the spread of the pair means over
+  /// `√(N/2)`, and with several replicates the error is their spread alone.
+  case antithetic
+  /// Both: a randomly shifted rank-1 lattice of `N/2` points (as ``rqmc``) and its reflection
+  /// through the origin of the Gaussian space, paired as in ``antithetic``.
+  case rqmcAntithetic = "rqmc-antithetic"
+
+  /// Whether particle `2i + 1` is the negation of particle `2i`.
+  public var isAntithetic: Bool { self == .antithetic || self == .rqmcAntithetic }
+
+  /// Whether the innovations come from a shifted rank-1 lattice.
+  public var isLattice: Bool { self == .rqmc || self == .rqmcAntithetic }
+
+  /// Whether the particles of one replicate are dependent (a lattice, or antithetic pairs), so
+  /// that the error of several replicates is their spread alone — `sd_R/√R`, not
+  /// `max(sd_R, rms(seᵣ))/√R` — and no spread is pooled across neighbouring numbers
+  /// (``LimitResult/combining(_:pools:)``): the variance reduction differs from number to number.
+  public var errorFromReplicateSpread: Bool { self != .mc }
 }
 
 /// How `E[∂Z^x/∂Ẑ^{Wᵀy}]` in a `Ż` coefficient is computed.
@@ -93,11 +114,12 @@ public struct LimitOptions: Sendable, Hashable {
   /// error of a formula combining estimates over the same particles accounts for their
   /// correlation (the first `min(samples, influenceParticles)` particles).
   public var influenceParticles: Int = 8192
-  /// Pseudo-random (`mc`, the default) or randomized quasi-Monte Carlo (`rqmc`) particles.
-  /// With `rqmc` the particles of one replicate are not independent, so a replicate's own
-  /// sampling error (`sd/√N`) overstates its error and the combined error is the replicates'
-  /// spread alone (``LimitResult/combining(_:pools:)``); with one replicate it is that
-  /// conservative `sd/√N`.
+  /// Pseudo-random (`mc`, the default), randomized quasi-Monte Carlo (`rqmc`), antithetic
+  /// (`antithetic`) or both (`rqmc-antithetic`) particles. Except with `mc` the particles of
+  /// one replicate are not independent (``Sampler/errorFromReplicateSpread``), so the combined
+  /// error is the replicates' spread alone (``LimitResult/combining(_:pools:)``); with one
+  /// replicate it is the replicate's own error: `sd/√N` for `rqmc` (conservative), the spread
+  /// of the pair means `/√(N/2)` for the antithetic samplers.
   public var sampler: Sampler = .mc
 
   public init(
@@ -218,8 +240,11 @@ public struct LimitResult: Sendable, Codable {
   public var replicates = 1
   /// Things the user should know about how the numbers were obtained.
   public var warnings: [String] = []
-  /// Whether the particles were a randomized quasi-Monte Carlo point set (``Sampler/rqmc``).
-  public var randomizedQuasiMonteCarlo = false
+  /// The sampler of the Monte Carlo particles (nil when there were none).
+  public var sampler: Sampler?
+  /// Whether the error of several replicates is their spread alone
+  /// (``Sampler/errorFromReplicateSpread``).
+  public var errorFromReplicateSpread: Bool { sampler?.errorFromReplicateSpread ?? false }
   /// The Monte Carlo particle set's node cache, summed over replicates (nil without particles).
   public var cacheStatistics: NodeCacheStatistics?
 

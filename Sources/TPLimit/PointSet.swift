@@ -14,6 +14,9 @@ final class PointSet {
   /// Supplies the values of a base Gaussian at every point.
   let baseValues: (Int) -> [Double]
   let threads: Int
+  /// Antithetic pairs (``Sampler/isAntithetic``): points `2i` and `2i + 1` are one draw, so
+  /// standard errors and influences are taken over pair means. `count` is even.
+  let paired: Bool
   static let chunkSize = 4096
   private(set) var cache: [Int: UnsafeMutablePointer<Double>] = [:]
   /// When each cached node was last read (a counter), for least-recently-used eviction.
@@ -32,11 +35,13 @@ final class PointSet {
 
   /// A point set keeping at most `budgetBytes` of node values between requests (at least 16 nodes).
   init(
-    count: Int, weights: [Double]?, threads: Int, budgetBytes: Int = 1 << 30,
+    count: Int, weights: [Double]?, threads: Int, budgetBytes: Int = 1 << 30, paired: Bool = false,
     baseValues: @escaping (Int) -> [Double]
   ) {
+    precondition(!paired || (count % 2 == 0 && weights == nil), "antithetic pairs need an even count")
     self.count = count
     self.weights = weights
+    self.paired = paired
     self.threads = threads
     self.capacity = max(16, budgetBytes / max(1, 8 * count))
     self.baseValues = baseValues
@@ -157,6 +162,11 @@ final class PointSet {
   /// `capture > 0` (equal weights only) the values at the first `capture` points, minus the
   /// mean, are returned too: the estimate's influence function on those points, from which
   /// the error of any smooth combination of estimates over the same points follows.
+  ///
+  /// For antithetic pairs (``paired``) the variance is that of the `N/2` pair means `q_i`, the
+  /// standard error `sd(q)/√(N/2)`, and the influence at both points of pair `i` is
+  /// `√2·(q_i − mean)`, so that `sd(ψ)/√N` — how ``ExpectationEngine`` turns an influence into
+  /// an error — is again `sd(q)/√(N/2)`, for every linear combination of influences too.
   func expectation(_ e: CoordExpr, _ graph: ZGraph, capture: Int = 0) -> (
     mean: Double, standardError: Double, influence: [Double]?
   ) {
@@ -175,6 +185,7 @@ final class PointSet {
     let captured = UnsafeMutablePointer<Double>.allocate(capacity: max(1, kept))
     defer { captured.deallocate() }
     let shared = UnsafeShared((sums, weights, captured))
+    let paired = paired
     tape.forEachChunk(count: count, inputs: inputs, output: nil, chunkSize: Self.chunkSize, threads: threads)
     {
       chunk, range, values in
@@ -189,9 +200,17 @@ final class PointSet {
       for i in 0..<range.count { s += values[i] }
       let m = s / Double(range.count)
       var ss = 0.0
-      for i in 0..<range.count {
-        let d = values[i] - m
-        ss += d * d
+      if paired {
+        // Chunks start at multiples of the (even) chunk size: pairs never straddle two.
+        for i in Swift.stride(from: 0, to: range.count, by: 2) {
+          let d = 0.5 * (values[i] + values[i + 1]) - m
+          ss += d * d
+        }
+      } else {
+        for i in 0..<range.count {
+          let d = values[i] - m
+          ss += d * d
+        }
       }
       sums[2 * chunk] = m
       sums[2 * chunk + 1] = ss
@@ -207,17 +226,28 @@ final class PointSet {
     var n = 0.0
     var mean = 0.0
     var m2 = 0.0
+    // Chan's update over chunks of `nc` draws: points, or pairs.
+    let perDraw = paired ? 2 : 1
     for c in 0..<chunks {
-      let nc = Double(min(count, (c + 1) * Self.chunkSize) - c * Self.chunkSize)
+      let nc = Double((min(count, (c + 1) * Self.chunkSize) - c * Self.chunkSize) / perDraw)
       let delta = sums[2 * c] - mean
       let total = n + nc
       mean += delta * nc / total
       m2 += sums[2 * c + 1] + delta * delta * n * nc / total
       n = total
     }
-    let variance = count > 1 ? m2 / Double(count - 1) : 0
-    let influence = kept > 0 ? (0..<kept).map { captured[$0] - mean } : nil
-    return (mean, (variance / Double(count)).squareRoot(), influence)
+    let draws = count / perDraw
+    let variance = draws > 1 ? m2 / Double(draws - 1) : 0
+    var influence = kept > 0 ? (0..<kept).map { captured[$0] - mean } : nil
+    if paired, var psi = influence {
+      for i in Swift.stride(from: 0, to: kept - 1, by: 2) {
+        let q = (psi[i] + psi[i + 1]) * 0.5.squareRoot()
+        psi[i] = q
+        psi[i + 1] = q
+      }
+      influence = psi
+    }
+    return (mean, (variance / Double(draws)).squareRoot(), influence)
   }
 }
 

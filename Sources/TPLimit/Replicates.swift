@@ -14,10 +14,10 @@ import TPNumerics
 /// closed form of Monte Carlo covariances) differs between replicates too; it is treated the
 /// same way, and its method becomes `mc`.
 ///
-/// For randomized quasi-Monte Carlo (`randomized`), a replicate's own `seᵣ = sd/√N` treats
-/// its correlated points as independent and overstates its error; the sampling part is then
+/// For a sampler whose particles are dependent within a replicate (`spreadOnly`:
+/// ``Sampler/errorFromReplicateSpread``, a lattice or antithetic pairs), the sampling part is
 /// `sd_R/√R` alone, and the reported sampling error too.
-func combine(_ estimates: [Estimate], randomized: Bool = false) -> Estimate {
+func combine(_ estimates: [Estimate], spreadOnly: Bool = false) -> Estimate {
   let r = Double(estimates.count)
   let values = estimates.map(\.value)
   var method = estimates.reduce(Method.exact) { $0.combined($1.method) }
@@ -31,10 +31,10 @@ func combine(_ estimates: [Estimate], randomized: Bool = false) -> Estimate {
   guard method == .mc, estimates.count > 1 else {
     return Estimate(value: mean, error: estimates.map(\.error).max() ?? 0, method: method)
   }
-  let sampling = (randomized ? spread : max(spread, within)) / r.squareRoot()
+  let sampling = (spreadOnly ? spread : max(spread, within)) / r.squareRoot()
   return Estimate(
     value: mean, error: (sampling * sampling + deterministic * deterministic).squareRoot(),
-    standardError: (randomized ? spread : within) / r.squareRoot(), method: method)
+    standardError: (spreadOnly ? spread : within) / r.squareRoot(), method: method)
 }
 
 /// A replicate whose value is far from the others': `|vᵢ − mean_{j≠i}|` above 6 times what
@@ -79,15 +79,16 @@ extension LimitResult {
     var out = results[0]
     out.replicates = results.count
     out.cacheStatistics = results.compactMap(\.cacheStatistics).reduce(nil) { $0?.adding($1) ?? $1 }
-    let randomized = results[0].randomizedQuasiMonteCarlo
+    let spreadOnly = results[0].errorFromReplicateSpread
     for k in out.scalars.indices {
-      out.scalars[k] = combine(results.map { $0.scalars[k] }, randomized: randomized)
+      out.scalars[k] = combine(results.map { $0.scalars[k] }, spreadOnly: spreadOnly)
     }
     let r = results.count
-    // Randomized QMC reduces the variance of different numbers by very different factors, so
-    // neighbours' spread-to-sampling-error ratios say little about a number's own (measured:
-    // pooled, the errors of `mup2_tanh` after 5 steps were 1.31× too small); each keeps its own.
-    if r > 1 && !pools.isEmpty && !randomized {
+    // Randomized QMC and antithetic pairs reduce the variance of different numbers by very
+    // different factors, so neighbours' spread-to-sampling-error ratios say little about a
+    // number's own (measured: pooled, the RQMC errors of `mup2_tanh` after 5 steps were 1.31×
+    // too small); each keeps its own.
+    if r > 1 && !pools.isEmpty && !spreadOnly {
       var spread: [Int: Double] = [:]
       var within: [Int: Double] = [:]
       func stats(_ k: Int) -> (Double, Double)? {
@@ -108,12 +109,10 @@ extension LimitResult {
         let members = Array(groups.prefix(poolSize(replicates: r)).joined())
         let totalWithin = members.reduce(0) { $0 + $1.1 }
         guard members.count > 1, totalWithin > 0 else { continue }
-        // For randomized QMC the pooled ratio may be below 1: the points are not independent.
-        let ratio = members.reduce(0) { $0 + $1.0 } / totalWithin
-        let inflation = randomized ? ratio : max(1, ratio)
+        let inflation = max(1, members.reduce(0) { $0 + $1.0 } / totalWithin)
         let variance = own > w * inflation * allowance ? own : w * inflation
         let e = out.scalars[k]
-        let deterministic = max(0, e.error * e.error - (randomized ? own : max(own, w)) / Double(r))
+        let deterministic = max(0, e.error * e.error - max(own, w) / Double(r))
         widened[k] = (variance / Double(r) + deterministic).squareRoot()
       }
       for (k, e) in widened { out.scalars[k].error = e }
@@ -124,7 +123,7 @@ extension LimitResult {
       let estimates = all.map {
         Estimate(value: $0.scalarValue, error: $0.error, standardError: $0.standardError, method: $0.method)
       }
-      let c = combine(estimates, randomized: randomized)
+      let c = combine(estimates, spreadOnly: spreadOnly)
       if let bad = outlyingReplicate(estimates) { flagged.append("\(o.name) (replicate \(bad + 1))") }
       out.outputs[k].method = c.method
       out.outputs[k].standardError = c.standardError
@@ -168,7 +167,7 @@ extension LimitResult {
           terms.map {
             Estimate(
               value: $0.coefficient, error: $0.error, standardError: $0.standardError, method: $0.method)
-          }, randomized: randomized)
+          }, spreadOnly: spreadOnly)
         out.derivations[d].zdot[t].coefficient = c.value
         out.derivations[d].zdot[t].standardError = c.standardError
         out.derivations[d].zdot[t].error = c.error

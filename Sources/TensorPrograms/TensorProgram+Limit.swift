@@ -81,9 +81,15 @@ extension TensorProgram {
       r.integratorCounts[i].map { "\($0) \(i.rawValue)" }
     }
     var notes = parts.isEmpty ? [] : ["expectations: " + parts.joined(separator: ", ")]
-    if r.replicates > 1 && r.randomizedQuasiMonteCarlo {
+    if r.replicates > 1 && r.errorFromReplicateSpread {
+      let sets =
+        switch r.sampler {
+        case .rqmc: "independently shifted lattices"
+        case .antithetic: "independent antithetic particle sets"
+        default: "independently shifted antithetic lattices"
+        }
       notes.append(
-        "± is the estimated error: for randomized quasi-Monte Carlo, the spread of \(r.replicates) independently shifted lattices / √\(r.replicates), which includes error inherited through Ż coefficients and earlier moments"
+        "± is the estimated error: the spread of \(r.replicates) \(sets) / √\(r.replicates), which includes error inherited through Ż coefficients and earlier moments"
       )
     } else if r.replicates > 1 {
       notes.append(

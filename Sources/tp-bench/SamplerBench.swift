@@ -2,9 +2,11 @@ import Foundation
 import TPNumerics
 import TensorPrograms
 
-/// `tp-bench rqmc`: randomized quasi-Monte Carlo (``Sampler/rqmc``) against plain Monte Carlo
-/// on programs whose limit needs Monte Carlo, measured in one run: for each sampler, `seeds`
-/// independent runs (seeds 0…) of `replicates × samples` particles.
+/// `tp-bench rqmc`: the variance-reduced samplers — randomized quasi-Monte Carlo
+/// (``Sampler/rqmc``), antithetic pairs (``Sampler/antithetic``) and both
+/// (``Sampler/rqmcAntithetic``) — against plain Monte Carlo on programs whose limit needs
+/// Monte Carlo, measured in one run: for each sampler, `seeds` independent runs (seeds 0…) of
+/// `replicates × samples` particles.
 ///
 /// Per program and sampler, over every Monte Carlo number `v` (all observations of all steps):
 /// * **time**: the mean time of one run;
@@ -15,9 +17,13 @@ import TensorPrograms
 ///   are too small;
 /// * **coverage**: how often `|v_s − mean of the other seeds|` is within
 ///   `2·√(e_s² + sd²/(S − 1))` (about 93 % when honest: Student's t with 7 degrees of freedom
-///   for 8 replicates, slightly more for the leave-one-out mean's own spread);
-/// * **gain at equal time** `(actual²_mc · t_mc) / (actual²_rqmc · t_rqmc)`, and the
-///   agreement of the two samplers' means, `max |Δ| / √(sd²_mc + sd²_rqmc)·√S`.
+///   for 8 replicates, slightly more for the leave-one-out mean's own spread; about 95 % with
+///   one replicate, whose error is its own standard error);
+/// * **variance reduction** at equal particles `actual²_mc / actual²_s` and the **gain at
+///   equal time** `(actual²_mc · t_mc) / (actual²_s · t_s)` against plain Monte Carlo, each with
+///   its relative standard error (a jackknife over seeds of `log Σ sd²` for each sampler,
+///   added in quadrature; the times' own noise is not in it), and the agreement of the two
+///   samplers' means, `max |Δ| / √(sd²_mc + sd²_s)·√S`.
 func benchSamplers(seeds: Int = 10, samples: Int = 4096, replicates: Int = 8) {
   let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent()
@@ -27,9 +33,9 @@ func benchSamplers(seeds: Int = 10, samples: Int = 4096, replicates: Int = 8) {
     ("examples/mup1_tanh.tp", [:], .mc),
     ("examples/mup1_relu.tp", [:], .mc),
   ]
-  print("rqmc: \(seeds) seeds per sampler, each \(replicates) replicates × \(samples) particles")
+  print("samplers: \(seeds) seeds per sampler, each \(replicates) replicates × \(samples) particles")
   print(
-    "  program                       sampler  time (s)  reported  actual    ratio  coverage  gain at equal time  max |Δmean|/σ"
+    "  program                       sampler         time (s)  reported  actual    ratio  coverage  var. reduction  gain    max |Δmean|/σ"
   )
   for c in cases {
     guard
@@ -47,8 +53,8 @@ func benchSamplers(seeds: Int = 10, samples: Int = 4096, replicates: Int = 8) {
       }
       return r.outputs.filter { $0.method == .mc }.map { ($0.scalarValue, $0.error) }
     }
-    var previous: (time: Double, spread: [Double], means: [Double])?
-    for sampler in [Sampler.mc, .rqmc] {
+    var baseline: (time: Double, spread: [Double], means: [Double], logError: Double)?
+    for sampler in [Sampler.mc, .rqmc, .antithetic, .rqmcAntithetic] {
       var time = 0.0
       var runs: [[(Double, Double)]] = []
       for s in 0..<seeds {
@@ -83,6 +89,21 @@ func benchSamplers(seeds: Int = 10, samples: Int = 4096, replicates: Int = 8) {
           if abs(run[k].0 - m) <= allowed { covered += 1 }
         }
       }
+      // Jackknife over seeds of log Σ_k sd²_k (the numbers of one seed are correlated).
+      var leftOut: [Double] = []
+      for s in 0..<seeds {
+        var total = 0.0
+        for k in 0..<count {
+          total += Statistics.sampleVariance(
+            runs.enumerated().filter { $0.offset != s }.map { $0.element[k].0 })
+        }
+        leftOut.append(log(max(1e-300, total)))
+      }
+      let leftOutMean = Statistics.mean(leftOut)
+      let logError =
+        (Double(seeds - 1) / Double(seeds)
+        * leftOut.reduce(0) { $0 + ($1 - leftOutMean) * ($1 - leftOutMean) })
+        .squareRoot()
       let t = time / Double(seeds)
       let rep = (reported / Double(count * seeds)).squareRoot()
       let act = (actual / Double(count)).squareRoot()
@@ -91,23 +112,27 @@ func benchSamplers(seeds: Int = 10, samples: Int = 4096, replicates: Int = 8) {
         + (c.overrides.isEmpty ? "" : " " + c.overrides.map { "\($0.key)=\(Int($0.value))" }.joined())
         + (c.method == .mc ? " (mc)" : "")
       var line = "  " + name.padding(toLength: 30, withPad: " ", startingAt: 0)
-      line += sampler.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)
-      line += format(t, 2).padding(toLength: 10, withPad: " ", startingAt: 0)
+      line += sampler.rawValue.padding(toLength: 16, withPad: " ", startingAt: 0)
+      line += format(t, 3).padding(toLength: 10, withPad: " ", startingAt: 0)
       line += String(format: "%.2e  %.2e  ", rep, act)
       line += format(act / rep, 2).padding(toLength: 7, withPad: " ", startingAt: 0)
       line += (format(100 * Double(covered) / Double(count * seeds), 1) + " %").padding(
         toLength: 10, withPad: " ", startingAt: 0)
-      if let p = previous {
-        let gain = (p.spread.reduce(0, +) * p.time) / max(1e-300, spreads.reduce(0, +) * t)
+      if let p = baseline {
+        let reduction = p.spread.reduce(0, +) / max(1e-300, spreads.reduce(0, +))
+        let gain = reduction * p.time / max(1e-300, t)
+        let relative = 100 * (exp((p.logError * p.logError + logError * logError).squareRoot()) - 1)
         var z = 0.0
         for k in 0..<count {
           let sigma = ((p.spread[k] + spreads[k]) / Double(seeds)).squareRoot()
           if sigma > 0 { z = max(z, abs(p.means[k] - means[k]) / sigma) }
         }
-        line += (format(gain, 1) + "×").padding(toLength: 20, withPad: " ", startingAt: 0) + format(z, 2)
+        line += (format(reduction, 1) + "× ±" + format(relative, 0) + " %").padding(
+          toLength: 15, withPad: " ", startingAt: 0)
+        line += (format(gain, 1) + "×").padding(toLength: 8, withPad: " ", startingAt: 0) + format(z, 2)
       }
       print(line)
-      previous = (t, spreads, means)
+      if baseline == nil { baseline = (t, spreads, means, logError) }
     }
   }
 }

@@ -2,7 +2,7 @@ import Foundation
 import TPNumerics
 import TensorPrograms
 
-// tp-bench [matvec | fill | finite | limit | kernels | linalg | linalg-large | planner | rqmc | all]
+// tp-bench [matvec | fill | finite | limit | kernels | linalg | linalg-large | planner | rqmc | rqmc-single | all]
 // tp-bench kernel-times ACT POINTS.csv [REPS]
 //
 // Every comparison is measured in the same run, so ratios are meaningful even on a
@@ -186,11 +186,12 @@ if arguments.first == "kernel-times" {
 }
 let selected = Set(arguments.isEmpty ? ["all"] : arguments)
 let known: Set = [
-  "all", "matvec", "fill", "finite", "limit", "linalg", "linalg-large", "planner", "rqmc", "kernels",
+  "all", "matvec", "fill", "finite", "limit", "linalg", "linalg-large", "planner", "rqmc", "rqmc-single",
+  "kernels",
 ]
 if let unknown = selected.subtracting(known).first {
   print(
-    "tp-bench: unknown benchmark '\(unknown)' (known: matvec, fill, finite, limit, linalg, linalg-large, planner, rqmc, kernels, all)"
+    "tp-bench: unknown benchmark '\(unknown)' (known: matvec, fill, finite, limit, linalg, linalg-large, planner, rqmc, rqmc-single, kernels, all)"
   )
   exit(2)
 }
@@ -206,4 +207,10 @@ if selected.contains("all") || selected.contains("linalg") || selected.contains(
 // Not part of "all": it takes several minutes.
 if selected.contains("planner") { benchPlanner() }
 // Not part of "all": about five minutes.
-if selected.contains("rqmc") { benchSamplers() }
+// `TP_BENCH_SEEDS=S` runs S seeds per sampler instead of 10 (the variance ratios' relative
+// error shrinks like 1/√S; time grows like S).
+let samplerSeeds =
+  ProcessInfo.processInfo.environment["TP_BENCH_SEEDS"].flatMap { Int($0) }.map { max(3, $0) } ?? 10
+if selected.contains("rqmc") { benchSamplers(seeds: samplerSeeds) }
+// The same with one replicate per run (each number's own error; under a minute).
+if selected.contains("rqmc-single") { benchSamplers(seeds: samplerSeeds, replicates: 1) }
