@@ -576,6 +576,8 @@ extension PairwiseRecipe {
           qs.deallocate()
           columns.deallocate()
         }
+        // What `tp`'s progress line shows (chunks are taken in increasing order).
+        ProgressMeter.shared.inner("block of pairs", done: chunk.lowerBound, total: blockList.count)
         for bi in chunk {
           let (p, q0, q1) = blockList[bi]
           for r in 0..<regs {

@@ -54,6 +54,7 @@ extension NetworkLimit {
     }
     try Self.checkPairwiseCost(
       points: points.count, matrices: outputs.count, recipe: recipe, options: options)
+    ProgressMeter.shared.begin("kernels", detail: "\(points.count) points, \(outputs.count) matrices")
     let entries = recipe.evaluate(points: points, threads: options.threads, series: options.mehlerSeries)
     var features: [String: Matrix] = [:]
     for (k, name) in featureNames.enumerated() { features[name] = entries[2 + k].values }
