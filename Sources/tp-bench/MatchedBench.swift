@@ -63,9 +63,9 @@ struct MatchedLimitRun {
 /// go like error²); timing noise from the shared machine is not in it (wall and CPU ratios are
 /// both printed).
 func benchMatched(
-  target epsilon: Double = 1e-3, widths: [Int] = [1024, 2048, 4096], replicates: Int = 8,
+  target epsilon: Double = 1e-3, widths: [Int] = [1024, 2048, 4096, 8192], replicates: Int = 8,
   startSamples: Int = 2048, maxParticles: Int = 1 << 19, maxRuns: Int = 4, minSeeds: Int = 4,
-  maxSeeds: Int = 24, secondsPerWidth: Double = 6
+  maxSeeds: Int = 24, secondsPerWidth: Double = 8
 ) {
   let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent()
@@ -88,7 +88,7 @@ func benchMatched(
       "matched: \(c.file) steps=\(step), target ε = \(String(format: "%.0e", epsilon)) (largest error over the observed points of f at step \(step)); \(Parallel.defaultThreads) threads"
     )
     // MARK: Limit
-    print("  limit   sampler  particles (R × N)   max error   wall (s)  cpu (s)  values at step \(step)")
+    print("  limit   sampler  R × N, seed         max error   wall (s)  cpu (s)  values at step \(step)")
     var chosen:
       [Sampler: (run: MatchedLimitRun?, extrapolated: (particles: Int, wall: Double, cpu: Double)?)] =
         [:]
@@ -98,27 +98,40 @@ func benchMatched(
       var best: MatchedLimitRun?
       var extrapolated: (particles: Int, wall: Double, cpu: Double)?
       var tried: Set<Int> = []
-      for _ in 0..<maxRuns {
-        tried.insert(samples)
-        var options = LimitOptions(samples: samples, replicates: replicates, seed: 1)
+      // One run at `samples` particles per replicate with `seed`, printed.
+      func limitRun(samples: Int, seed: UInt64) -> MatchedLimitRun? {
+        var options = LimitOptions(samples: samples, replicates: replicates, seed: seed)
         options.sampler = sampler
         let m = measured { try? program.runLimit(options) }
         guard let report = m.value else {
           print("  limit   \(sampler.rawValue): run failed at \(replicates) × \(samples)")
-          break
+          return nil
         }
         let (values, errors) = outputsAt(step: step, of: report)
         let run = MatchedLimitRun(
           sampler: sampler, samples: samples, replicates: replicates, wall: m.wall, cpu: m.cpu,
-          values: values,
-          errors: errors)
-        allRuns.append(run)
+          values: values, errors: errors)
         print(
           "  limit   "
             + sampler.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)
-            + "\(replicates) × \(samples)".padding(toLength: 20, withPad: " ", startingAt: 0)
+            + "\(replicates) × \(samples), seed \(seed)".padding(toLength: 20, withPad: " ", startingAt: 0)
             + String(format: "%.2e    %8.2f  %7.2f  ", run.maxError, run.wall, run.cpu)
             + zip(values, errors).map { String(format: "%.5f ± %.1e", $0, $1) }.joined(separator: ", "))
+        return run
+      }
+      for _ in 0..<maxRuns {
+        tried.insert(samples)
+        guard var run = limitRun(samples: samples, seed: 1) else { break }
+        allRuns.append(run)
+        // A reported error is itself an estimate (from R replicates): a count is accepted only
+        // when a second seed also reports ≤ ε, and it is charged the larger error and the
+        // mean time of the two (picking the luckiest of several error bars would flatter it).
+        if run.maxError <= epsilon, let second = limitRun(samples: samples, seed: 2) {
+          allRuns.append(second)
+          run.errors = zip(run.errors, second.errors).map { max($0, $1) }
+          run.wall = (run.wall + second.wall) / 2
+          run.cpu = (run.cpu + second.cpu) / 2
+        }
         if run.maxError <= epsilon, best.map({ run.wall < $0.wall }) ?? true { best = run }
         // The next particle count: about ε at the measured rate (error ∝ N^{-1/2}), with a 30 %
         // margin, in multiples of 1024.
@@ -132,6 +145,8 @@ func benchMatched(
         }
         if next * replicates > maxParticles { break }
         if best != nil && (next >= samples || tried.contains(next)) { break }
+        // Above a count already accepted there is nothing to gain.
+        if let b = best, next >= b.samples { break }
         if tried.contains(next) { break }
         samples = next
       }
@@ -140,7 +155,7 @@ func benchMatched(
     for sampler in [Sampler.mc, .rqmc] {
       if let r = chosen[sampler]?.run {
         print(
-          "  limit   \(sampler.rawValue): error \(String(format: "%.2e", r.maxError)) ≤ ε at \(r.replicates) × \(r.samples) particles in \(format(r.wall)) s wall (\(format(r.cpu)) s CPU)"
+          "  limit   \(sampler.rawValue): error \(String(format: "%.2e", r.maxError)) ≤ ε (larger of seeds 1 and 2) at \(r.replicates) × \(r.samples) particles in \(format(r.wall)) s wall (\(format(r.cpu)) s CPU; mean of the two)"
             + (r.wall <= 10 ? "" : " — over the 10 s target"))
       } else if let e = chosen[sampler]?.extrapolated {
         print(
@@ -219,6 +234,7 @@ func benchMatched(
     // Bias b/n per point by weighted least squares on d(n) = mean(n) − limit.
     let points = reference.values.indices
     var bias: [(b: Double, se: Double)] = []
+    var fitChi2: [Double] = []
     for p in points {
       var swx = 0.0
       var sww = 0.0
@@ -229,11 +245,21 @@ func benchMatched(
         swx += w * x * (s.means[p] - reference.values[p])
         sww += w * x * x
       }
-      bias.append((swx / sww, (1 / sww).squareRoot()))
+      let b = swx / sww
+      var chi2 = 0.0
+      for s in stats {
+        let variance = s.sds[p] * s.sds[p] / Double(s.seeds) + reference.errors[p] * reference.errors[p]
+        let r = s.means[p] - reference.values[p] - b / Double(s.width)
+        chi2 += r * r / max(variance, 1e-300)
+      }
+      bias.append((b, (1 / sww).squareRoot()))
+      fitChi2.append(chi2)
     }
     print(
       "  finite  fitted bias b/n, b per point: "
-        + bias.map { String(format: "%+.2f ± %.2f", $0.b, $0.se) }.joined(separator: ", "))
+        + bias.map { String(format: "%+.2f ± %.2f", $0.b, $0.se) }.joined(separator: ", ")
+        + "; χ² of the fit per point (\(stats.count - 1) degrees of freedom): "
+        + fitChi2.map { format($0, 1) }.joined(separator: ", "))
     // Per-seed time t(n) = a·n^p, least squares in logs.
     let lx = stats.map { log(Double($0.width)) }
     let ly = stats.map { log($0.wall) }
@@ -257,10 +283,10 @@ func benchMatched(
       } else {
         continue
       }
-      // Candidate widths: the measured ones, then 2× and 4× the largest (extrapolated).
+      // Candidate widths: the measured ones, then 2×…64× the largest (extrapolated).
       var best: (n: Int, k: Int, wall: Double, cpu: Double, measuredSeeds: Int)?
       let candidates: [(n: Int, s: WidthStats?)] =
-        stats.map { ($0.width, $0) } + [2, 4].map { (largest.width * $0, nil) }
+        stats.map { ($0.width, $0) } + [2, 4, 8, 16, 32, 64].map { (largest.width * $0, nil) }
       for (n, s) in candidates {
         var k = 2
         var feasible = true
@@ -284,7 +310,8 @@ func benchMatched(
       }
       guard let plan = best else {
         print(
-          "  finite  vs limit \(sampler.rawValue): no width up to \(4 * largest.width) reaches ε = \(target)")
+          "  finite  vs limit \(sampler.rawValue): no width up to \(64 * largest.width) reaches ε = \(String(format: "%.2e", target))"
+        )
         continue
       }
       let finiteWall = Double(plan.k) * plan.wall
@@ -292,8 +319,16 @@ func benchMatched(
       let relative =
         ((2 / (2 * Double(plan.measuredSeeds - 1)).squareRoot()).squared
         + (2 / (2 * Double(replicates - 1)).squareRoot()).squared).squareRoot()
+      let planSE = points.map { p in
+        let sd =
+          stats.first { $0.width == plan.n }?.sds[p] ?? largest.sds[p]
+          * (Double(largest.width) / Double(plan.n)).squareRoot()
+        return sd / Double(plan.k).squareRoot() + abs(bias[p].b) / Double(plan.n)
+      }
       print(
-        "  matched \(sampler.rawValue) (ε = \(String(format: "%.2e", target))): finite \(plan.k) seeds × n = \(plan.n) = \(format(finiteWall, 1)) s wall (\(format(finiteCPU, 1)) s CPU)"
+        "  matched \(sampler.rawValue) (ε = \(String(format: "%.2e", target))): finite \(plan.k) seeds × n = \(plan.n)"
+          + (stats.contains { $0.width == plan.n } ? "" : " (width extrapolated)")
+          + " (SE + |b|/n ≤ \(String(format: "%.2e", planSE.max() ?? 0))) = \(format(finiteWall, 1)) s wall (\(format(finiteCPU, 1)) s CPU)"
           + (limitRun == nil ? ", limit extrapolated" : ", limit")
           + " \(format(limitCost.wall)) s wall (\(format(limitCost.cpu)) s CPU); ratio finite/limit = \(format(finiteWall / limitCost.wall, 1))× wall, \(format(finiteCPU / limitCost.cpu, 1))× CPU (± \(format(100 * relative, 0)) %)"
       )
