@@ -10,7 +10,9 @@ func processCPUSeconds() -> Double {
 }
 
 /// `body`'s result with the wall-clock and CPU seconds it took.
+/// Flushes standard output first, so a long run redirected to a file shows its progress.
 func measured<T>(_ body: () -> T) -> (value: T, wall: Double, cpu: Double) {
+  fflush(nil)
   let cpu0 = processCPUSeconds()
   var value: T?
   let d = ContinuousClock().measure { value = body() }
@@ -64,7 +66,7 @@ struct MatchedLimitRun {
 /// both printed).
 func benchMatched(
   target epsilon: Double = 1e-3, widths: [Int] = [1024, 2048, 4096, 8192], replicates: Int = 8,
-  startSamples: Int = 2048, maxParticles: Int = 1 << 19, maxRuns: Int = 4, minSeeds: Int = 4,
+  startSamples: Int = 2048, maxParticles: Int = 1 << 19, maxRuns: Int = 4, minSeeds: Int = 8,
   maxSeeds: Int = 24, secondsPerWidth: Double = 8
 ) {
   let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -260,6 +262,14 @@ func benchMatched(
         + bias.map { String(format: "%+.2f ± %.2f", $0.b, $0.se) }.joined(separator: ", ")
         + "; χ² of the fit per point (\(stats.count - 1) degrees of freedom): "
         + fitChi2.map { format($0, 1) }.joined(separator: ", "))
+    // The 1 % point of χ² with k degrees of freedom (Wilson–Hilferty).
+    let k = Double(stats.count - 1)
+    let critical = k * pow(1 - 2 / (9 * k) + 2.326 * (2 / (9 * k)).squareRoot(), 3)
+    if fitChi2.contains(where: { $0 > critical }) {
+      print(
+        "  finite  WARNING: the O(1/n) bias model is rejected at 1 % (χ² > \(format(critical, 1))): the plans below rest on it"
+      )
+    }
     // Per-seed time t(n) = a·n^p, least squares in logs.
     let lx = stats.map { log(Double($0.width)) }
     let ly = stats.map { log($0.wall) }
@@ -313,6 +323,18 @@ func benchMatched(
           "  finite  vs limit \(sampler.rawValue): no width up to \(64 * largest.width) reaches ε = \(String(format: "%.2e", target))"
         )
         continue
+      }
+      // With no bias at all the seeds alone must bring the standard error to ε: a lower bound
+      // on the finite trainer's cost at the measured widths, free of the bias model.
+      let floor = stats.map { s in
+        let k = max(
+          2, points.map { p in Int((s.sds[p] / target * s.sds[p] / target).rounded(.up)) }.max() ?? 2)
+        return (n: s.width, k: k, wall: Double(k) * s.wall, cpu: Double(k) * s.cpu)
+      }.min { $0.wall < $1.wall }
+      if let f = floor {
+        print(
+          "  bound   \(sampler.rawValue): with zero bias, at least \(f.k) seeds × n = \(f.n) = \(format(f.wall, 1)) s wall (\(format(f.cpu, 1)) s CPU); ratio ≥ \(format(f.wall / limitCost.wall, 1))× wall, \(format(f.cpu / limitCost.cpu, 1))× CPU"
+        )
       }
       let finiteWall = Double(plan.k) * plan.wall
       let finiteCPU = Double(plan.k) * plan.cpu
