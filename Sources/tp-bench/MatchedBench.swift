@@ -47,7 +47,9 @@ struct MatchedLimitRun {
 ///   spread, so it includes error inherited through `Ż` coefficients): from `startSamples`
 ///   particles per replicate, the particle count is predicted from the measured error
 ///   (`N·(e/ε)²`, plus a margin) and run again, up to `maxRuns` runs and `maxParticles` in all;
-///   the cheapest run whose reported error is ≤ ε is the limit's cost. A sampler that would need
+///   the cheapest count at which seeds 1 and 2 both report ≤ ε is the limit's cost (charged the
+///   larger error and the mean time: one reported error is itself an estimate, and the
+///   luckiest of several would flatter the limit). A sampler that would need
 ///   more than `maxParticles` is reported as a miss with its time extrapolated linearly in the
 ///   particles (the measured exponent is below 1, so this overstates the limit's cost).
 /// * **Finite**: at each width, seeds 0, 1, … of the network trained by the direct trainer
@@ -58,7 +60,9 @@ struct MatchedLimitRun {
 ///   ones, where `sd` is scaled like `n^{-1/2}`) give, at each candidate width, the seeds
 ///   `K = ⌈(sd/(ε − |b|/n))²⌉` for which seed-mean standard error plus fitted bias is ε at every
 ///   point; the cheapest `K·t(n)` is the finite trainer's cost. ε is the accuracy the limit
-///   reached (its achieved error, at most the target).
+///   reached (its achieved error, at most the target). The fit's χ² is printed, with a warning
+///   when it rejects the `O(1/n)` model at 1 %; a bias-free lower bound (`b = 0`, the measured
+///   widths only) is printed next to each plan, as it does not depend on that model.
 ///
 /// The ratio's relative error combines the spread's (`1/√(2(K_measured − 1))`, doubled since
 /// seeds go like sd²) and the limit's error estimate's (`1/√(2(R − 1))`, doubled since particles
