@@ -2,7 +2,7 @@ import Foundation
 import TPNumerics
 import TensorPrograms
 
-// tp-bench [matvec | fill | finite | limit | kernels | linalg | linalg-large | planner | rqmc | rqmc-single | all]
+// tp-bench [matvec | fill | finite | limit | kernels | linalg | linalg-large | planner | rqmc | rqmc-single | matched | tape | all]
 // tp-bench kernel-times ACT POINTS.csv [REPS]
 //
 // Every comparison is measured in the same run, so ratios are meaningful even on a
@@ -187,11 +187,11 @@ if arguments.first == "kernel-times" {
 let selected = Set(arguments.isEmpty ? ["all"] : arguments)
 let known: Set = [
   "all", "matvec", "fill", "finite", "limit", "linalg", "linalg-large", "planner", "rqmc", "rqmc-single",
-  "kernels",
+  "kernels", "matched", "tape",
 ]
 if let unknown = selected.subtracting(known).first {
   print(
-    "tp-bench: unknown benchmark '\(unknown)' (known: matvec, fill, finite, limit, linalg, linalg-large, planner, rqmc, rqmc-single, kernels, all)"
+    "tp-bench: unknown benchmark '\(unknown)' (known: matvec, fill, finite, limit, linalg, linalg-large, planner, rqmc, rqmc-single, kernels, matched, tape, all)"
   )
   exit(2)
 }
@@ -214,3 +214,7 @@ let samplerSeeds =
 if selected.contains("rqmc") { benchSamplers(seeds: samplerSeeds) }
 // The same with one replicate per run (each number's own error; under a minute).
 if selected.contains("rqmc-single") { benchSamplers(seeds: samplerSeeds, replicates: 1) }
+// Not part of "all": limit vs finite trainer at matched accuracy (several minutes).
+if selected.contains("matched") { benchMatched() }
+// Not part of "all": tape throughput and thread scaling (under a minute).
+if selected.contains("tape") { benchTape() }
