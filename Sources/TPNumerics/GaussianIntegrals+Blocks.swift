@@ -91,6 +91,25 @@ extension GaussianIntegrals {
     }
   }
 
+  /// `output ← form(k11[i], k12[i], k22[i])`, `i < count`: `lanes` four at a time, `scalar` for
+  /// the tail. The two must perform the same operations in the same order.
+  @inline(__always)
+  static func forEachLane(
+    count: Int, k11: Strided, k12: Strided, k22: Strided, into output: BlockOutput,
+    lanes: (SIMD4<Double>, SIMD4<Double>, SIMD4<Double>) -> SIMD4<Double>,
+    scalar: (Double, Double, Double) -> Double
+  ) {
+    var i = 0
+    while i + 4 <= count {
+      output.store(lanes(k11.lanes(i), k12.lanes(i), k22.lanes(i)), at: i)
+      i += 4
+    }
+    while i < count {
+      output.out[i] = output.scale * scalar(k11[i], k12[i], k22[i])
+      i += 1
+    }
+  }
+
   /// Williams' ``erfErf(_:_:_:)`` at `(k11[i], k12[i], k22[i])`, `i < count`, into `output`, four
   /// lanes at a time with the scalar form's operations (bit for bit equal).
   public static func evaluateErf(
@@ -98,21 +117,14 @@ extension GaussianIntegrals {
   ) {
     let zero = SIMD4<Double>(repeating: 0)
     let one = SIMD4<Double>(repeating: 1)
-    var i = 0
-    while i + 4 <= count {
-      let a = k11.lanes(i)
-      let c = k12.lanes(i)
-      let b = k22.lanes(i)
-      let aa = a.replacing(with: zero, where: a .< zero)
-      let bb = b.replacing(with: zero, where: b .< zero)
-      let argument = 2 * c / ((one + 2 * aa) * (one + 2 * bb)).squareRoot()
-      output.store(2 / .pi * InverseTrigonometric.asin(clamp(argument)), at: i)
-      i += 4
-    }
-    while i < count {
-      output.out[i] = output.scale * erfErf(k11[i], k12[i], k22[i])
-      i += 1
-    }
+    forEachLane(
+      count: count, k11: k11, k12: k12, k22: k22, into: output,
+      lanes: { a, c, b in
+        let aa = a.replacing(with: zero, where: a .< zero)
+        let bb = b.replacing(with: zero, where: b .< zero)
+        let argument = 2 * c / ((one + 2 * aa) * (one + 2 * bb)).squareRoot()
+        return 2 / .pi * InverseTrigonometric.asin(clamp(argument))
+      }, scalar: erfErf)
   }
 
   /// ``gaussianGaussian(_:_:_:)`` at `(k11[i], k12[i], k22[i])`, `i < count`, into `output`, four
@@ -122,26 +134,19 @@ extension GaussianIntegrals {
   ) {
     let zero = SIMD4<Double>(repeating: 0)
     let one = SIMD4<Double>(repeating: 1)
-    var i = 0
-    while i + 4 <= count {
-      let a0 = k11.lanes(i)
-      let b0 = k22.lanes(i)
-      let c0 = k12.lanes(i)
-      let a = a0.replacing(with: zero, where: a0 .< zero)
-      let b = b0.replacing(with: zero, where: b0 .< zero)
-      let product = a * b
-      let bound = product.squareRoot()
-      let low = c0.replacing(with: -bound, where: c0 .< -bound)
-      let c = low.replacing(with: bound, where: low .> bound)
-      let determinant = product - c * c
-      let positive = determinant.replacing(
-        with: zero, where: .!(determinant .>= zero) .| .!(product .< .infinity))
-      output.store(one / (one + 2 * (a + b) + 4 * positive).squareRoot(), at: i)
-      i += 4
-    }
-    while i < count {
-      output.out[i] = output.scale * gaussianGaussian(k11[i], k12[i], k22[i])
-      i += 1
-    }
+    forEachLane(
+      count: count, k11: k11, k12: k12, k22: k22, into: output,
+      lanes: { a0, c0, b0 in
+        let a = a0.replacing(with: zero, where: a0 .< zero)
+        let b = b0.replacing(with: zero, where: b0 .< zero)
+        let product = a * b
+        let bound = product.squareRoot()
+        let low = c0.replacing(with: -bound, where: c0 .< -bound)
+        let c = low.replacing(with: bound, where: low .> bound)
+        let determinant = product - c * c
+        let positive = determinant.replacing(
+          with: zero, where: .!(determinant .>= zero) .| .!(product .< .infinity))
+        return one / (one + 2 * (a + b) + 4 * positive).squareRoot()
+      }, scalar: gaussianGaussian)
   }
 }
