@@ -225,7 +225,7 @@ struct OutputFile {
     var template = Array(((directory.isEmpty ? "." : directory) + "/." + name + ".tp-XXXXXX").utf8CString)
     let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }  // safe: non-empty
     guard fd >= 0 else { return false }
-    let temporary = String(cString: template)
+    let temporary = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     var ok = Self.writeAll(fd, bytes) == nil && fchmod(fd, mode) == 0
     if ok, geteuid() == 0 { ok = fchown(fd, existing.st_uid, existing.st_gid) == 0 }
     ok = close(fd) == 0 && ok
