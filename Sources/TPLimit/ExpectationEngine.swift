@@ -22,6 +22,8 @@ final class ExpectationEngine {
   var rules: [RuleKey: PointSet] = [:]
   var counts: [Method: Int] = [:]
   var integratorCounts: [Integrator: Int] = [:]
+  /// The quadrature rule families used (each gets its own lower-resolution twin run).
+  var quadratureFamilies: Set<QuadratureFamily> = []
   /// Memo of group parities (``parity(_:flipping:)``); `.some(nil)` is "undecided".
   var groupParities: [GroupParityKey: ZGraph.Parity?] = [:]
   /// Memo of ``localPartial(_:_:)``.

@@ -133,11 +133,13 @@ extension ExpectationEngine {
       return .exact(set.expectation(e, graph).mean)
     case .gaussHermite(let space, let p, let lower):
       record(.gaussHermite)
+      quadratureFamilies.insert(.gaussHermite(dimension: space.rank))
       let high = gridPoints(space, degree: p).expectation(e, graph).mean
       let low = gridPoints(space, degree: lower).expectation(e, graph).mean
       return Estimate(value: high, error: abs(high - low), method: .quadrature)
     case .piecewise(let space, let planes, let kinks, let m, let lower):
       record(.piecewise)
+      quadratureFamilies.insert(.piecewise)
       let high = piecewisePoints(space, planes, kinks, nodes: m).expectation(e, graph).mean
       let low = piecewisePoints(space, planes, kinks, nodes: lower).expectation(e, graph).mean
       return Estimate(value: high, error: abs(high - low), method: .quadrature)

@@ -140,9 +140,11 @@ public struct LimitOptions: Sendable, Hashable {
     self.cacheBytes = cacheBytes
   }
 
-  /// Whether this is the lower-resolution twin of a run (``LimitInterpreter/run(_:options:)``):
-  /// every rule at about three quarters of its nodes.
-  var coarse = false
+  /// The rule family this run takes at lower resolution when it is a twin of a run
+  /// (``LimitInterpreter/run(_:options:pools:ledger:)``): its rules at about three quarters
+  /// of their nodes (Gauss–Hermite) or two nodes fewer per piece (piecewise), every other rule
+  /// as in the run. nil for a run at full resolution.
+  var coarse: QuadratureFamily? = nil
 
   /// The Gauss–Hermite degree used for a `dimension`-dimensional integral.
   public func degree(forDimension dimension: Int) -> Int {
@@ -157,11 +159,26 @@ public struct LimitOptions: Sendable, Hashable {
       default: full = 20
       }
     }
-    return coarse ? max(1, 3 * full / 4) : full
+    return coarse == .gaussHermite(dimension: dimension) ? max(1, 3 * full / 4) : full
   }
 
   /// Gauss–Legendre nodes per piece of the piecewise rule in this run.
-  var nodesPerPiece: Int { coarse ? max(2, piecewiseNodes - 2) : piecewiseNodes }
+  var nodesPerPiece: Int { coarse == .piecewise ? max(2, piecewiseNodes - 2) : piecewiseNodes }
+}
+
+/// A family of quadrature rules whose resolution changes together: Gauss–Hermite grids of one
+/// dimension, or the piecewise rule.
+public enum QuadratureFamily: Hashable, Sendable {
+  case gaussHermite(dimension: Int)
+  case piecewise
+
+  /// An order for running twins deterministically: Gauss–Hermite by dimension, then piecewise.
+  var order: Int {
+    switch self {
+    case .gaussHermite(let d): return d
+    case .piecewise: return .max
+    }
+  }
 }
 
 /// One `Ż` term of a MatMul: `coefficient · Z^{operand}` with `coefficient = σ² E[∂Z^x/∂Ẑ^{Wᵀy}]`,

@@ -178,35 +178,47 @@ extension LimitResult {
 }
 
 extension LimitResult {
-  /// This result with every error at least its difference from `coarse`, the same program at
-  /// lower quadrature resolution.
-  func widened(by coarse: LimitResult) -> LimitResult {
+  /// This result with every error at least the sum of its differences from `twins`, the same
+  /// program with one rule family at a time at lower quadrature resolution (a twin whose
+  /// structure differs is left out).
+  func widened(by twins: [LimitResult]) -> LimitResult {
     var out = self
-    func wider(_ e: Double, _ a: Double, _ b: Double) -> Double { max(e, abs(a - b)) }
-    if coarse.scalars.count == scalars.count {
-      for k in scalars.indices {
-        out.scalars[k].error = wider(scalars[k].error, scalars[k].value, coarse.scalars[k].value)
+    for k in scalars.indices {
+      let change = twins.reduce(0.0) { s, t in
+        t.scalars.count == scalars.count ? s + abs(scalars[k].value - t.scalars[k].value) : s
       }
+      out.scalars[k].error = max(scalars[k].error, change)
     }
-    if coarse.outputs.count == outputs.count {
-      for k in outputs.indices {
-        let (a, b) = (outputs[k], coarse.outputs[k])
-        out.outputs[k].error = wider(a.error, a.scalarValue, b.scalarValue)
-        if case .vector(var law) = a.value, case .vector(let other) = b.value {
-          law.varianceError = wider(law.varianceError, law.variance, other.variance)
-          for q in law.quantiles.indices where q < other.quantiles.count {
-            law.quantileErrors[q] = wider(law.quantileErrors[q], law.quantiles[q], other.quantiles[q])
+    for k in outputs.indices {
+      let same = twins.filter { $0.outputs.count == outputs.count }
+      let a = outputs[k]
+      out.outputs[k].error = max(
+        a.error, same.reduce(0.0) { $0 + abs(a.scalarValue - $1.outputs[k].scalarValue) })
+      if case .vector(var law) = a.value {
+        let others = same.compactMap { t -> VectorLaw? in
+          if case .vector(let other) = t.outputs[k].value { return other }
+          return nil
+        }
+        law.varianceError = max(
+          law.varianceError, others.reduce(0.0) { $0 + abs(law.variance - $1.variance) })
+        for q in law.quantiles.indices {
+          let change = others.reduce(0.0) { s, o in
+            q < o.quantiles.count ? s + abs(law.quantiles[q] - o.quantiles[q]) : s
           }
-          out.outputs[k].value = .vector(law)
+          law.quantileErrors[q] = max(law.quantileErrors[q], change)
         }
+        out.outputs[k].value = .vector(law)
       }
     }
-    if coarse.derivations.count == derivations.count {
-      for d in derivations.indices where coarse.derivations[d].zdot.count == derivations[d].zdot.count {
-        for t in derivations[d].zdot.indices {
-          let (a, b) = (derivations[d].zdot[t], coarse.derivations[d].zdot[t])
-          out.derivations[d].zdot[t].error = wider(a.error, a.coefficient, b.coefficient)
+    for d in derivations.indices {
+      for t in derivations[d].zdot.indices {
+        let a = derivations[d].zdot[t]
+        let change = twins.reduce(0.0) { s, twin in
+          twin.derivations.count == derivations.count
+            && twin.derivations[d].zdot.count == derivations[d].zdot.count
+            ? s + abs(a.coefficient - twin.derivations[d].zdot[t].coefficient) : s
         }
+        out.derivations[d].zdot[t].error = max(a.error, change)
       }
     }
     return out
