@@ -60,7 +60,7 @@ extension PairwiseRecipe {
       if let q = p.quadrature { return max(m, q.scratchCount) }
       return m
     }
-    let usedQuadrature = plans.contains { $0.quadrature != nil }
+    let usedQuadrature = !isExact
     // Point phase: registers of no point (one entry) and of one point (n entries).
     let regs = ops.count
     var pointValues = [[Double]](repeating: [], count: regs)
@@ -153,15 +153,26 @@ extension PairwiseRecipe {
     }
   }
 
+  /// The most arrays ``filledArrays(count:elements:_:)`` fills in place (one nested closure
+  /// each); more — kernel-regime training's feature kernels of a deep model — are filled in
+  /// separate buffers and copied, so the nesting never grows with the model.
+  static let inPlaceArrays = 8
+
   /// Runs `body` on `count` uninitialized buffers of `elements` doubles, which it must fill
-  /// entirely, and returns them as arrays without a copy (each array's own storage, nested).
+  /// entirely, and returns them as arrays: the first ``inPlaceArrays`` without a copy (each
+  /// array's own storage, nested), the rest copied out of buffers of their own.
   static func filledArrays(
     count: Int, elements: Int, _ body: ([UnsafeMutablePointer<Double>]) -> Void
   ) -> [[Double]] {
+    let nested = min(count, inPlaceArrays)
     func nest(_ done: [UnsafeMutablePointer<Double>]) -> [[Double]] {
-      if done.count == count {
-        body(done)
-        return []
+      if done.count == nested {
+        let extra = (nested..<count).map { _ in
+          UnsafeMutablePointer<Double>.allocate(capacity: max(1, elements))
+        }
+        defer { for b in extra { b.deallocate() } }
+        body(done + extra)
+        return extra.map { Array(UnsafeBufferPointer(start: $0, count: elements)) }
       }
       var rest: [[Double]] = []
       let array = [Double](unsafeUninitializedCapacity: max(1, elements)) { buffer, initialized in

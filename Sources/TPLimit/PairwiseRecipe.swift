@@ -120,7 +120,6 @@ public struct PairwiseRecipe: Sendable {
     }.count
   }
 
-  /// Number of expectations per pair that need quadrature (no closed form).
   /// Whether every expectation has a closed form: then every entry is exact and the evaluation
   /// keeps no error matrices.
   public var isExact: Bool {
@@ -130,6 +129,7 @@ public struct PairwiseRecipe: Sendable {
     }
   }
 
+  /// Number of expectations per pair that need quadrature (no closed form).
   public var quadratureCount: Int {
     ops.indices.filter { k in
       guard case .expectation(let g) = ops[k], dependence[k] == 3 else { return false }

@@ -268,3 +268,15 @@ func pairwiseQuadratureMatchesANumericalRecursion(_ c: PairwiseCase) throws {
     #expect(abs(t.value(i, j) - expected.ntk) <= t.error(i, j), "NTK (\(i), \(j))")
   }
 }
+
+/// The evaluator's output arrays: filled in place up to ``PairwiseRecipe/inPlaceArrays``, through
+/// buffers beyond (so many feature kernels never nest closures per matrix); every entry arrives.
+@Test(arguments: [0, 1, 8, 9, 40])
+func filledArraysKeepEveryEntry(_ count: Int) {
+  let arrays = PairwiseRecipe.filledArrays(count: count, elements: 5) { buffers in
+    #expect(buffers.count == count)
+    for (k, b) in buffers.enumerated() { for i in 0..<5 { b[i] = Double(100 * k + i) } }
+  }
+  #expect(arrays.count == count)
+  for (k, a) in arrays.enumerated() { #expect(a == (0..<5).map { Double(100 * k + $0) }) }
+}
